@@ -1,0 +1,97 @@
+//! ECS errors: one variant per AWS error code, one match to the wire code and status.
+//! Codes and messages as the ECS API reference words them.
+
+use crate::model::ValidationError;
+use crate::wire::WireError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EcsError {
+    Client(String),
+    InvalidParameter(String),
+    ClusterNotFound,
+    ClusterContainsContainerInstances,
+    ClusterContainsServices,
+    ClusterContainsTasks,
+    ClusterContainsCapacityProvider,
+    ResourceNotFound(String),
+    ResourceInUse(String),
+    LimitExceeded(String),
+    UpdateInProgress(String),
+    UnsupportedFeature(String),
+    TargetNotFound(String),
+    AttributeLimitExceeded(String),
+    Serialization(String),
+    UnknownOperation(String),
+    Server(String),
+}
+
+pub type EcsResult<T> = Result<T, EcsError>;
+
+impl EcsError {
+    pub fn code(&self) -> &'static str {
+        use EcsError::*;
+        match self {
+            Client(_) => "ClientException",
+            InvalidParameter(_) => "InvalidParameterException",
+            ClusterNotFound => "ClusterNotFoundException",
+            ClusterContainsContainerInstances => "ClusterContainsContainerInstancesException",
+            ClusterContainsServices => "ClusterContainsServicesException",
+            ClusterContainsTasks => "ClusterContainsTasksException",
+            ClusterContainsCapacityProvider => "ClusterContainsCapacityProviderException",
+            ResourceNotFound(_) => "ResourceNotFoundException",
+            ResourceInUse(_) => "ResourceInUseException",
+            LimitExceeded(_) => "LimitExceededException",
+            UpdateInProgress(_) => "UpdateInProgressException",
+            UnsupportedFeature(_) => "UnsupportedFeatureException",
+            TargetNotFound(_) => "TargetNotFoundException",
+            AttributeLimitExceeded(_) => "AttributeLimitExceededException",
+            Serialization(_) => "SerializationException",
+            UnknownOperation(_) => "UnknownOperationException",
+            Server(_) => "ServerException",
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            EcsError::Server(_) => 500,
+            _ => 400,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        use EcsError::*;
+        match self {
+            ClusterNotFound => "Cluster not found.".into(),
+            ClusterContainsContainerInstances => "The Cluster cannot be deleted while Container Instances are active or draining.".into(),
+            ClusterContainsServices => "The Cluster cannot be deleted while Services are active.".into(),
+            ClusterContainsTasks => "The Cluster cannot be deleted while Tasks are active.".into(),
+            ClusterContainsCapacityProvider => "The cluster cannot be deleted while capacity providers are associated with it.".into(),
+            Client(m) | InvalidParameter(m) | ResourceNotFound(m) | ResourceInUse(m) | LimitExceeded(m)
+            | UpdateInProgress(m) | UnsupportedFeature(m) | TargetNotFound(m) | AttributeLimitExceeded(m)
+            | Serialization(m) | UnknownOperation(m) | Server(m) => m.clone(),
+        }
+    }
+
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        EcsError::InvalidParameter(msg.into())
+    }
+
+    pub fn client(msg: impl Into<String>) -> Self {
+        EcsError::Client(msg.into())
+    }
+}
+
+impl From<EcsError> for WireError {
+    fn from(e: EcsError) -> Self {
+        WireError::new(e.code(), e.status(), e.message())
+    }
+}
+
+impl From<ValidationError> for EcsError {
+    fn from(e: ValidationError) -> Self {
+        match e {
+            ValidationError::Serialization(m) => EcsError::Serialization(m),
+            ValidationError::Constraint(m) => EcsError::InvalidParameter(m),
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The edge: internal endpoints, routing, the request context (account, region, request id),
+//! decoding with the protocol's codec and encoding the answer. It knows no service's logic.
+
+use crate::router::{self, RouteInput, Service};
+use crate::wire::{self, cbor, json, sigv4, Protocol, WireError, WireResponse};
+use crate::App;
+use bytes::Bytes;
+use serde_json::{Map, Value};
+
+pub const DEFAULT_ACCOUNT: &str = "000000000000";
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Who is asking, and where: every service keeps its state per account and region.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub account: String,
+    pub region: String,
+    pub request_id: String,
+}
+
+impl RequestContext {
+    pub fn new(account: &str, region: &str) -> Self {
+        RequestContext { account: account.into(), region: region.into(), request_id: new_request_id() }
+    }
+}
+
+/// An HTTP request, independent of the HTTP library. Header names are lower case.
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Answers one request. Never panics on input; every answer carries `x-amzn-RequestId`.
+pub fn handle(app: &App, req: &HttpRequest) -> WireResponse {
+    let scope = credential_scope(req);
+    let ctx = RequestContext::new(
+        &sigv4::account_for(scope.as_ref().map_or("", |s| s.access_key.as_str())),
+        scope.as_ref().map(|s| s.region.as_str()).filter(|r| !r.is_empty()).unwrap_or(DEFAULT_REGION),
+    );
+    let mut resp = match internal(app, req) {
+        Some(resp) => resp,
+        None => dispatch(app, req, &ctx, scope.as_ref().map(|s| s.service.as_str())),
+    };
+    resp.headers.push(("x-amzn-requestid", ctx.request_id.clone()));
+    resp
+}
+
+fn dispatch(app: &App, req: &HttpRequest, ctx: &RequestContext, signing: Option<&str>) -> WireResponse {
+    let lookup = |name: &str| req.header(name);
+    let input = RouteInput { method: &req.method, path: &req.path, query: &req.query, header: &lookup, body: &req.body, signing_service: signing };
+    let route = match router::route(&input) {
+        Ok(route) => route,
+        Err((protocol, err)) => return wire::encode_error(protocol, &err, &ctx.request_id),
+    };
+    let result = match route.service {
+        Some(Service::Ecs) => decode(route.protocol, &req.body).and_then(|input| app.ecs.dispatch(ctx, &route.operation, input).map_err(WireError::from)),
+        Some(other) => Err(not_emulated(route.protocol, other.name(), &route.operation)),
+        None => Err(not_emulated(route.protocol, "this service", &route.operation)),
+    };
+    match result {
+        Ok(body) => encode_ok(route.protocol, &body),
+        Err(err) => wire::encode_error(route.protocol, &err, &ctx.request_id),
+    }
+}
+
+fn decode(protocol: Protocol, body: &[u8]) -> Result<Map<String, Value>, WireError> {
+    match protocol {
+        Protocol::RpcV2Cbor => cbor::decode(body),
+        _ => json::decode(body),
+    }
+}
+
+fn encode_ok(protocol: Protocol, body: &Value) -> WireResponse {
+    match protocol {
+        Protocol::RpcV2Cbor => cbor::encode_ok(body),
+        _ => json::encode_ok(protocol, body),
+    }
+}
+
+fn not_emulated(protocol: Protocol, service: &str, operation: &str) -> WireError {
+    let message = format!("local-ecs does not emulate {service} yet: operation {operation} is not available.");
+    match protocol {
+        Protocol::Query | Protocol::Ec2Query => WireError::new("InvalidAction", 400, message),
+        _ => WireError::new("UnknownOperationException", 400, message),
+    }
+}
+
+/// The `/_local-ecs/*` endpoints: health and reset.
+fn internal(app: &App, req: &HttpRequest) -> Option<WireResponse> {
+    let path = req.path.strip_prefix("/_local-ecs/")?;
+    let json = |status: u16, body: Value| WireResponse {
+        status,
+        headers: vec![("content-type", "application/json".into())],
+        body: Bytes::from(body.to_string()),
+    };
+    Some(match (req.method.as_str(), path.trim_end_matches('/')) {
+        ("GET", "health") => json(
+            200,
+            serde_json::json!({
+                "version": env!("CARGO_PKG_VERSION"),
+                "status": "running",
+                "uptimeSeconds": app.uptime().as_secs(),
+                "services": { "ecs": "running" },
+                "runtime": { "kind": "none", "status": "not configured: tasks arrive with the runtime issue" },
+            }),
+        ),
+        ("POST", "reset") => {
+            app.reset();
+            json(200, serde_json::json!({ "reset": true }))
+        }
+        (_, "health" | "reset") => json(405, serde_json::json!({ "error": "method not allowed" })),
+        _ => json(404, serde_json::json!({ "error": "no such local-ecs endpoint" })),
+    })
+}
+
+fn credential_scope(req: &HttpRequest) -> Option<sigv4::Scope> {
+    if let Some(scope) = req.header("authorization").and_then(sigv4::from_authorization) {
+        return Some(scope);
+    }
+    let cred = crate::wire::query::parse_form(&req.query).remove("X-Amz-Credential")?;
+    sigv4::from_credential(&cred)
+}
+
+/// A request id in the UUID v4 text form AWS uses.
+pub fn new_request_id() -> String {
+    let b: [u8; 16] = rand::random();
+    format!(
+        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-4{:01x}{:02x}-{:01x}{:01x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        b[0], b[1], b[2], b[3], b[4], b[5], b[6] & 0xf, b[7], 8 | (b[8] & 0x3), b[8] >> 4, b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+    )
+}
