@@ -18,7 +18,10 @@ pub fn encode(_value: &Value) -> Vec<u8> {
 pub fn encode_ok(value: &Value) -> WireResponse {
     WireResponse {
         status: 200,
-        headers: vec![("content-type", "application/cbor".into()), ("smithy-protocol", "rpc-v2-cbor".into())],
+        headers: vec![
+            ("content-type", "application/cbor".into()),
+            ("smithy-protocol", "rpc-v2-cbor".into()),
+        ],
         body: Bytes::from(encode(value)),
     }
 }
@@ -27,7 +30,10 @@ pub fn encode_error(err: &WireError) -> WireResponse {
     let body = serde_json::json!({ "__type": err.code, "message": err.message });
     WireResponse {
         status: err.status,
-        headers: vec![("content-type", "application/cbor".into()), ("smithy-protocol", "rpc-v2-cbor".into())],
+        headers: vec![
+            ("content-type", "application/cbor".into()),
+            ("smithy-protocol", "rpc-v2-cbor".into()),
+        ],
         body: Bytes::from(encode(&body)),
     }
 }

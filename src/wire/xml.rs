@@ -4,9 +4,17 @@ use super::{WireError, WireResponse};
 use bytes::Bytes;
 
 pub fn encode_query_error(err: &WireError, _request_id: &str) -> WireResponse {
-    WireResponse { status: err.status, headers: vec![("content-type", "text/xml".into())], body: Bytes::new() }
+    WireResponse {
+        status: err.status,
+        headers: vec![("content-type", "text/xml".into())],
+        body: Bytes::new(),
+    }
 }
 
 pub fn encode_ec2_error(err: &WireError, _request_id: &str) -> WireResponse {
-    WireResponse { status: err.status, headers: vec![("content-type", "text/xml".into())], body: Bytes::new() }
+    WireResponse {
+        status: err.status,
+        headers: vec![("content-type", "text/xml".into())],
+        body: Bytes::new(),
+    }
 }
