@@ -1,5 +1,6 @@
 //! Protocol codecs. They know the AWS wire protocols and nothing of any service.
 
+pub mod base64;
 pub mod cbor;
 pub mod json;
 pub mod query;
