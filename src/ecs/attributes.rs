@@ -21,7 +21,11 @@ struct AttributesRequest {
     attributes: Vec<Attribute>,
 }
 
-pub fn put_attributes(st: &mut RegionState, _ctx: &RequestContext, input: Map<String, Value>) -> EcsResult<Value> {
+pub fn put_attributes(
+    st: &mut RegionState,
+    _ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
     let req: AttributesRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     let mut targets = Vec::with_capacity(req.attributes.len());
@@ -32,12 +36,20 @@ pub fn put_attributes(st: &mut RegionState, _ctx: &RequestContext, input: Map<St
     // Check every limit before changing anything, so a refused call changes nothing.
     let mut planned: std::collections::BTreeMap<String, _> = targets
         .iter()
-        .filter_map(|t| st.container_instances.get(t).map(|ci| (t.clone(), ci.clone())))
+        .filter_map(|t| {
+            st.container_instances
+                .get(t)
+                .map(|ci| (t.clone(), ci.clone()))
+        })
         .collect();
     for (attr, target) in req.attributes.iter().zip(&targets) {
         if let Some(ci) = planned.get_mut(target) {
             ci.attributes.retain(|a| a.name != attr.name);
-            ci.attributes.push(Attribute { target_type: None, target_id: None, ..attr.clone() });
+            ci.attributes.push(Attribute {
+                target_type: None,
+                target_id: None,
+                ..attr.clone()
+            });
             if ci.attributes.iter().filter(|a| is_custom(&a.name)).count() > MAX_CUSTOM {
                 return Err(EcsError::AttributeLimitExceeded(format!(
                     "You can apply up to {MAX_CUSTOM} custom attributes per resource."
@@ -46,7 +58,10 @@ pub fn put_attributes(st: &mut RegionState, _ctx: &RequestContext, input: Map<St
         }
     }
     for target in &targets {
-        if let (Some(new), Some(ci)) = (planned.remove(target), st.container_instances.get_mut(target)) {
+        if let (Some(new), Some(ci)) = (
+            planned.remove(target),
+            st.container_instances.get_mut(target),
+        ) {
             ci.attributes = new.attributes;
         }
     }
@@ -64,11 +79,17 @@ struct ListRequest {
     max_results: Option<i32>,
 }
 
-pub fn list_attributes(st: &mut RegionState, _ctx: &RequestContext, input: Map<String, Value>) -> EcsResult<Value> {
+pub fn list_attributes(
+    st: &mut RegionState,
+    _ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
     let req: ListRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     if req.attribute_value.is_some() && req.attribute_name.is_none() {
-        return Err(EcsError::invalid("attributeName must be specified when attributeValue is specified."));
+        return Err(EcsError::invalid(
+            "attributeName must be specified when attributeValue is specified.",
+        ));
     }
     let size = page_size(req.max_results, 100, 100)?;
     let after = resume_after(req.next_token.as_deref())?;
@@ -94,7 +115,11 @@ pub fn list_attributes(st: &mut RegionState, _ctx: &RequestContext, input: Map<S
     Ok(json!({ "attributes": to_wire(&page), "nextToken": token }))
 }
 
-pub fn delete_attributes(st: &mut RegionState, _ctx: &RequestContext, input: Map<String, Value>) -> EcsResult<Value> {
+pub fn delete_attributes(
+    st: &mut RegionState,
+    _ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
     let req: AttributesRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     let mut targets = Vec::with_capacity(req.attributes.len());
@@ -115,26 +140,51 @@ fn is_custom(name: &str) -> bool {
 
 /// The ARN of the attribute's target, which must be a live container instance of the cluster.
 fn target_arn(st: &RegionState, cluster: &str, attr: &Attribute) -> EcsResult<String> {
-    let target = attr.target_id.as_deref().ok_or_else(|| EcsError::invalid("An attribute needs a targetId."))?;
-    if attr.target_type.as_deref().is_some_and(|t| t != "container-instance") {
-        return Err(EcsError::invalid("The only supported targetType is container-instance."));
+    let target = attr
+        .target_id
+        .as_deref()
+        .ok_or_else(|| EcsError::invalid("An attribute needs a targetId."))?;
+    if attr
+        .target_type
+        .as_deref()
+        .is_some_and(|t| t != "container-instance")
+    {
+        return Err(EcsError::invalid(
+            "The only supported targetType is container-instance.",
+        ));
     }
     find_arn(st, cluster, target)
-        .filter(|a| st.container_instances.get(a).is_some_and(|ci| ci.status != "INACTIVE"))
+        .filter(|a| {
+            st.container_instances
+                .get(a)
+                .is_some_and(|ci| ci.status != "INACTIVE")
+        })
         .ok_or_else(|| EcsError::TargetNotFound(format!("Could not find {target}.")))
 }
 
 /// AWS's attribute rules: name 1–128 of letters, digits, `-_./`; value 1–128 of letters,
 /// digits, `-_.@/\:` and inner spaces.
 fn validate(attr: &Attribute) -> EcsResult<()> {
-    let name_ok = (1..=128).contains(&attr.name.len()) && attr.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b));
+    let name_ok = (1..=128).contains(&attr.name.len())
+        && attr
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b));
     if !name_ok {
-        return Err(EcsError::invalid(format!("The attribute name '{}' is not valid.", attr.name)));
+        return Err(EcsError::invalid(format!(
+            "The attribute name '{}' is not valid.",
+            attr.name
+        )));
     }
     if let Some(v) = &attr.value {
-        let ok = (1..=128).contains(&v.len()) && v.trim() == v && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.@/\\: ".contains(&b));
+        let ok = (1..=128).contains(&v.len())
+            && v.trim() == v
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.@/\\: ".contains(&b));
         if !ok {
-            return Err(EcsError::invalid(format!("The attribute value '{v}' is not valid.")));
+            return Err(EcsError::invalid(format!(
+                "The attribute value '{v}' is not valid."
+            )));
         }
     }
     Ok(())

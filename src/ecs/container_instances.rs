@@ -26,16 +26,29 @@ struct RegisterRequest {
     tags: Vec<Tag>,
 }
 
-pub fn register_container_instance(st: &mut RegionState, ctx: &RequestContext, input: Map<String, Value>) -> EcsResult<Value> {
+pub fn register_container_instance(
+    st: &mut RegionState,
+    ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
     let req: RegisterRequest = parse(input)?;
     tags::validate(&req.tags)?;
-    let ident = req.cluster.unwrap_or_else(|| clusters::DEFAULT_CLUSTER.into());
+    let ident = req
+        .cluster
+        .unwrap_or_else(|| clusters::DEFAULT_CLUSTER.into());
     if ident == clusters::DEFAULT_CLUSTER && clusters::active_name(st, &ident).is_err() {
         clusters::create_cluster(st, ctx, Map::new())?;
     }
     let cluster_arn = cluster_arn(st, Some(&ident))?;
-    let doc: Value = req.instance_identity_document.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null);
-    let existing = req.container_instance_arn.as_deref().and_then(|a| find_arn(st, &cluster_arn, a));
+    let doc: Value = req
+        .instance_identity_document
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or(Value::Null);
+    let existing = req
+        .container_instance_arn
+        .as_deref()
+        .and_then(|a| find_arn(st, &cluster_arn, a));
     let arn = existing.clone().unwrap_or_else(|| {
         let cluster_name = cluster_arn.rsplit('/').next().unwrap_or_default();
         st.arn(&format!("container-instance/{cluster_name}/{}", hex_id(16)))
@@ -44,7 +57,11 @@ pub fn register_container_instance(st: &mut RegionState, ctx: &RequestContext, i
     let mut attributes = standard_attributes(&doc);
     for a in req.attributes {
         attributes.retain(|x| x.name != a.name);
-        attributes.push(Attribute { target_type: None, target_id: None, ..a });
+        attributes.push(Attribute {
+            target_type: None,
+            target_id: None,
+            ..a
+        });
     }
     let previous = existing.and_then(|a| st.container_instances.remove(&a));
     let instance = ContainerInstance {
@@ -70,7 +87,12 @@ pub fn register_container_instance(st: &mut RegionState, ctx: &RequestContext, i
 
 /// What the agent reports of an instance when it registers.
 fn standard_attributes(doc: &Value) -> Vec<Attribute> {
-    let attr = |name: &str, value: Option<&str>| Attribute { name: name.into(), value: value.map(String::from), target_type: None, target_id: None };
+    let attr = |name: &str, value: Option<&str>| Attribute {
+        name: name.into(),
+        value: value.map(String::from),
+        target_type: None,
+        target_id: None,
+    };
     let mut out = vec![
         attr("ecs.os-type", Some("linux")),
         attr("ecs.os-family", Some("LINUX")),
@@ -82,7 +104,11 @@ fn standard_attributes(doc: &Value) -> Vec<Attribute> {
         attr("com.amazonaws.ecs.capability.task-iam-role", None),
         attr("com.amazonaws.ecs.capability.logging-driver.awslogs", None),
     ];
-    for (field, name) in [("instanceType", "ecs.instance-type"), ("availabilityZone", "ecs.availability-zone"), ("imageId", "ecs.ami-id")] {
+    for (field, name) in [
+        ("instanceType", "ecs.instance-type"),
+        ("availabilityZone", "ecs.availability-zone"),
+        ("imageId", "ecs.ami-id"),
+    ] {
         if let Some(v) = doc.get(field).and_then(Value::as_str) {
             out.push(attr(name, Some(v)));
         }
@@ -91,9 +117,28 @@ fn standard_attributes(doc: &Value) -> Vec<Attribute> {
 }
 
 fn default_resources() -> Vec<Resource> {
-    let int = |name: &str, v: i32| Resource { name: Some(name.into()), kind: Some("INTEGER".into()), double_value: Some(0.0), long_value: Some(0), integer_value: Some(v), string_set_value: None };
-    let set = |name: &str, v: &[&str]| Resource { name: Some(name.into()), kind: Some("STRINGSET".into()), double_value: Some(0.0), long_value: Some(0), integer_value: Some(0), string_set_value: Some(v.iter().map(|s| s.to_string()).collect()) };
-    vec![int("CPU", 2048), int("MEMORY", 3904), set("PORTS", &["22", "2375", "2376", "51678", "51679"]), set("PORTS_UDP", &[])]
+    let int = |name: &str, v: i32| Resource {
+        name: Some(name.into()),
+        kind: Some("INTEGER".into()),
+        double_value: Some(0.0),
+        long_value: Some(0),
+        integer_value: Some(v),
+        string_set_value: None,
+    };
+    let set = |name: &str, v: &[&str]| Resource {
+        name: Some(name.into()),
+        kind: Some("STRINGSET".into()),
+        double_value: Some(0.0),
+        long_value: Some(0),
+        integer_value: Some(0),
+        string_set_value: Some(v.iter().map(|s| s.to_string()).collect()),
+    };
+    vec![
+        int("CPU", 2048),
+        int("MEMORY", 3904),
+        set("PORTS", &["22", "2375", "2376", "51678", "51679"]),
+        set("PORTS_UDP", &[]),
+    ]
 }
 
 #[derive(Deserialize)]
@@ -105,11 +150,17 @@ struct DescribeRequest {
     include: Vec<String>,
 }
 
-pub fn describe_container_instances(st: &mut RegionState, _ctx: &RequestContext, input: Map<String, Value>) -> EcsResult<Value> {
+pub fn describe_container_instances(
+    st: &mut RegionState,
+    _ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
     let req: DescribeRequest = parse(input)?;
     let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
     if req.container_instances.len() > 100 {
-        return Err(EcsError::invalid("Too many containerInstances: specify 100 or fewer."));
+        return Err(EcsError::invalid(
+            "Too many containerInstances: specify 100 or fewer.",
+        ));
     }
     let with_tags = req.include.iter().any(|i| i == "TAGS");
     let (mut found, mut failures) = (Vec::new(), Vec::new());
@@ -138,7 +189,11 @@ struct ListRequest {
     status: Option<String>,
 }
 
-pub fn list_container_instances(st: &mut RegionState, _ctx: &RequestContext, input: Map<String, Value>) -> EcsResult<Value> {
+pub fn list_container_instances(
+    st: &mut RegionState,
+    _ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
     let req: ListRequest = parse(input)?;
     let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
     let size = page_size(req.max_results, 100, 100)?;
@@ -153,9 +208,16 @@ pub fn list_container_instances(st: &mut RegionState, _ctx: &RequestContext, inp
             None => ci.status == "ACTIVE" || ci.status == "DRAINING",
         })
         .filter(|ci| filter.as_ref().is_none_or(|f| f.matches(&ci.attributes)))
-        .filter(|ci| after.as_ref().is_none_or(|a| ci.container_instance_arn > *a));
+        .filter(|ci| {
+            after
+                .as_ref()
+                .is_none_or(|a| ci.container_instance_arn > *a)
+        });
     let (page, token) = take_page(matching, size, |ci| ci.container_instance_arn.clone());
-    let arns: Vec<&str> = page.iter().map(|ci| ci.container_instance_arn.as_str()).collect();
+    let arns: Vec<&str> = page
+        .iter()
+        .map(|ci| ci.container_instance_arn.as_str())
+        .collect();
     Ok(json!({ "containerInstanceArns": arns, "nextToken": token }))
 }
 
@@ -166,13 +228,26 @@ struct DeregisterRequest {
     container_instance: String,
 }
 
-pub fn deregister_container_instance(st: &mut RegionState, _ctx: &RequestContext, input: Map<String, Value>) -> EcsResult<Value> {
+pub fn deregister_container_instance(
+    st: &mut RegionState,
+    _ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
     let req: DeregisterRequest = parse(input)?;
     let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
     let arn = find_arn(st, &cluster_arn, &req.container_instance)
-        .filter(|a| st.container_instances.get(a).is_some_and(|ci| ci.status != "INACTIVE"))
-        .ok_or_else(|| EcsError::invalid("The referenced container instance does not exist in this cluster."))?;
-    let ci = st.container_instances.get_mut(&arn).ok_or_else(|| EcsError::Server("container instance vanished".into()))?;
+        .filter(|a| {
+            st.container_instances
+                .get(a)
+                .is_some_and(|ci| ci.status != "INACTIVE")
+        })
+        .ok_or_else(|| {
+            EcsError::invalid("The referenced container instance does not exist in this cluster.")
+        })?;
+    let ci = st
+        .container_instances
+        .get_mut(&arn)
+        .ok_or_else(|| EcsError::Server("container instance vanished".into()))?;
     ci.status = "INACTIVE".into();
     ci.agent_connected = false;
     let body = json!({ "containerInstance": to_wire(&*ci) });
@@ -188,16 +263,25 @@ struct UpdateStateRequest {
     status: String,
 }
 
-pub fn update_container_instances_state(st: &mut RegionState, _ctx: &RequestContext, input: Map<String, Value>) -> EcsResult<Value> {
+pub fn update_container_instances_state(
+    st: &mut RegionState,
+    _ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
     let req: UpdateStateRequest = parse(input)?;
     if req.status != "ACTIVE" && req.status != "DRAINING" {
-        return Err(EcsError::invalid("Container instances can only be set to ACTIVE or DRAINING."));
+        return Err(EcsError::invalid(
+            "Container instances can only be set to ACTIVE or DRAINING.",
+        ));
     }
     let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
     let (mut updated, mut failures) = (Vec::new(), Vec::new());
     for ident in &req.container_instances {
         let arn = find_arn(st, &cluster_arn, ident);
-        match arn.and_then(|a| st.container_instances.get_mut(&a)).filter(|ci| ci.status != "INACTIVE") {
+        match arn
+            .and_then(|a| st.container_instances.get_mut(&a))
+            .filter(|ci| ci.status != "INACTIVE")
+        {
             Some(ci) => {
                 ci.status = req.status.clone();
                 ci.version += 1;
@@ -217,23 +301,35 @@ pub fn find_arn(st: &RegionState, cluster_arn: &str, ident: &str) -> Option<Stri
         let cluster_name = cluster_arn.rsplit('/').next().unwrap_or_default();
         st.arn(&format!("container-instance/{cluster_name}/{ident}"))
     };
-    st.container_instances.get(&arn).filter(|ci| ci.cluster_arn == cluster_arn).map(|_| arn)
+    st.container_instances
+        .get(&arn)
+        .filter(|ci| ci.cluster_arn == cluster_arn)
+        .map(|_| arn)
 }
 
 /// The ARN of an ACTIVE cluster named by `ident` (default: `default`).
 pub fn cluster_arn(st: &RegionState, ident: Option<&str>) -> EcsResult<String> {
     let name = clusters::active_name(st, ident.unwrap_or(clusters::DEFAULT_CLUSTER))?;
-    st.clusters.get(&name).map(|c| c.cluster_arn.clone()).ok_or(EcsError::ClusterNotFound)
+    st.clusters
+        .get(&name)
+        .map(|c| c.cluster_arn.clone())
+        .ok_or(EcsError::ClusterNotFound)
 }
 
 /// Keeps each cluster's registeredContainerInstancesCount true to the instances it has.
 fn refresh_cluster_count(st: &mut RegionState) {
     for cluster in st.clusters.values_mut() {
-        let count = st.container_instances.values().filter(|ci| ci.cluster_arn == cluster.cluster_arn && ci.status != "INACTIVE").count();
+        let count = st
+            .container_instances
+            .values()
+            .filter(|ci| ci.cluster_arn == cluster.cluster_arn && ci.status != "INACTIVE")
+            .count();
         cluster.registered_container_instances_count = count as i32;
     }
 }
 
 fn hex_id(bytes: usize) -> String {
-    (0..bytes).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
+    (0..bytes)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
 }

@@ -44,7 +44,9 @@ impl Filter {
     }
 
     pub fn matches(&self, attributes: &[Attribute]) -> bool {
-        self.any_of.iter().any(|all| all.iter().all(|c| clause_matches(c, attributes)))
+        self.any_of
+            .iter()
+            .any(|all| all.iter().all(|c| clause_matches(c, attributes)))
     }
 }
 
@@ -77,7 +79,13 @@ fn parse_clause(text: &str) -> Option<Clause> {
     let operand = operand.trim();
     let list = || -> Option<Vec<String>> {
         let inner = operand.strip_prefix('(')?.strip_suffix(')')?;
-        Some(inner.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        Some(
+            inner
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        )
     };
     let test = match op {
         "==" if !operand.is_empty() => Test::Equals(operand.to_string()),
@@ -88,7 +96,10 @@ fn parse_clause(text: &str) -> Option<Clause> {
         "not_in" => Test::NotIn(list()?),
         _ => return None,
     };
-    Some(Clause { attribute: attribute.to_string(), test })
+    Some(Clause {
+        attribute: attribute.to_string(),
+        test,
+    })
 }
 
 fn clause_matches(clause: &Clause, attributes: &[Attribute]) -> bool {
@@ -111,18 +122,29 @@ mod tests {
     fn attrs(pairs: &[(&str, Option<&str>)]) -> Vec<Attribute> {
         pairs
             .iter()
-            .map(|(n, v)| Attribute { name: n.to_string(), value: v.map(String::from), target_type: None, target_id: None })
+            .map(|(n, v)| Attribute {
+                name: n.to_string(),
+                value: v.map(String::from),
+                target_type: None,
+                target_id: None,
+            })
             .collect()
     }
 
     #[test]
     fn evaluates_the_subset() {
-        let a = attrs(&[("ecs.instance-type", Some("t3.micro")), ("stack", Some("prod")), ("gpu", None)]);
+        let a = attrs(&[
+            ("ecs.instance-type", Some("t3.micro")),
+            ("stack", Some("prod")),
+            ("gpu", None),
+        ]);
         let ok = |expr: &str| Filter::parse(expr).unwrap().matches(&a);
         assert!(ok("attribute:ecs.instance-type == t3.micro"));
         assert!(!ok("attribute:ecs.instance-type != t3.micro"));
         assert!(ok("attribute:gpu exists and attribute:stack == prod"));
-        assert!(ok("attribute:stack == dev or attribute:stack in (prod, qa)"));
+        assert!(ok(
+            "attribute:stack == dev or attribute:stack in (prod, qa)"
+        ));
         assert!(!ok("attribute:stack not_in (prod, qa)"));
         assert!(ok("attribute:missing !exists"));
         assert!(!ok("attribute:gpu exists and attribute:stack == dev"));
@@ -130,7 +152,14 @@ mod tests {
 
     #[test]
     fn rejects_what_it_cannot_read() {
-        for bad in ["", "stack == prod", "attribute:stack", "attribute:stack ~= x", "attribute:stack in prod", "attribute:x == a and"] {
+        for bad in [
+            "",
+            "stack == prod",
+            "attribute:stack",
+            "attribute:stack ~= x",
+            "attribute:stack in prod",
+            "attribute:x == a and",
+        ] {
             assert!(Filter::parse(bad).is_err(), "{bad}");
         }
     }

@@ -97,11 +97,26 @@ const OPERATIONS: &[(&str, Handler)] = &[
         "DeleteAccountSetting",
         account_settings::delete_account_setting,
     ),
-    ("RegisterContainerInstance", container_instances::register_container_instance),
-    ("DescribeContainerInstances", container_instances::describe_container_instances),
-    ("ListContainerInstances", container_instances::list_container_instances),
-    ("DeregisterContainerInstance", container_instances::deregister_container_instance),
-    ("UpdateContainerInstancesState", container_instances::update_container_instances_state),
+    (
+        "RegisterContainerInstance",
+        container_instances::register_container_instance,
+    ),
+    (
+        "DescribeContainerInstances",
+        container_instances::describe_container_instances,
+    ),
+    (
+        "ListContainerInstances",
+        container_instances::list_container_instances,
+    ),
+    (
+        "DeregisterContainerInstance",
+        container_instances::deregister_container_instance,
+    ),
+    (
+        "UpdateContainerInstancesState",
+        container_instances::update_container_instances_state,
+    ),
     ("PutAttributes", attributes::put_attributes),
     ("ListAttributes", attributes::list_attributes),
     ("DeleteAttributes", attributes::delete_attributes),

@@ -287,7 +287,8 @@ pub fn to_wire<T: Serialize>(value: &T) -> Value {
     v
 }
 
-fn strip_nulls(v: &mut Value) {
+/// Removes `null` members at every depth.
+pub fn strip_nulls(v: &mut Value) {
     match v {
         Value::Object(map) => {
             map.retain(|_, m| !m.is_null());
