@@ -1,6 +1,7 @@
 //! The HTTP/1.1 accept loop (keep-alive) and graceful shutdown. Bodies are read whole, up to a limit.
 
 use crate::edge::{self, HttpRequest};
+use crate::wire::{Protocol, WireError, WireResponse};
 use crate::App;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -83,7 +84,10 @@ async fn answer(
             .collect(),
         body,
     };
-    let wire = edge::handle(&app, &request);
+    Ok(to_hyper(edge::handle(&app, &request)))
+}
+
+fn to_hyper(wire: WireResponse) -> Response<Full<Bytes>> {
     let mut resp = Response::builder().status(wire.status);
     for (name, value) in &wire.headers {
         resp = resp.header(*name, value.as_str());
