@@ -57,7 +57,7 @@ async fn families(
 ) -> Vec<String> {
     client
         .list_task_definition_families()
-        .family_prefix(prefix)
+        .set_family_prefix(Some(prefix.to_string()).filter(|p| !p.is_empty()))
         .set_status(status)
         .into_paginator()
         .items()
