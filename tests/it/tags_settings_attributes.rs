@@ -449,3 +449,112 @@ async fn attributes_need_an_existing_cluster_and_target() {
         .unwrap();
     assert!(filtered.attributes().is_empty());
 }
+
+/// (name, value, targetId) of every listed attribute named `name`.
+async fn listed(
+    client: &Client,
+    cluster: &str,
+    name: Option<&str>,
+    value: Option<&str>,
+) -> Vec<(String, String, String)> {
+    let attrs: Vec<Attribute> = client
+        .list_attributes()
+        .cluster(cluster)
+        .target_type(TargetType::ContainerInstance)
+        .set_attribute_name(name.map(String::from))
+        .set_attribute_value(value.map(String::from))
+        .max_results(1)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut out: Vec<_> = attrs
+        .iter()
+        .map(|a| {
+            (
+                a.name().to_string(),
+                a.value().unwrap_or_default().to_string(),
+                a.target_id().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn attributes_on_a_registered_container_instance() {
+    let s = start().await;
+    create_cluster(&s.client, "attrs-ok").await;
+    let ci = s
+        .client
+        .register_container_instance()
+        .cluster("attrs-ok")
+        .send()
+        .await
+        .unwrap();
+    let ci_arn = ci
+        .container_instance()
+        .and_then(|c| c.container_instance_arn())
+        .unwrap()
+        .to_string();
+    let short_id = ci_arn.rsplit('/').next().unwrap().to_string();
+
+    // targetId as a full ARN, and as a short id with targetType.
+    let put = s
+        .client
+        .put_attributes()
+        .cluster("attrs-ok")
+        .attributes(
+            Attribute::builder()
+                .name("stack")
+                .value("prod")
+                .target_id(&ci_arn)
+                .build()
+                .unwrap(),
+        )
+        .attributes(attribute("tier", "web", &short_id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.attributes().len(), 2);
+
+    let stack = (String::from("stack"), String::from("prod"), ci_arn.clone());
+    let tier = (String::from("tier"), String::from("web"), ci_arn.clone());
+    let all = listed(&s.client, "attrs-ok", None, None).await;
+    assert!(all.contains(&stack) && all.contains(&tier), "{all:?}");
+    assert_eq!(
+        listed(&s.client, "attrs-ok", Some("stack"), None).await,
+        vec![stack.clone()]
+    );
+    assert_eq!(
+        listed(&s.client, "attrs-ok", Some("stack"), Some("prod")).await,
+        vec![stack.clone()]
+    );
+    assert!(listed(&s.client, "attrs-ok", Some("stack"), Some("dev"))
+        .await
+        .is_empty());
+
+    s.client
+        .delete_attributes()
+        .cluster("attrs-ok")
+        .attributes(
+            Attribute::builder()
+                .name("stack")
+                .target_id(&ci_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(listed(&s.client, "attrs-ok", Some("stack"), None)
+        .await
+        .is_empty());
+    assert_eq!(
+        listed(&s.client, "attrs-ok", Some("tier"), None).await,
+        vec![tier]
+    );
+}
