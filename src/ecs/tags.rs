@@ -132,7 +132,9 @@ fn tags_mut<'a>(
     match kind {
         "cluster" => match st.clusters.get_mut(id) {
             Some(c) if c.status == "ACTIVE" => Ok(&mut c.tags),
-            Some(_) => Err(EcsError::invalid("The specified cluster is inactive. Specify an active cluster and try again.")),
+            Some(_) => Err(EcsError::invalid(
+                "The specified cluster is inactive. Specify an active cluster and try again.",
+            )),
             None => Err(EcsError::ClusterNotFound),
         },
         "capacity-provider" => st
