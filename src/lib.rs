@@ -12,6 +12,7 @@ pub mod ecs;
 pub mod edge;
 pub mod model;
 pub mod router;
+pub mod runtime;
 pub mod server;
 pub mod wire;
 

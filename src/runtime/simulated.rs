@@ -1,0 +1,1 @@
+//! The simulated backend. STUB: being written.
