@@ -39,7 +39,9 @@ impl std::fmt::Display for RuntimeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RuntimeError::Unavailable(m) => write!(f, "container runtime unavailable: {m}"),
-            RuntimeError::ImagePull(m) | RuntimeError::NotFound(m) | RuntimeError::Rejected(m) => f.write_str(m),
+            RuntimeError::ImagePull(m) | RuntimeError::NotFound(m) | RuntimeError::Rejected(m) => {
+                f.write_str(m)
+            }
         }
     }
 }
@@ -207,12 +209,23 @@ pub struct ImageInfo {
 /// Something that happened to an owned container, pushed by the backend.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuntimeEvent {
-    Started { id: String },
+    Started {
+        id: String,
+    },
     /// The container's main process ended (`exit_code` as the engine reported it).
-    Died { id: String, exit_code: Option<i64> },
-    HealthChanged { id: String, health: Health },
+    Died {
+        id: String,
+        exit_code: Option<i64>,
+    },
+    HealthChanged {
+        id: String,
+        health: Health,
+    },
     /// The backend lost (or regained, `available`) its connection to the engine.
-    Connection { available: bool, message: String },
+    Connection {
+        available: bool,
+        message: String,
+    },
 }
 
 /// The operations the control plane uses. Object-safe, so backends sit behind `Arc<dyn Runtime>`.
@@ -222,11 +235,17 @@ pub trait Runtime: Send + Sync {
     /// Checks the engine; returns a version string.
     fn ping(&self) -> BoxFuture<'_, Result<String, RuntimeError>>;
     /// Uses a local image as it is, else pulls it.
-    fn ensure_image<'a>(&'a self, image: &'a str) -> BoxFuture<'a, Result<ImageInfo, RuntimeError>>;
+    fn ensure_image<'a>(&'a self, image: &'a str)
+        -> BoxFuture<'a, Result<ImageInfo, RuntimeError>>;
     /// Creates a network-namespace holder for an awsvpc task (a pause container); returns its id.
-    fn create_sandbox<'a>(&'a self, name: &'a str, labels: &'a BTreeMap<String, String>) -> BoxFuture<'a, Result<String, RuntimeError>>;
+    fn create_sandbox<'a>(
+        &'a self,
+        name: &'a str,
+        labels: &'a BTreeMap<String, String>,
+    ) -> BoxFuture<'a, Result<String, RuntimeError>>;
     /// Creates (does not start) a container; returns its id.
-    fn create<'a>(&'a self, spec: &'a ContainerSpec) -> BoxFuture<'a, Result<String, RuntimeError>>;
+    fn create<'a>(&'a self, spec: &'a ContainerSpec)
+        -> BoxFuture<'a, Result<String, RuntimeError>>;
     fn start<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>>;
     /// SIGTERM, then SIGKILL after `timeout_s`.
     fn stop<'a>(&'a self, id: &'a str, timeout_s: u32) -> BoxFuture<'a, Result<(), RuntimeError>>;
@@ -234,10 +253,35 @@ pub trait Runtime: Send + Sync {
     fn remove<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>>;
     fn inspect<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ContainerInfo, RuntimeError>>;
     /// Ids of all containers (running or not) carrying `label=value`.
-    fn list<'a>(&'a self, label: &'a str, value: &'a str) -> BoxFuture<'a, Result<Vec<String>, RuntimeError>>;
+    fn list<'a>(
+        &'a self,
+        label: &'a str,
+        value: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, RuntimeError>>;
     /// A stream of events for containers carrying `label=value`; the backend reconnects by
     /// itself after losing the engine and reports that as `Connection` events.
     fn subscribe(&self, label: &str, value: &str) -> mpsc::UnboundedReceiver<RuntimeEvent>;
 }
 
 pub type SharedRuntime = Arc<dyn Runtime>;
+
+/// Resolves the configured runtime. `Auto` falls back to the simulated runtime when the engine
+/// does not answer, and says so in the returned note; `Docker` fails instead.
+pub async fn select(
+    choice: crate::config::RuntimeChoice,
+) -> Result<(SharedRuntime, Option<String>), String> {
+    use crate::config::RuntimeChoice;
+    if choice == RuntimeChoice::Simulated {
+        return Ok((Arc::new(simulated::SimulatedRuntime::new()), None));
+    }
+    match docker::DockerRuntime::connect().await {
+        Ok(rt) => Ok((Arc::new(rt), None)),
+        Err(e) if choice == RuntimeChoice::Auto => {
+            let note = format!("Docker is not reachable ({e}); tasks run on the SIMULATED runtime: no containers are started");
+            Ok((Arc::new(simulated::SimulatedRuntime::new()), Some(note)))
+        }
+        Err(e) => Err(format!(
+            "the Docker runtime was asked for but is not reachable: {e}"
+        )),
+    }
+}
