@@ -38,6 +38,8 @@ struct Driver {
     task: TaskRef,
     rx: mpsc::UnboundedReceiver<Signal>,
     sandbox: Option<String>,
+    /// Every container this driver created, to clean up if the task vanishes under it (reset).
+    created: Vec<String>,
 }
 
 pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedReceiver<Signal>) {
@@ -46,6 +48,7 @@ pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedRece
         task,
         rx,
         sandbox: None,
+        created: Vec::new(),
     };
     if d.read(|t, _| t.is_stopped()).unwrap_or(true) {
         d.cx.drivers.remove(&d.task.task_arn);
@@ -254,7 +257,7 @@ impl Driver {
 
     /// Creates every container (volumesFrom sources first); returns engine ids by name.
     async fn create(
-        &self,
+        &mut self,
         task: &Task,
         td: &TaskDefinition,
     ) -> Result<BTreeMap<String, String>, StopCause> {
@@ -291,6 +294,7 @@ impl Driver {
                 .await
                 .map_err(|e| StopCause::failed(format!("CannotCreateContainerError: {e}")))?;
             self.cx.routes.insert(id.clone(), self.task.clone());
+            self.created.push(id.clone());
             self.update(|t| {
                 if let Some(c) = t.containers.iter_mut().find(|c| c.name == name) {
                     c.runtime_id = Some(id.clone());
@@ -504,6 +508,15 @@ impl Driver {
     /// DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED: stops what runs, in reverse
     /// dependency order, each container with its stopTimeout.
     async fn stop(&mut self, cause: StopCause) {
+        if self.read(|_, _| ()).is_none() {
+            let orphans: Vec<String> = self.created.drain(..).chain(self.sandbox.take()).collect();
+            for id in orphans {
+                let _ = self.cx.runtime.stop(&id, 0).await;
+                let _ = self.cx.runtime.remove(&id).await;
+                self.cx.routes.remove(&id);
+            }
+            return;
+        }
         let awsvpc = self.sandbox.is_some();
         self.update(|t| {
             t.desired_status = "STOPPED".into();
