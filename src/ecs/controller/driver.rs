@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// How often a driver re-inspects its containers, in case an engine event was missed.
-const RESYNC: Duration = Duration::from_secs(5);
+/// How often a driver re-inspects its containers, in case an engine event was missed. Events are
+/// the main path (and a reconnect wakes every driver), so this can be slow.
+const RESYNC: Duration = Duration::from_secs(30);
 
 /// Why a task stops.
 #[derive(Debug, Clone)]
@@ -381,7 +382,7 @@ impl Driver {
     /// Waits up to `timeout` for a signal and applies it; returns a stop cause when the task must stop.
     async fn wait_signal(&mut self, timeout: Duration) -> Option<StopCause> {
         match tokio::time::timeout(timeout, self.rx.recv()).await {
-            Ok(Some(Signal::Event(event))) => self.apply_event(event),
+            Ok(Some(Signal::Event(event))) => self.apply_event(event).await,
             Ok(Some(Signal::Wake)) => match self.stop_requested() {
                 Some(cause) => Some(cause),
                 None => self.resync().await,
@@ -407,9 +408,20 @@ impl Driver {
         }
     }
 
-    fn apply_event(&self, event: RuntimeEvent) -> Option<StopCause> {
+    async fn apply_event(&self, event: RuntimeEvent) -> Option<StopCause> {
         match event {
-            RuntimeEvent::Died { id, exit_code } => self.container_exited(&id, exit_code, None),
+            RuntimeEvent::Died { id, exit_code } => {
+                // The engine's die event does not say why; inspect tells an OOM kill apart.
+                let oom = self
+                    .cx
+                    .runtime
+                    .inspect(&id)
+                    .await
+                    .is_ok_and(|i| i.oom_killed);
+                let reason = oom
+                    .then(|| "OutOfMemoryError: Container killed due to memory usage".to_string());
+                self.container_exited(&id, exit_code, reason)
+            }
             RuntimeEvent::HealthChanged { id, health } => {
                 self.set_health(&id, health);
                 None
