@@ -9,3 +9,4 @@ mod common;
 mod protocol;
 mod tags_settings_attributes;
 mod task_definitions;
+mod tasks_simulated;
