@@ -202,10 +202,17 @@ pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
         desired_status: "RUNNING".into(),
         enable_execute_command: new.enable_execute_command,
         group: Some(new.group.unwrap_or_else(|| format!("family:{}", td.family))),
-        last_status: "PROVISIONING".into(),
+        // Only awsvpc tasks have provisioning steps (their ENI); others start PENDING.
+        last_status: if new.awsvpc.is_some() {
+            "PROVISIONING"
+        } else {
+            "PENDING"
+        }
+        .into(),
+        health_status: Some("UNKNOWN".into()),
         launch_type: Some(new.launch.launch_type.clone()),
         memory: new.overrides.memory.clone().or_else(|| td.memory.clone()),
-        overrides: new.overrides.clone(),
+        overrides: full_overrides(td, new.overrides),
         platform_version: fargate.then(|| "1.4.0".to_string()),
         platform_family: fargate.then(|| "Linux".to_string()),
         started_by: new.started_by,
@@ -252,7 +259,8 @@ fn new_container(
         task_arn: task_arn.to_string(),
         image: def.image.clone().unwrap_or_default(),
         last_status: "PENDING".into(),
-        health_status: def.health_check.as_ref().map(|_| "UNKNOWN".to_string()),
+        health_status: Some("UNKNOWN".into()),
+        has_health_check: def.health_check.is_some(),
         cpu: Some(cpu.to_string()),
         memory: o
             .and_then(|o| o.memory)
@@ -266,6 +274,27 @@ fn new_container(
         name,
         ..Default::default()
     }
+}
+
+/// The overrides as ECS echoes them: one entry per container, named, even when not overridden.
+fn full_overrides(td: &TaskDefinition, given: &TaskOverride) -> TaskOverride {
+    let mut out = given.clone();
+    out.container_overrides = td
+        .container_definitions
+        .iter()
+        .filter_map(|c| c.name.clone())
+        .map(|name| {
+            let o = given
+                .container_overrides
+                .iter()
+                .find(|o| o.name.as_deref() == Some(name.as_str()));
+            o.cloned().unwrap_or(ContainerOverride {
+                name: Some(name),
+                ..Default::default()
+            })
+        })
+        .collect();
+    out
 }
 
 /// The ENI attachment of an awsvpc task, PRECREATED until the controller attaches it.

@@ -80,6 +80,9 @@ pub struct Container {
     /// Whether the task stops when this container stops (from the definition).
     #[serde(skip)]
     pub essential: bool,
+    /// Whether the definition gives it a health check (its health counts for the task's).
+    #[serde(skip)]
+    pub has_health_check: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

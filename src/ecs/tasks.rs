@@ -122,8 +122,8 @@ fn new_task<'a>(
 
 fn check_started_by(started_by: Option<&str>) -> EcsResult<()> {
     match started_by {
-        Some(s) if s.len() > 128 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_/:.".contains(&b)) => {
-            Err(EcsError::invalid("startedBy can be up to 128 letters, numbers, hyphens, underscores, slashes, colons and periods."))
+        Some(s) if s.len() > 128 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_/".contains(&b)) => {
+            Err(EcsError::invalid("startedBy can be up to 128 letters, numbers, hyphens, forward slashes and underscores."))
         }
         _ => Ok(()),
     }

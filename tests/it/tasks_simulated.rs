@@ -1194,7 +1194,7 @@ async fn reset_endpoint_removes_tasks() {
 /// no container health check defined", and a task's is UNKNOWN when "there are no container
 /// health checks defined".
 #[tokio::test]
-#[ignore = "local-ecs omits healthStatus for tasks and containers without health checks; AWS reports UNKNOWN (API_HealthCheck)"]
+
 async fn tasks_without_health_checks_report_unknown() {
     let s = fargate_setup("no-health", "no-health-fam").await;
     let c = &s.client;
@@ -1212,7 +1212,7 @@ async fn tasks_without_health_checks_report_unknown() {
 /// `"overrides": {"containerOverrides": [{"name": "sleep"}]}` for a RunTask without overrides,
 /// and the same for DescribeTasks.
 #[tokio::test]
-#[ignore = "local-ecs echoes only the requested container overrides; AWS lists every container by name (botocore examples-1.json RunTask/DescribeTasks)"]
+
 async fn task_overrides_list_every_container_by_name() {
     let s = start().await;
     create_cluster(&s.client, "override-echo").await;

@@ -557,7 +557,9 @@ impl Driver {
             }
             t.execution_stopped_at = Some(now_epoch());
         });
-        self.set_status("DEPROVISIONING");
+        if awsvpc {
+            self.set_status("DEPROVISIONING");
+        }
         if let Some(id) = self.sandbox.take() {
             let _ = self.cx.runtime.stop(&id, 0).await;
             let _ = self.cx.runtime.remove(&id).await;

@@ -75,7 +75,7 @@ pub fn task_health(task: &Task) -> &'static str {
     let checked: Vec<&str> = task
         .containers
         .iter()
-        .filter(|c| c.essential)
+        .filter(|c| c.essential && c.has_health_check)
         .filter_map(|c| c.health_status.as_deref())
         .collect();
     if checked.contains(&"UNHEALTHY") {
@@ -155,6 +155,7 @@ mod tests {
             health_status: health.map(String::from),
             runtime_id: Some(format!("id-{name}")),
             essential: true,
+            has_health_check: health.is_some(),
             ..Default::default()
         }
     }
