@@ -1187,7 +1187,7 @@ async fn reset_endpoint_removes_tasks() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Where local-ecs differs from AWS (ignored until fixed; see each reason)
+// Details once missing, checked against the ECS API reference
 // ---------------------------------------------------------------------------------------------
 
 /// The ECS API reference (API_HealthCheck): a container's `healthStatus` is UNKNOWN when "there's
