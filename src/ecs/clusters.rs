@@ -166,6 +166,13 @@ pub fn delete_cluster(
         return Err(EcsError::ClusterContainsContainerInstances);
     }
     if st
+        .services
+        .values()
+        .any(|s| in_cluster(&s.cluster_arn) && s.status != "INACTIVE")
+    {
+        return Err(EcsError::ClusterContainsServices);
+    }
+    if st
         .tasks
         .values()
         .any(|t| in_cluster(&t.cluster_arn) && !t.is_stopped())
@@ -319,6 +326,7 @@ fn view(st: &RegionState, cluster: &Cluster, include: &Include) -> Value {
     c.registered_container_instances_count = counts.instances;
     c.running_tasks_count = counts.running_ec2 + counts.running_fargate;
     c.pending_tasks_count = counts.pending_ec2 + counts.pending_fargate;
+    c.active_services_count = counts.active_ec2 + counts.active_fargate;
     c.statistics = if include.statistics {
         counts.statistics()
     } else {
@@ -358,6 +366,10 @@ struct Counts {
     running_fargate: i32,
     pending_ec2: i32,
     pending_fargate: i32,
+    active_ec2: i32,
+    active_fargate: i32,
+    draining_ec2: i32,
+    draining_fargate: i32,
 }
 
 impl Counts {
@@ -381,20 +393,38 @@ impl Counts {
                 _ => {}
             }
         }
+        for s in st
+            .services
+            .values()
+            .filter(|s| s.cluster_arn == cluster_arn)
+        {
+            let fargate = s.launch_type.as_deref() == Some("FARGATE")
+                || s.capacity_provider_strategy
+                    .iter()
+                    .flatten()
+                    .any(|i| i.capacity_provider.starts_with("FARGATE"));
+            match (s.status.as_str(), fargate) {
+                ("ACTIVE", true) => c.active_fargate += 1,
+                ("ACTIVE", false) => c.active_ec2 += 1,
+                ("DRAINING", true) => c.draining_fargate += 1,
+                ("DRAINING", false) => c.draining_ec2 += 1,
+                _ => {}
+            }
+        }
         c
     }
 
-    /// The counters AWS reports under STATISTICS. Services arrive with the service work.
+    /// The counters AWS reports under STATISTICS.
     fn statistics(&self) -> Vec<KeyValuePair> {
         [
             ("runningEC2TasksCount", self.running_ec2),
             ("runningFargateTasksCount", self.running_fargate),
             ("pendingEC2TasksCount", self.pending_ec2),
             ("pendingFargateTasksCount", self.pending_fargate),
-            ("activeEC2ServiceCount", 0),
-            ("activeFargateServiceCount", 0),
-            ("drainingEC2ServiceCount", 0),
-            ("drainingFargateServiceCount", 0),
+            ("activeEC2ServiceCount", self.active_ec2),
+            ("activeFargateServiceCount", self.active_fargate),
+            ("drainingEC2ServiceCount", self.draining_ec2),
+            ("drainingFargateServiceCount", self.draining_fargate),
         ]
         .iter()
         .map(|(name, n)| KeyValuePair {

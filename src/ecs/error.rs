@@ -9,6 +9,9 @@ pub enum EcsError {
     Client(String),
     InvalidParameter(String),
     ClusterNotFound,
+    ServiceNotFound,
+    ServiceNotActive,
+    NamespaceNotFound(String),
     ClusterContainsContainerInstances,
     ClusterContainsServices,
     ClusterContainsTasks,
@@ -34,6 +37,9 @@ impl EcsError {
             Client(_) => "ClientException",
             InvalidParameter(_) => "InvalidParameterException",
             ClusterNotFound => "ClusterNotFoundException",
+            ServiceNotFound => "ServiceNotFoundException",
+            ServiceNotActive => "ServiceNotActiveException",
+            NamespaceNotFound(_) => "NamespaceNotFoundException",
             ClusterContainsContainerInstances => "ClusterContainsContainerInstancesException",
             ClusterContainsServices => "ClusterContainsServicesException",
             ClusterContainsTasks => "ClusterContainsTasksException",
@@ -62,6 +68,8 @@ impl EcsError {
         use EcsError::*;
         match self {
             ClusterNotFound => "Cluster not found.".into(),
+            ServiceNotFound => "Service not found.".into(),
+            ServiceNotActive => "Service was not ACTIVE.".into(),
             ClusterContainsContainerInstances => {
                 "The Cluster cannot be deleted while Container Instances are active or draining."
                     .into()
@@ -75,6 +83,7 @@ impl EcsError {
                     .into()
             }
             Client(m)
+            | NamespaceNotFound(m)
             | InvalidParameter(m)
             | ResourceNotFound(m)
             | ResourceInUse(m)

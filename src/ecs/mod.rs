@@ -16,6 +16,9 @@ pub mod error;
 pub mod instance_filter;
 pub mod pagination;
 pub mod placement;
+pub mod service_scheduler;
+pub mod service_types;
+pub mod services;
 pub mod state;
 pub mod tags;
 pub mod task_definition_rules;
@@ -90,6 +93,15 @@ const OPERATIONS: &[(&str, Handler)] = &[
     (
         "DeleteTaskDefinitions",
         task_definitions::delete_task_definitions,
+    ),
+    ("CreateService", services::create_service),
+    ("UpdateService", services::update_service),
+    ("DeleteService", services::delete_service),
+    ("DescribeServices", services::describe_services),
+    ("ListServices", services::list_services),
+    (
+        "ListServicesByNamespace",
+        services::list_services_by_namespace,
     ),
     ("RunTask", tasks::run_task),
     ("StartTask", tasks::start_task),
@@ -181,6 +193,7 @@ fn handler(operation: &str) -> Option<Handler> {
 pub struct Ecs {
     store: Arc<Store>,
     wakes: mpsc::UnboundedSender<TaskRef>,
+    service_wakes: mpsc::UnboundedSender<controller::services::ServiceRef>,
     controller: TaskController,
 }
 
@@ -190,10 +203,20 @@ impl Ecs {
     pub fn new(runtime: SharedRuntime, owner: String, retention: Duration) -> Self {
         let store = Arc::new(Store::default());
         let (wakes, rx) = mpsc::unbounded_channel();
-        let controller = TaskController::spawn(store.clone(), runtime, owner, retention, rx);
+        let (service_wakes, service_rx) = mpsc::unbounded_channel();
+        let controller = TaskController::spawn(
+            store.clone(),
+            runtime,
+            owner,
+            retention,
+            rx,
+            service_wakes.clone(),
+        );
+        controller::services::spawn(store.clone(), service_rx, wakes.clone());
         Ecs {
             store,
             wakes,
+            service_wakes,
             controller,
         }
     }
@@ -225,10 +248,19 @@ impl Ecs {
         let Some(handler) = handler(operation) else {
             return Err(planned(model, operation));
         };
-        let (result, queued) = self.store.with_region(ctx, |state| {
+        let (result, queued, services) = self.store.with_region(ctx, |state| {
             let result = handler(state, ctx, input);
-            (result, std::mem::take(&mut state.outbox))
+            let queued = std::mem::take(&mut state.outbox);
+            (result, queued, std::mem::take(&mut state.service_outbox))
         });
+        for service_arn in services {
+            let service = controller::services::ServiceRef {
+                account: ctx.account.clone(),
+                region: ctx.region.clone(),
+                service_arn,
+            };
+            let _ = self.service_wakes.send(service);
+        }
         for task_arn in queued {
             let task = TaskRef {
                 account: ctx.account.clone(),

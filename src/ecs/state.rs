@@ -5,6 +5,7 @@
 //! operation is a short, synchronous critical section. Access is closure-only, so no guard can
 //! escape a function or be held across an `.await`.
 
+use super::service_types::Service;
 use super::task_types::Task;
 use super::types::{AccountSetting, CapacityProvider, Cluster, ContainerInstance, TaskDefinition};
 use crate::edge::RequestContext;
@@ -36,6 +37,10 @@ pub struct RegionState {
     pub task_books: HashMap<String, TaskBook>,
     /// Tasks whose desired state changed: the dispatcher hands them to the task controller.
     pub outbox: Vec<String>,
+    /// Services by ARN; deleted ones stay describable as INACTIVE for a while.
+    pub services: BTreeMap<String, Service>,
+    /// Services whose desired state changed: handed to the service scheduler.
+    pub service_outbox: Vec<String>,
 }
 
 /// Bookkeeping for one task that AWS does not show.

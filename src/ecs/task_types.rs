@@ -128,6 +128,9 @@ pub struct Task {
     /// The awsvpc configuration the task was started with (shown through its ENI attachment).
     #[serde(skip)]
     pub awsvpc: Option<Value>,
+    /// The service that started it, whose scheduler hears of its every change.
+    #[serde(skip)]
+    pub service_arn: Option<String>,
 }
 
 /// Task states in lifecycle order, so "has the task reached X" is a comparison.

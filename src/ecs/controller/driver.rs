@@ -75,16 +75,25 @@ impl Driver {
     }
 
     /// Changes the task (bumping its version).
+    /// Changes the task (bumping its version) and tells its service's scheduler.
     fn update(&self, f: impl FnOnce(&mut Task)) {
         let arn = &self.task.task_arn;
-        self.cx
+        let service = self
+            .cx
             .store
             .with(&self.task.account, &self.task.region, |st| {
-                if let Some(t) = st.tasks.get_mut(arn) {
-                    f(t);
-                    t.version += 1;
-                }
+                let t = st.tasks.get_mut(arn)?;
+                f(t);
+                t.version += 1;
+                t.service_arn.clone()
             });
+        if let Some(service_arn) = service {
+            let _ = self.cx.service_wakes.send(super::services::ServiceRef {
+                account: self.task.account.clone(),
+                region: self.task.region.clone(),
+                service_arn,
+            });
+        }
     }
 
     fn set_status(&self, status: &'static str) {

@@ -6,6 +6,7 @@
 
 mod driver;
 mod order;
+pub mod services;
 pub mod spec;
 
 use super::state::Store;
@@ -48,6 +49,8 @@ struct Inner {
     /// Task ARN → its driver's inbox.
     drivers: DashMap<String, mpsc::UnboundedSender<Signal>>,
     status: Mutex<RuntimeStatus>,
+    /// Tells the service controller that one of its tasks changed.
+    service_wakes: mpsc::UnboundedSender<services::ServiceRef>,
 }
 
 /// A handle on the running controller.
@@ -65,9 +68,11 @@ impl TaskController {
         owner: String,
         retention: Duration,
         wakes: mpsc::UnboundedReceiver<TaskRef>,
+        service_wakes: mpsc::UnboundedSender<services::ServiceRef>,
     ) -> TaskController {
         let inner = Arc::new(Inner {
             store,
+            service_wakes,
             runtime,
             owner,
             retention,
@@ -180,11 +185,17 @@ async fn janitor(inner: Arc<Inner>) {
                     .map(|t| t.task_arn.clone())
                     .collect();
                 let mut ids = Vec::new();
+                st.services
+                    .retain(|_, s| s.inactive_at.is_none_or(|at| at >= cutoff));
                 for arn in &old {
                     if let Some(t) = st.tasks.remove(arn) {
                         ids.extend(t.containers.into_iter().filter_map(|c| c.runtime_id));
                     }
                     st.task_books.remove(arn);
+                }
+                let tasks = &st.tasks;
+                for s in st.services.values_mut() {
+                    s.seen_stopped.retain(|a| tasks.contains_key(a));
                 }
                 ids
             });
