@@ -5,7 +5,7 @@
 //! Registering into the `default` cluster creates it, as AWS does for a first instance. The
 //! cluster query language of ListContainerInstances' `filter` is `instance_filter`'s.
 
-use super::instance_filter::Filter;
+use super::instance_filter::{Filter, InstanceSubjects};
 use super::pagination::{page_size, resume_after, take_page};
 use super::state::RegionState;
 use super::types::{now_epoch, to_wire, Attribute, ContainerInstance, Failure, Resource, Tag};
@@ -199,7 +199,11 @@ pub fn list_container_instances(
             Some(s) => ci.status == *s,
             None => ci.status == "ACTIVE" || ci.status == "DRAINING",
         })
-        .filter(|ci| filter.as_ref().is_none_or(|f| f.matches(&ci.attributes)))
+        .filter(|ci| {
+            filter
+                .as_ref()
+                .is_none_or(|f| f.matches_with(&subjects(st, ci)))
+        })
         .filter(|ci| {
             after
                 .as_ref()
@@ -346,6 +350,23 @@ fn view(st: &RegionState, ci: &ContainerInstance, with_tags: bool) -> Value {
         ci.tags.clear();
     }
     to_wire(&ci)
+}
+
+/// What the cluster query language may ask of an instance: its attributes, id and task groups.
+fn subjects<'a>(st: &RegionState, ci: &'a ContainerInstance) -> InstanceSubjects<'a> {
+    let groups = st
+        .tasks
+        .values()
+        .filter(|t| {
+            !t.is_stopped()
+                && t.container_instance_arn.as_deref() == Some(ci.container_instance_arn.as_str())
+        })
+        .filter_map(|t| t.group.clone())
+        .collect();
+    InstanceSubjects {
+        instance: ci,
+        groups,
+    }
 }
 
 /// The instance named by ARN, viewed.

@@ -474,10 +474,22 @@ fn start_tasks(
     });
     let instances: Vec<Option<String>> = if launch.launch_type == "FARGATE" {
         vec![None; count]
-    } else if let Some(instance) = on {
-        vec![Some(instance)]
     } else {
-        match placement::place(st, &service.cluster_arn, &placement::demand(&td), count) {
+        let demand = placement::demand(&td);
+        let mut constraints = td.placement_constraints.clone();
+        constraints.extend(service.placement_constraints.iter().cloned());
+        let only = on.map(|i| vec![i]);
+        let group = service.group();
+        let request = placement::PlacementRequest {
+            cluster_arn: &service.cluster_arn,
+            demand: &demand,
+            count,
+            constraints: &constraints,
+            strategies: &service.placement_strategy,
+            group: Some(&group),
+            only: only.as_deref(),
+        };
+        match placement::place_with(st, &request) {
             Ok((placed, _)) => placed.into_iter().map(Some).collect(),
             Err(_) => Vec::new(),
         }
@@ -622,7 +634,8 @@ fn settle(st: &mut RegionState, arn: &str, now: f64) -> bool {
         s.deployments.retain(|d| d.status == "PRIMARY");
     }
     // Steady: one deployment, rolled out, and exactly the desired tasks running.
-    let steady = completed && s.deployments.len() == 1 && s.running_count == desired && s.pending_count == 0;
+    let steady =
+        completed && s.deployments.len() == 1 && s.running_count == desired && s.pending_count == 0;
     if steady && !s.steady {
         add_event(s, format!("(service {name}) has reached a steady state."));
     }

@@ -66,6 +66,7 @@ pub fn create_service(
         _ => {}
     }
     tags::validate(&req.tags)?;
+    super::placement::validate_placement(&req.placement_constraints, &req.placement_strategy)?;
     let daemon = req.scheduling_strategy.as_deref() == Some("DAEMON");
     let controller = req
         .deployment_controller
@@ -199,7 +200,7 @@ fn deployment_config(
             "minimumHealthyPercent must be between 0 and 100.",
         ));
     }
-    if max < 100 || max > 200 {
+    if !(100..=200).contains(&max) {
         return Err(EcsError::invalid(
             "maximumPercent must be between 100 and 200.",
         ));
@@ -295,6 +296,14 @@ pub fn update_service(
     {
         return Err(EcsError::invalid("Updating the task definition, network configuration or forcing a deployment is not supported for services using the EXTERNAL deployment controller; use task sets."));
     }
+    super::placement::validate_placement(
+        req.placement_constraints
+            .as_deref()
+            .unwrap_or(&service.placement_constraints),
+        req.placement_strategy
+            .as_deref()
+            .unwrap_or(&service.placement_strategy),
+    )?;
     let config = match req.deployment_configuration {
         Some(c) => Some(deployment_config(Some(c), daemon)?),
         None => None,

@@ -154,6 +154,9 @@ fn validate_container(
     volumes: &BTreeSet<&str>,
 ) -> EcsResult<()> {
     let name = c.name.as_deref().unwrap_or("");
+    if let Some(h) = &c.health_check {
+        validate_health_check(name, h)?;
+    }
     if td.memory.is_none() && c.memory.is_none() && c.memory_reservation.is_none() {
         return Err(client(format!("Invalid setting for container '{name}'. At least one of 'memory' or 'memoryReservation' must be specified.")));
     }
@@ -237,6 +240,28 @@ fn validate_depends_on(td: &TaskDefinition, c: &ContainerDefinition, name: &str)
             "HEALTHY" => {}
             other => return Err(client(format!("Invalid dependsOn condition '{other}': expected START, COMPLETE, SUCCESS or HEALTHY."))),
         }
+    }
+    Ok(())
+}
+
+/// AWS's health check ranges: interval 5–300 s, timeout 2–60 s, retries 1–10, startPeriod
+/// 0–300 s; a command is required.
+fn validate_health_check(name: &str, h: &super::types::HealthCheck) -> EcsResult<()> {
+    let ranges = [
+        ("interval", h.interval, 5, 300),
+        ("timeout", h.timeout, 2, 60),
+        ("retries", h.retries, 1, 10),
+        ("startPeriod", h.start_period, 0, 300),
+    ];
+    for (field, value, lo, hi) in ranges {
+        if value.is_some_and(|v| v < lo || v > hi) {
+            return Err(client(format!("Invalid 'healthCheck' setting for container '{name}': {field} must be between {lo} and {hi}.")));
+        }
+    }
+    if h.command.is_empty() {
+        return Err(client(format!(
+            "Invalid 'healthCheck' setting for container '{name}': a command is required."
+        )));
     }
     Ok(())
 }

@@ -27,6 +27,8 @@ struct RunTaskRequest {
     launch_type: Option<String>,
     network_configuration: Option<Value>,
     overrides: TaskOverride,
+    placement_constraints: Vec<Value>,
+    placement_strategy: Vec<Value>,
     propagate_tags: Option<String>,
     started_by: Option<String>,
     tags: Vec<Tag>,
@@ -62,11 +64,29 @@ pub fn run_task(
         req.enable_ecs_managed_tags,
         &cluster_name,
     )?;
+    // The definition's constraints count towards the limit of ten, as in AWS.
+    let mut constraints = td.placement_constraints.clone();
+    constraints.extend(req.placement_constraints.iter().cloned());
+    placement::validate_placement(&constraints, &req.placement_strategy)?;
     let (instances, failures) = match launch.launch_type.as_str() {
+        "FARGATE"
+            if !req.placement_constraints.is_empty() || !req.placement_strategy.is_empty() =>
+        {
+            return Err(EcsError::invalid("Task placement constraints and strategies are not supported for tasks hosted on Fargate."));
+        }
         "FARGATE" => (vec![None; count as usize], Vec::new()),
         _ => {
-            let (placed, failures) =
-                placement::place(st, &cluster, &placement::demand(&td), count as usize)?;
+            let demand = placement::demand(&td);
+            let request = placement::PlacementRequest {
+                cluster_arn: &cluster,
+                demand: &demand,
+                count: count as usize,
+                constraints: &constraints,
+                strategies: &req.placement_strategy,
+                group: req.group.as_deref(),
+                only: None,
+            };
+            let (placed, failures) = placement::place_with(st, &request)?;
             (placed.into_iter().map(Some).collect(), failures)
         }
     };

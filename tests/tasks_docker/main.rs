@@ -333,7 +333,6 @@ async fn depends_on_success_and_healthy() {
 /// Without health checks, ECS reports healthStatus UNKNOWN on the task and on each container
 /// (API reference: Container.healthStatus, Task.healthStatus).
 #[tokio::test]
-#[ignore = "local-ecs omits healthStatus (null) where ECS reports UNKNOWN"]
 async fn health_status_is_unknown_without_health_checks() {
     with_docker(|env| async move {
         let td = env
@@ -645,7 +644,6 @@ async fn start_up_removes_an_owners_leftovers_only() {
 
 /// ECS accepts health check intervals of 5 to 300 seconds (RegisterTaskDefinition rejects 1).
 #[tokio::test]
-#[ignore = "local-ecs accepts healthCheck.interval 1; AWS requires 5-300 seconds"]
 async fn health_check_interval_below_five_is_rejected() {
     let app = local_ecs::App::new(local_ecs::Config::default());
     let env = Env::serve(app, new_owner()).await;
