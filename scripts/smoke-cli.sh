@@ -7,6 +7,11 @@
 set -euo pipefail
 
 : "${AWS_ENDPOINT_URL:?set AWS_ENDPOINT_URL}"
+if ! command -v aws >/dev/null 2>&1; then
+  echo "FAIL aws: the AWS CLI is not on PATH (pip install awscli)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 ACCOUNT=000000000000
 RUN="$(python3 -c 'import uuid; print(uuid.uuid4().hex[:6])')"
