@@ -19,7 +19,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { host: "127.0.0.1".into(), port: 4566 }
+        Config {
+            host: "127.0.0.1".into(),
+            port: 4566,
+        }
     }
 }
 
@@ -44,7 +47,12 @@ impl Config {
                 Some((f, v)) => (f.to_string(), Some(v.to_string())),
                 None => (arg.clone(), None),
             };
-            let mut value = || inline.clone().or_else(|| args.next()).ok_or(format!("{flag} needs a value"));
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or(format!("{flag} needs a value"))
+            };
             match flag.as_str() {
                 "--host" => config.host = value()?,
                 "--port" => config.port = parse_port(&value()?)?,
@@ -72,7 +80,10 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Option<Config>, String> {
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_args(args.iter().map(|s| s.to_string()), move |k| {
             env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
         })
@@ -82,9 +93,19 @@ mod tests {
     fn defaults_env_and_flags() {
         let c = parse(&[], &[]).unwrap().unwrap();
         assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 4566));
-        let c = parse(&[], &[("LOCAL_ECS_PORT", "5000"), ("LOCAL_ECS_HOST", "0.0.0.0")]).unwrap().unwrap();
+        let c = parse(
+            &[],
+            &[("LOCAL_ECS_PORT", "5000"), ("LOCAL_ECS_HOST", "0.0.0.0")],
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!((c.host.as_str(), c.port), ("0.0.0.0", 5000));
-        let c = parse(&["--port", "6000", "--host=::1"], &[("LOCAL_ECS_PORT", "5000")]).unwrap().unwrap();
+        let c = parse(
+            &["--port", "6000", "--host=::1"],
+            &[("LOCAL_ECS_PORT", "5000")],
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!((c.host.as_str(), c.port), ("::1", 6000));
         assert!(parse(&["--port", "x"], &[]).is_err());
         assert!(parse(&["--bogus"], &[]).is_err());

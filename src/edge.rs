@@ -20,7 +20,11 @@ pub struct RequestContext {
 
 impl RequestContext {
     pub fn new(account: &str, region: &str) -> Self {
-        RequestContext { account: account.into(), region: region.into(), request_id: new_request_id() }
+        RequestContext {
+            account: account.into(),
+            region: region.into(),
+            request_id: new_request_id(),
+        }
     }
 }
 
@@ -36,7 +40,10 @@ pub struct HttpRequest {
 
 impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -45,27 +52,52 @@ pub fn handle(app: &App, req: &HttpRequest) -> WireResponse {
     let scope = credential_scope(req);
     let ctx = RequestContext::new(
         &sigv4::account_for(scope.as_ref().map_or("", |s| s.access_key.as_str())),
-        scope.as_ref().map(|s| s.region.as_str()).filter(|r| !r.is_empty()).unwrap_or(DEFAULT_REGION),
+        scope
+            .as_ref()
+            .map(|s| s.region.as_str())
+            .filter(|r| !r.is_empty())
+            .unwrap_or(DEFAULT_REGION),
     );
     let mut resp = match internal(app, req) {
         Some(resp) => resp,
         None => dispatch(app, req, &ctx, scope.as_ref().map(|s| s.service.as_str())),
     };
-    resp.headers.push(("x-amzn-requestid", ctx.request_id.clone()));
+    resp.headers
+        .push(("x-amzn-requestid", ctx.request_id.clone()));
     resp
 }
 
-fn dispatch(app: &App, req: &HttpRequest, ctx: &RequestContext, signing: Option<&str>) -> WireResponse {
+fn dispatch(
+    app: &App,
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    signing: Option<&str>,
+) -> WireResponse {
     let lookup = |name: &str| req.header(name);
-    let input = RouteInput { method: &req.method, path: &req.path, query: &req.query, header: &lookup, body: &req.body, signing_service: signing };
+    let input = RouteInput {
+        method: &req.method,
+        path: &req.path,
+        query: &req.query,
+        header: &lookup,
+        body: &req.body,
+        signing_service: signing,
+    };
     let route = match router::route(&input) {
         Ok(route) => route,
         Err((protocol, err)) => return wire::encode_error(protocol, &err, &ctx.request_id),
     };
     let result = match route.service {
-        Some(Service::Ecs) => decode(route.protocol, &req.body).and_then(|input| app.ecs.dispatch(ctx, &route.operation, input).map_err(WireError::from)),
+        Some(Service::Ecs) => decode(route.protocol, &req.body).and_then(|input| {
+            app.ecs
+                .dispatch(ctx, &route.operation, input)
+                .map_err(WireError::from)
+        }),
         Some(other) => Err(not_emulated(route.protocol, other.name(), &route.operation)),
-        None => Err(not_emulated(route.protocol, "this service", &route.operation)),
+        None => Err(not_emulated(
+            route.protocol,
+            "this service",
+            &route.operation,
+        )),
     };
     match result {
         Ok(body) => encode_ok(route.protocol, &body),
@@ -88,7 +120,9 @@ fn encode_ok(protocol: Protocol, body: &Value) -> WireResponse {
 }
 
 fn not_emulated(protocol: Protocol, service: &str, operation: &str) -> WireError {
-    let message = format!("local-ecs does not emulate {service} yet: operation {operation} is not available.");
+    let message = format!(
+        "local-ecs does not emulate {service} yet: operation {operation} is not available."
+    );
     match protocol {
         Protocol::Query | Protocol::Ec2Query => WireError::new("InvalidAction", 400, message),
         _ => WireError::new("UnknownOperationException", 400, message),
@@ -119,12 +153,18 @@ fn internal(app: &App, req: &HttpRequest) -> Option<WireResponse> {
             json(200, serde_json::json!({ "reset": true }))
         }
         (_, "health" | "reset") => json(405, serde_json::json!({ "error": "method not allowed" })),
-        _ => json(404, serde_json::json!({ "error": "no such local-ecs endpoint" })),
+        _ => json(
+            404,
+            serde_json::json!({ "error": "no such local-ecs endpoint" }),
+        ),
     })
 }
 
 fn credential_scope(req: &HttpRequest) -> Option<sigv4::Scope> {
-    if let Some(scope) = req.header("authorization").and_then(sigv4::from_authorization) {
+    if let Some(scope) = req
+        .header("authorization")
+        .and_then(sigv4::from_authorization)
+    {
         return Some(scope);
     }
     let cred = crate::wire::query::parse_form(&req.query).remove("X-Amz-Credential")?;

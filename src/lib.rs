@@ -4,6 +4,9 @@
 //! straight down: [`server`] (HTTP) → [`edge`] (internal endpoints, routing, protocol codecs) →
 //! a service's dispatch (e.g. [`ecs`]) → its operation functions → its state.
 
+#![warn(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod config;
 pub mod ecs;
 pub mod edge;
@@ -27,7 +30,11 @@ pub struct App {
 
 impl App {
     pub fn new(config: Config) -> Arc<App> {
-        Arc::new(App { config, ecs: ecs::Ecs::new(), started: Instant::now() })
+        Arc::new(App {
+            config,
+            ecs: ecs::Ecs::new(),
+            started: Instant::now(),
+        })
     }
 
     /// Drops every service's state (the `/_local-ecs/reset` endpoint).

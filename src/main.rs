@@ -21,7 +21,10 @@ async fn main() {
     let listener = match tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("local-ecs: cannot listen on {}:{}: {e}", config.host, config.port);
+            eprintln!(
+                "local-ecs: cannot listen on {}:{}: {e}",
+                config.host, config.port
+            );
             std::process::exit(1);
         }
     };

@@ -82,24 +82,44 @@ pub fn route(input: &RouteInput<'_>) -> Result<Route, (Protocol, WireError)> {
         } else {
             Protocol::Json10
         };
-        return Ok(Route { service, operation: operation.to_string(), protocol });
+        return Ok(Route {
+            service,
+            operation: operation.to_string(),
+            protocol,
+        });
     }
     if let Some(rest) = input.path.strip_prefix("/service/") {
         if let Some((svc, op)) = rest.split_once("/operation/") {
             let svc = svc.rsplit('.').next().unwrap_or(svc);
-            let service = Service::from_signing_name(svc).or_else(|| input.signing_service.and_then(Service::from_signing_name));
-            return Ok(Route { service, operation: op.trim_end_matches('/').to_string(), protocol: Protocol::RpcV2Cbor });
+            let service = Service::from_signing_name(svc)
+                .or_else(|| input.signing_service.and_then(Service::from_signing_name));
+            return Ok(Route {
+                service,
+                operation: op.trim_end_matches('/').to_string(),
+                protocol: Protocol::RpcV2Cbor,
+            });
         }
     }
-    let form_body = header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let form_body =
+        header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     let mut action = query::parse_form(input.query).remove("Action");
     if action.is_none() && form_body && input.method == "POST" {
-        action = std::str::from_utf8(input.body).ok().and_then(|b| query::parse_form(b).remove("Action"));
+        action = std::str::from_utf8(input.body)
+            .ok()
+            .and_then(|b| query::parse_form(b).remove("Action"));
     }
     if let Some(action) = action {
         let service = input.signing_service.and_then(Service::from_signing_name);
-        let protocol = if service == Some(Service::Ec2) { Protocol::Ec2Query } else { Protocol::Query };
-        return Ok(Route { service, operation: action, protocol });
+        let protocol = if service == Some(Service::Ec2) {
+            Protocol::Ec2Query
+        } else {
+            Protocol::Query
+        };
+        return Ok(Route {
+            service,
+            operation: action,
+            protocol,
+        });
     }
     Err((
         Protocol::Json11,
@@ -115,39 +135,151 @@ pub fn route(input: &RouteInput<'_>) -> Result<Route, (Protocol, WireError)> {
 mod tests {
     use super::*;
 
-    fn route_with(method: &str, path: &str, query: &str, headers: &[(&str, &str)], body: &[u8], signing: Option<&str>) -> Result<Route, (Protocol, WireError)> {
-        let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let lookup = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
-        route(&RouteInput { method, path, query, header: &lookup, body, signing_service: signing })
+    fn route_with(
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        signing: Option<&str>,
+    ) -> Result<Route, (Protocol, WireError)> {
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let lookup = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        route(&RouteInput {
+            method,
+            path,
+            query,
+            header: &lookup,
+            body,
+            signing_service: signing,
+        })
     }
 
     #[test]
     fn json_by_target() {
-        let r = route_with("POST", "/", "", &[("X-Amz-Target", "AmazonEC2ContainerServiceV20141113.ListClusters"), ("Content-Type", "application/x-amz-json-1.1")], b"{}", Some("ecs")).unwrap();
-        assert_eq!(r, Route { service: Some(Service::Ecs), operation: "ListClusters".into(), protocol: Protocol::Json11 });
-        let r = route_with("POST", "/", "", &[("X-Amz-Target", "Nope_1.Foo")], b"{}", None).unwrap();
+        let r = route_with(
+            "POST",
+            "/",
+            "",
+            &[
+                (
+                    "X-Amz-Target",
+                    "AmazonEC2ContainerServiceV20141113.ListClusters",
+                ),
+                ("Content-Type", "application/x-amz-json-1.1"),
+            ],
+            b"{}",
+            Some("ecs"),
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            Route {
+                service: Some(Service::Ecs),
+                operation: "ListClusters".into(),
+                protocol: Protocol::Json11
+            }
+        );
+        let r = route_with(
+            "POST",
+            "/",
+            "",
+            &[("X-Amz-Target", "Nope_1.Foo")],
+            b"{}",
+            None,
+        )
+        .unwrap();
         assert_eq!(r.service, None);
-        let r = route_with("POST", "/", "", &[("X-Amz-Target", "GraniteServiceVersion20100801.PutMetricData"), ("Content-Type", "application/x-amz-json-1.0")], b"{}", None).unwrap();
-        assert_eq!((r.service, r.protocol), (Some(Service::CloudWatch), Protocol::Json10));
+        let r = route_with(
+            "POST",
+            "/",
+            "",
+            &[
+                (
+                    "X-Amz-Target",
+                    "GraniteServiceVersion20100801.PutMetricData",
+                ),
+                ("Content-Type", "application/x-amz-json-1.0"),
+            ],
+            b"{}",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.service, r.protocol),
+            (Some(Service::CloudWatch), Protocol::Json10)
+        );
     }
 
     #[test]
     fn cbor_by_path() {
-        let r = route_with("POST", "/service/GraniteServiceVersion20100801/operation/GetMetricData", "", &[("smithy-protocol", "rpc-v2-cbor")], b"", Some("monitoring")).unwrap();
-        assert_eq!(r, Route { service: Some(Service::CloudWatch), operation: "GetMetricData".into(), protocol: Protocol::RpcV2Cbor });
+        let r = route_with(
+            "POST",
+            "/service/GraniteServiceVersion20100801/operation/GetMetricData",
+            "",
+            &[("smithy-protocol", "rpc-v2-cbor")],
+            b"",
+            Some("monitoring"),
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            Route {
+                service: Some(Service::CloudWatch),
+                operation: "GetMetricData".into(),
+                protocol: Protocol::RpcV2Cbor
+            }
+        );
     }
 
     #[test]
     fn query_by_action_and_scope() {
-        let r = route_with("POST", "/", "", &[("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], b"Action=DescribeLoadBalancers&Version=2015-12-01", Some("elasticloadbalancing")).unwrap();
-        assert_eq!(r, Route { service: Some(Service::Elbv2), operation: "DescribeLoadBalancers".into(), protocol: Protocol::Query });
-        let r = route_with("GET", "/", "Action=DescribeInstances&Version=2016-11-15", &[], b"", Some("ec2")).unwrap();
+        let r = route_with(
+            "POST",
+            "/",
+            "",
+            &[(
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )],
+            b"Action=DescribeLoadBalancers&Version=2015-12-01",
+            Some("elasticloadbalancing"),
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            Route {
+                service: Some(Service::Elbv2),
+                operation: "DescribeLoadBalancers".into(),
+                protocol: Protocol::Query
+            }
+        );
+        let r = route_with(
+            "GET",
+            "/",
+            "Action=DescribeInstances&Version=2016-11-15",
+            &[],
+            b"",
+            Some("ec2"),
+        )
+        .unwrap();
         assert_eq!(r.protocol, Protocol::Ec2Query);
     }
 
     #[test]
     fn nothing_to_route() {
         let (p, e) = route_with("GET", "/", "", &[], b"", None).unwrap_err();
-        assert_eq!((p, e.code.as_str()), (Protocol::Json11, "UnknownOperationException"));
+        assert_eq!(
+            (p, e.code.as_str()),
+            (Protocol::Json11, "UnknownOperationException")
+        );
     }
 }

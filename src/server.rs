@@ -38,7 +38,8 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<O
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let service = service_fn(move |req| answer(app.clone(), req));
-        let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        let conn = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {
@@ -52,12 +53,22 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<O
     }
 }
 
-async fn answer(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn answer(
+    app: Arc<App>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
-            let status = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() { 413 } else { 400 };
+            let status = if e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                413
+            } else {
+                400
+            };
             return Ok(plain(status, "the request body could not be read"));
         }
     };
@@ -77,11 +88,14 @@ async fn answer(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<B
     for (name, value) in &wire.headers {
         resp = resp.header(*name, value.as_str());
     }
-    Ok(resp.body(Full::new(wire.body)).unwrap_or_else(|_| plain(500, "response could not be built")))
+    Ok(resp
+        .body(Full::new(wire.body))
+        .unwrap_or_else(|_| plain(500, "response could not be built")))
 }
 
 fn plain(status: u16, msg: &'static str) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(Bytes::from_static(msg.as_bytes())));
-    *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
+    *resp.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
     resp
 }

@@ -62,13 +62,30 @@ impl EcsError {
         use EcsError::*;
         match self {
             ClusterNotFound => "Cluster not found.".into(),
-            ClusterContainsContainerInstances => "The Cluster cannot be deleted while Container Instances are active or draining.".into(),
-            ClusterContainsServices => "The Cluster cannot be deleted while Services are active.".into(),
+            ClusterContainsContainerInstances => {
+                "The Cluster cannot be deleted while Container Instances are active or draining."
+                    .into()
+            }
+            ClusterContainsServices => {
+                "The Cluster cannot be deleted while Services are active.".into()
+            }
             ClusterContainsTasks => "The Cluster cannot be deleted while Tasks are active.".into(),
-            ClusterContainsCapacityProvider => "The cluster cannot be deleted while capacity providers are associated with it.".into(),
-            Client(m) | InvalidParameter(m) | ResourceNotFound(m) | ResourceInUse(m) | LimitExceeded(m)
-            | UpdateInProgress(m) | UnsupportedFeature(m) | TargetNotFound(m) | AttributeLimitExceeded(m)
-            | Serialization(m) | UnknownOperation(m) | Server(m) => m.clone(),
+            ClusterContainsCapacityProvider => {
+                "The cluster cannot be deleted while capacity providers are associated with it."
+                    .into()
+            }
+            Client(m)
+            | InvalidParameter(m)
+            | ResourceNotFound(m)
+            | ResourceInUse(m)
+            | LimitExceeded(m)
+            | UpdateInProgress(m)
+            | UnsupportedFeature(m)
+            | TargetNotFound(m)
+            | AttributeLimitExceeded(m)
+            | Serialization(m)
+            | UnknownOperation(m)
+            | Server(m) => m.clone(),
         }
     }
 

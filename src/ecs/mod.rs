@@ -10,10 +10,12 @@ pub mod account_settings;
 pub mod attributes;
 pub mod capacity_providers;
 pub mod clusters;
+pub mod container_instances;
 pub mod error;
 pub mod pagination;
 pub mod state;
 pub mod tags;
+pub mod task_definition_rules;
 pub mod task_definitions;
 pub mod types;
 
@@ -27,7 +29,77 @@ use state::{RegionState, Store};
 type Handler = fn(&mut RegionState, &RequestContext, Map<String, Value>) -> EcsResult<Value>;
 
 /// The dispatch table: every implemented operation and its function.
-const OPERATIONS: &[(&str, Handler)] = &[];
+const OPERATIONS: &[(&str, Handler)] = &[
+    ("CreateCluster", clusters::create_cluster),
+    ("DescribeClusters", clusters::describe_clusters),
+    ("ListClusters", clusters::list_clusters),
+    ("DeleteCluster", clusters::delete_cluster),
+    ("UpdateCluster", clusters::update_cluster),
+    ("UpdateClusterSettings", clusters::update_cluster_settings),
+    (
+        "PutClusterCapacityProviders",
+        clusters::put_cluster_capacity_providers,
+    ),
+    (
+        "CreateCapacityProvider",
+        capacity_providers::create_capacity_provider,
+    ),
+    (
+        "DescribeCapacityProviders",
+        capacity_providers::describe_capacity_providers,
+    ),
+    (
+        "UpdateCapacityProvider",
+        capacity_providers::update_capacity_provider,
+    ),
+    (
+        "DeleteCapacityProvider",
+        capacity_providers::delete_capacity_provider,
+    ),
+    (
+        "RegisterTaskDefinition",
+        task_definitions::register_task_definition,
+    ),
+    (
+        "DescribeTaskDefinition",
+        task_definitions::describe_task_definition,
+    ),
+    (
+        "ListTaskDefinitions",
+        task_definitions::list_task_definitions,
+    ),
+    (
+        "ListTaskDefinitionFamilies",
+        task_definitions::list_task_definition_families,
+    ),
+    (
+        "DeregisterTaskDefinition",
+        task_definitions::deregister_task_definition,
+    ),
+    (
+        "DeleteTaskDefinitions",
+        task_definitions::delete_task_definitions,
+    ),
+    ("TagResource", tags::tag_resource),
+    ("UntagResource", tags::untag_resource),
+    ("ListTagsForResource", tags::list_tags_for_resource),
+    ("PutAccountSetting", account_settings::put_account_setting),
+    (
+        "PutAccountSettingDefault",
+        account_settings::put_account_setting_default,
+    ),
+    (
+        "ListAccountSettings",
+        account_settings::list_account_settings,
+    ),
+    (
+        "DeleteAccountSetting",
+        account_settings::delete_account_setting,
+    ),
+    ("PutAttributes", attributes::put_attributes),
+    ("ListAttributes", attributes::list_attributes),
+    ("DeleteAttributes", attributes::delete_attributes),
+];
 
 /// How far local-ecs supports an operation of the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +113,7 @@ impl Support {
     pub fn describe(self) -> &'static str {
         match self {
             Support::Implemented => "supported",
-            Support::Planned => "routed; answers UnsupportedFeatureException for now",
+            Support::Planned => "routed and validated; answers a modelled error (not built yet)",
         }
     }
 }
@@ -51,14 +123,21 @@ pub fn operation_support() -> Vec<(&'static str, Support)> {
     ServiceModel::ecs()
         .operation_names()
         .map(|op| {
-            let support = if handler(op).is_some() { Support::Implemented } else { Support::Planned };
+            let support = if handler(op).is_some() {
+                Support::Implemented
+            } else {
+                Support::Planned
+            };
             (op, support)
         })
         .collect()
 }
 
 fn handler(operation: &str) -> Option<Handler> {
-    OPERATIONS.iter().find(|(name, _)| *name == operation).map(|(_, h)| *h)
+    OPERATIONS
+        .iter()
+        .find(|(name, _)| *name == operation)
+        .map(|(_, h)| *h)
 }
 
 /// The ECS service: its state for every account and region.
@@ -77,23 +156,43 @@ impl Ecs {
     }
 
     /// Validates `input` against the model and runs the operation.
-    pub fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Map<String, Value>) -> EcsResult<Value> {
+    pub fn dispatch(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Map<String, Value>,
+    ) -> EcsResult<Value> {
         let model = ServiceModel::ecs();
         if !model.has_operation(operation) {
-            return Err(EcsError::UnknownOperation(format!("Unknown operation {operation}.")));
+            return Err(EcsError::UnknownOperation(format!(
+                "Unknown operation {operation}."
+            )));
         }
         model.validate_input(operation, &input)?;
         let Some(handler) = handler(operation) else {
-            return Err(EcsError::UnsupportedFeature(format!(
-                "local-ecs does not support {operation} yet."
-            )));
+            return Err(planned(model, operation));
         };
-        self.store.with_region(ctx, |state| handler(state, ctx, input))
+        self.store
+            .with_region(ctx, |state| handler(state, ctx, input))
     }
 
     /// Runs `f` on a region's state (for tests and, later, controllers).
     pub fn with_region<R>(&self, ctx: &RequestContext, f: impl FnOnce(&mut RegionState) -> R) -> R {
         self.store.with_region(ctx, f)
+    }
+}
+
+/// The modelled error a routed but unbuilt operation answers: UnsupportedFeatureException where
+/// the model lists it for the operation, else ClientException.
+fn planned(model: &ServiceModel, operation: &str) -> EcsError {
+    let message = format!("local-ecs does not support {operation} yet.");
+    if model
+        .operation_errors(operation)
+        .contains(&"UnsupportedFeatureException")
+    {
+        EcsError::UnsupportedFeature(message)
+    } else {
+        EcsError::Client(message)
     }
 }
 

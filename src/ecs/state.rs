@@ -32,7 +32,11 @@ pub struct RegionState {
 
 impl RegionState {
     pub fn new(account: &str, region: &str) -> Self {
-        RegionState { account: account.into(), region: region.into(), ..Default::default() }
+        RegionState {
+            account: account.into(),
+            region: region.into(),
+            ..Default::default()
+        }
     }
 
     /// `arn:aws:ecs:<region>:<account>:<resource>`.
@@ -56,7 +60,9 @@ impl Store {
             .entry(key)
             .or_insert_with(|| Arc::new(Mutex::new(RegionState::new(&ctx.account, &ctx.region))))
             .clone();
-        let mut guard = region.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = region
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut guard)
     }
 

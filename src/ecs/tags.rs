@@ -1,1 +1,179 @@
-//! stub
+//! Tags: TagResource, UntagResource, ListTagsForResource, and the limits every taggable ECS
+//! resource shares. <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-using-tags.html>
+//! Tags live inside the tagged entity; a resource is found by its ARN.
+
+use super::state::RegionState;
+use super::types::{to_wire, Tag};
+use super::{parse, EcsError, EcsResult};
+use crate::edge::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+const MAX_TAGS: usize = 50;
+
+/// AWS's tag rules: key 1–128 and value 0–256 characters of letters, digits, spaces and
+/// `+ - = . _ : / @`; no `aws:` prefix; at most 50 per resource.
+pub fn validate(tags: &[Tag]) -> EcsResult<()> {
+    if tags.len() > MAX_TAGS {
+        return Err(EcsError::invalid(format!(
+            "The maximum number of tags per resource is {MAX_TAGS}."
+        )));
+    }
+    let allowed = |s: &str| {
+        s.chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "+-=._:/@".contains(c))
+    };
+    for tag in tags {
+        let key = tag.key.as_deref().unwrap_or("");
+        let value = tag.value.as_deref().unwrap_or("");
+        if key.is_empty() || key.chars().count() > 128 || !allowed(key) {
+            return Err(EcsError::invalid(format!("Tag key '{key}' is not valid: 1-128 characters of letters, numbers, spaces and + - = . _ : / @.")));
+        }
+        if value.chars().count() > 256 || !allowed(value) {
+            return Err(EcsError::invalid(format!("Tag value '{value}' is not valid: up to 256 characters of letters, numbers, spaces and + - = . _ : / @.")));
+        }
+        if key.len() >= 4 && key[..4].eq_ignore_ascii_case("aws:") {
+            return Err(EcsError::invalid(
+                "Tag keys prefixed with aws: are reserved for AWS use.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TagRequest {
+    resource_arn: String,
+    tags: Vec<Tag>,
+}
+
+pub fn tag_resource(
+    st: &mut RegionState,
+    _ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
+    let req: TagRequest = parse(input)?;
+    validate(&req.tags)?;
+    let current = tags_mut(st, &req.resource_arn, true)?;
+    let mut merged = current.clone();
+    for tag in req.tags {
+        merged.retain(|t| t.key != tag.key);
+        merged.push(tag);
+    }
+    if merged.len() > MAX_TAGS {
+        return Err(EcsError::invalid(format!(
+            "The maximum number of tags per resource is {MAX_TAGS}."
+        )));
+    }
+    *current = merged;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UntagRequest {
+    resource_arn: String,
+    tag_keys: Vec<String>,
+}
+
+pub fn untag_resource(
+    st: &mut RegionState,
+    _ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
+    let req: UntagRequest = parse(input)?;
+    let current = tags_mut(st, &req.resource_arn, true)?;
+    current.retain(|t| !t.key.as_ref().is_some_and(|k| req.tag_keys.contains(k)));
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListRequest {
+    resource_arn: String,
+}
+
+pub fn list_tags_for_resource(
+    st: &mut RegionState,
+    _ctx: &RequestContext,
+    input: Map<String, Value>,
+) -> EcsResult<Value> {
+    let req: ListRequest = parse(input)?;
+    let tags = tags_mut(st, &req.resource_arn, false)?;
+    Ok(json!({ "tags": to_wire(tags) }))
+}
+
+/// The tags of the resource named by `arn`. `for_change` picks the error AWS gives for a missing
+/// resource: TagResource/UntagResource say ResourceNotFoundException, ListTagsForResource does not.
+fn tags_mut<'a>(
+    st: &'a mut RegionState,
+    arn: &str,
+    for_change: bool,
+) -> EcsResult<&'a mut Vec<Tag>> {
+    let missing = || {
+        if for_change {
+            EcsError::ResourceNotFound("The specified resource could not be found.".into())
+        } else {
+            EcsError::invalid("The specified resource could not be found.")
+        }
+    };
+    let prefix = st.arn("");
+    let Some(resource) = arn.strip_prefix(&prefix) else {
+        return Err(if arn.starts_with("arn:aws:ecs:") {
+            missing()
+        } else {
+            EcsError::invalid(format!("Invalid ARN: {arn}"))
+        });
+    };
+    let (kind, id) = resource
+        .split_once('/')
+        .ok_or_else(|| EcsError::invalid(format!("Invalid ARN: {arn}")))?;
+    match kind {
+        "cluster" => st
+            .clusters
+            .get_mut(id)
+            .filter(|c| c.status == "ACTIVE")
+            .map(|c| &mut c.tags)
+            .ok_or(EcsError::ClusterNotFound),
+        "capacity-provider" => st
+            .capacity_providers
+            .get_mut(id)
+            .map(|cp| &mut cp.tags)
+            .ok_or_else(missing),
+        "task-definition" => {
+            let (family, rev) = id.rsplit_once(':').ok_or_else(missing)?;
+            let rev: u32 = rev.parse().map_err(|_| missing())?;
+            st.task_definitions
+                .get_mut(&(family.to_string(), rev))
+                .map(|td| &mut td.tags)
+                .ok_or_else(missing)
+        }
+        _ => Err(missing()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(k: &str, v: &str) -> Tag {
+        Tag {
+            key: Some(k.into()),
+            value: Some(v.into()),
+        }
+    }
+
+    #[test]
+    fn limits() {
+        assert!(validate(&[tag("env", "dev"), tag("a b+-=._:/@", "ünïcode ok")]).is_ok());
+        assert!(validate(&[tag("", "x")]).is_err());
+        assert!(validate(&[tag(&"k".repeat(129), "x")]).is_err());
+        assert!(validate(&[tag("k", &"v".repeat(257))]).is_err());
+        assert!(validate(&[tag("AWS:thing", "x")]).is_err());
+        assert!(validate(&[tag("k", "semi;colon")]).is_err());
+        let many: Vec<Tag> = (0..51).map(|i| tag(&format!("k{i}"), "v")).collect();
+        assert!(validate(&many).is_err());
+        assert!(validate(&many[..50]).is_ok());
+    }
+}

@@ -28,7 +28,11 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(arn: impl Into<String>, reason: &str) -> Self {
-        Failure { arn: Some(arn.into()), reason: Some(reason.into()), detail: None }
+        Failure {
+            arn: Some(arn.into()),
+            reason: Some(reason.into()),
+            detail: None,
+        }
     }
 }
 
@@ -270,7 +274,9 @@ pub struct Attribute {
 
 /// Seconds since the epoch with millisecond precision, as AWS JSON timestamps travel.
 pub fn now_epoch() -> f64 {
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     (d.as_millis() as f64) / 1000.0
 }
 

@@ -20,7 +20,9 @@ impl ServiceModel {
     /// The ECS model (2014-11-13).
     pub fn ecs() -> &'static ServiceModel {
         static M: std::sync::OnceLock<ServiceModel> = std::sync::OnceLock::new();
-        M.get_or_init(|| ServiceModel { operations: Vec::new() })
+        M.get_or_init(|| ServiceModel {
+            operations: Vec::new(),
+        })
     }
 
     /// Operation names, sorted.
@@ -38,7 +40,11 @@ impl ServiceModel {
     }
 
     /// Checks `input` against `operation`'s input shape.
-    pub fn validate_input(&self, _operation: &str, _input: &Map<String, Value>) -> Result<(), ValidationError> {
+    pub fn validate_input(
+        &self,
+        _operation: &str,
+        _input: &Map<String, Value>,
+    ) -> Result<(), ValidationError> {
         Ok(())
     }
 }

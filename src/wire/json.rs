@@ -21,8 +21,12 @@ pub fn decode(body: &[u8]) -> Result<Map<String, Value>, WireError> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(serialization("Start of structure or map expected, but the request body is not a JSON object.")),
-        Err(e) => Err(serialization(&format!("The request body is not valid JSON: {e}"))),
+        Ok(_) => Err(serialization(
+            "Start of structure or map expected, but the request body is not a JSON object.",
+        )),
+        Err(e) => Err(serialization(&format!(
+            "The request body is not valid JSON: {e}"
+        ))),
     }
 }
 
@@ -61,17 +65,26 @@ mod tests {
         assert!(decode(b"  \n").unwrap().is_empty());
         assert_eq!(decode(br#"{"a":1}"#).unwrap()["a"], 1);
         for bad in [&b"[]"[..], b"null", b"\"x\"", b"{", b"{\"a\":}", b"\xff"] {
-            assert_eq!(decode(bad).unwrap_err().code, "SerializationException", "{bad:?}");
+            assert_eq!(
+                decode(bad).unwrap_err().code,
+                "SerializationException",
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn error_envelope() {
-        let r = encode_error(Protocol::Json11, &WireError::new("ClusterNotFoundException", 400, "Cluster not found."));
+        let r = encode_error(
+            Protocol::Json11,
+            &WireError::new("ClusterNotFoundException", 400, "Cluster not found."),
+        );
         assert_eq!(r.status, 400);
         let v: Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(v["__type"], "ClusterNotFoundException");
         assert_eq!(v["message"], "Cluster not found.");
-        assert!(r.headers.contains(&("x-amzn-errortype", "ClusterNotFoundException".into())));
+        assert!(r
+            .headers
+            .contains(&("x-amzn-errortype", "ClusterNotFoundException".into())));
     }
 }

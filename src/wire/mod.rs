@@ -1,5 +1,6 @@
 //! Protocol codecs. They know the AWS wire protocols and nothing of any service.
 
+pub mod base64;
 pub mod cbor;
 pub mod json;
 pub mod query;
@@ -33,7 +34,11 @@ pub struct WireError {
 
 impl WireError {
     pub fn new(code: impl Into<String>, status: u16, message: impl Into<String>) -> Self {
-        WireError { code: code.into(), message: message.into(), status }
+        WireError {
+            code: code.into(),
+            message: message.into(),
+            status,
+        }
     }
 
     /// Whether the caller (4xx) or the server (5xx) is at fault, as Query's `<Type>` says.

@@ -14,7 +14,10 @@ pub struct Scope {
 /// Parses the scope from an `Authorization` header value.
 pub fn from_authorization(header: &str) -> Option<Scope> {
     let rest = header.trim().strip_prefix("AWS4-HMAC-SHA256")?;
-    let cred = rest.split(',').map(str::trim).find_map(|p| p.strip_prefix("Credential="))?;
+    let cred = rest
+        .split(',')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("Credential="))?;
     from_credential(cred)
 }
 
@@ -25,7 +28,11 @@ pub fn from_credential(cred: &str) -> Option<Scope> {
     let _date = parts.next()?;
     let region = parts.next()?.to_string();
     let service = parts.next()?.to_string();
-    Some(Scope { access_key, region, service })
+    Some(Scope {
+        access_key,
+        region,
+        service,
+    })
 }
 
 /// The account an access key stands for: the key itself when it is 12 digits, as LocalStack does.
@@ -45,7 +52,14 @@ mod tests {
     fn parses_header() {
         let h = "AWS4-HMAC-SHA256 Credential=123456789012/20260101/eu-west-1/ecs/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
         let s = from_authorization(h).unwrap();
-        assert_eq!(s, Scope { access_key: "123456789012".into(), region: "eu-west-1".into(), service: "ecs".into() });
+        assert_eq!(
+            s,
+            Scope {
+                access_key: "123456789012".into(),
+                region: "eu-west-1".into(),
+                service: "ecs".into()
+            }
+        );
         assert_eq!(account_for(&s.access_key), "123456789012");
         assert_eq!(account_for("AKIAEXAMPLE"), "000000000000");
         assert_eq!(account_for("12345678901"), "000000000000");
