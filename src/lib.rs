@@ -55,3 +55,22 @@ pub fn operations_table() -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    /// The README's table is the generated one: `cargo run -- --list-operations` refreshes it.
+    #[test]
+    fn readme_lists_the_supported_operations() {
+        let readme = include_str!("../README.md");
+        let begin = readme
+            .find("<!-- operations:begin -->\n")
+            .map(|i| i + 26)
+            .unwrap();
+        let end = readme.find("<!-- operations:end -->").unwrap();
+        assert_eq!(
+            &readme[begin..end],
+            super::operations_table(),
+            "run scripts/gen-readme-ops.sh"
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! The HTTP/1.1 accept loop (keep-alive) and graceful shutdown. Bodies are read whole, up to a limit.
 
 use crate::edge::{self, HttpRequest};
+use crate::wire::{Protocol, WireError, WireResponse};
 use crate::App;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -61,15 +62,26 @@ async fn answer(
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
-            let status = if e
+            let err = if e
                 .downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
-                413
+                WireError::new(
+                    "RequestEntityTooLargeException",
+                    413,
+                    "The request body is larger than 16 MiB.",
+                )
             } else {
-                400
+                WireError::new(
+                    "SerializationException",
+                    400,
+                    "The request body could not be read.",
+                )
             };
-            return Ok(plain(status, "the request body could not be read"));
+            return Ok(to_hyper(crate::wire::json::encode_error(
+                Protocol::Json11,
+                &err,
+            )));
         }
     };
     let request = HttpRequest {
@@ -83,14 +95,16 @@ async fn answer(
             .collect(),
         body,
     };
-    let wire = edge::handle(&app, &request);
+    Ok(to_hyper(edge::handle(&app, &request)))
+}
+
+fn to_hyper(wire: WireResponse) -> Response<Full<Bytes>> {
     let mut resp = Response::builder().status(wire.status);
     for (name, value) in &wire.headers {
         resp = resp.header(*name, value.as_str());
     }
-    Ok(resp
-        .body(Full::new(wire.body))
-        .unwrap_or_else(|_| plain(500, "response could not be built")))
+    resp.body(Full::new(wire.body))
+        .unwrap_or_else(|_| plain(500, "response could not be built"))
 }
 
 fn plain(status: u16, msg: &'static str) -> Response<Full<Bytes>> {

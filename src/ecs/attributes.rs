@@ -1,17 +1,19 @@
 //! Custom attributes on container instances: PutAttributes, ListAttributes, DeleteAttributes.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutAttributes.html>
-//! A target is a container instance of the cluster, by id or ARN; AWS allows ten custom
-//! attributes per resource.
+//! Attributes live on the container instance (DescribeContainerInstances shows them); a target
+//! is named by id or ARN. AWS allows ten custom attributes per resource; the agent's own
+//! (`ecs.*`, `com.amazonaws.ecs.*`) do not count.
 
+use super::container_instances::{cluster_arn, find_arn};
 use super::pagination::{page_size, resume_after, take_page};
 use super::state::RegionState;
 use super::types::{to_wire, Attribute};
-use super::{clusters, container_instances, parse, EcsError, EcsResult};
+use super::{parse, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-const MAX_PER_RESOURCE: usize = 10;
+const MAX_CUSTOM: usize = 10;
 
 #[derive(Deserialize)]
 struct AttributesRequest {
@@ -25,42 +27,43 @@ pub fn put_attributes(
     input: Map<String, Value>,
 ) -> EcsResult<Value> {
     let req: AttributesRequest = parse(input)?;
-    let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
-    let mut resolved = Vec::with_capacity(req.attributes.len());
+    let cluster = cluster_arn(st, req.cluster.as_deref())?;
+    let mut targets = Vec::with_capacity(req.attributes.len());
     for attr in &req.attributes {
         validate(attr)?;
-        resolved.push(resolve_target(st, &cluster_arn, attr)?);
+        targets.push(target_arn(st, &cluster, attr)?);
     }
-    for target in resolved
+    // Check every limit before changing anything, so a refused call changes nothing.
+    let mut planned: std::collections::BTreeMap<String, _> = targets
         .iter()
-        .map(|a| a.target_id.clone().unwrap_or_default())
-    {
-        let existing = st
-            .attributes
-            .keys()
-            .filter(|(c, t, _)| *c == cluster_arn && *t == target)
-            .count();
-        let new = resolved
-            .iter()
-            .filter(|a| a.target_id.as_deref() == Some(target.as_str()))
-            .filter(|a| {
-                !st.attributes
-                    .contains_key(&(cluster_arn.clone(), target.clone(), a.name.clone()))
-            })
-            .count();
-        if existing + new > MAX_PER_RESOURCE {
-            return Err(EcsError::AttributeLimitExceeded(format!(
-                "You can apply up to {MAX_PER_RESOURCE} custom attributes per resource."
-            )));
+        .filter_map(|t| {
+            st.container_instances
+                .get(t)
+                .map(|ci| (t.clone(), ci.clone()))
+        })
+        .collect();
+    for (attr, target) in req.attributes.iter().zip(&targets) {
+        if let Some(ci) = planned.get_mut(target) {
+            ci.attributes.retain(|a| a.name != attr.name);
+            ci.attributes.push(Attribute {
+                target_type: None,
+                target_id: None,
+                ..attr.clone()
+            });
+            if ci.attributes.iter().filter(|a| is_custom(&a.name)).count() > MAX_CUSTOM {
+                return Err(EcsError::AttributeLimitExceeded(format!(
+                    "You can apply up to {MAX_CUSTOM} custom attributes per resource."
+                )));
+            }
         }
     }
-    for attr in &resolved {
-        let key = (
-            cluster_arn.clone(),
-            attr.target_id.clone().unwrap_or_default(),
-            attr.name.clone(),
-        );
-        st.attributes.insert(key, attr.clone());
+    for target in &targets {
+        if let (Some(new), Some(ci)) = (
+            planned.remove(target),
+            st.container_instances.get_mut(target),
+        ) {
+            ci.attributes = new.attributes;
+        }
     }
     Ok(json!({ "attributes": to_wire(&req.attributes) }))
 }
@@ -82,7 +85,7 @@ pub fn list_attributes(
     input: Map<String, Value>,
 ) -> EcsResult<Value> {
     let req: ListRequest = parse(input)?;
-    let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
+    let cluster = cluster_arn(st, req.cluster.as_deref())?;
     if req.attribute_value.is_some() && req.attribute_name.is_none() {
         return Err(EcsError::invalid(
             "attributeName must be specified when attributeValue is specified.",
@@ -90,19 +93,26 @@ pub fn list_attributes(
     }
     let size = page_size(req.max_results, 100, 100)?;
     let after = resume_after(req.next_token.as_deref())?;
-    let key_of = |t: &str, n: &str| format!("{t}\u{1}{n}");
-    let matching = st
-        .attributes
-        .iter()
-        .filter(|((c, _, _), a)| {
-            *c == cluster_arn && a.target_type.as_deref() == Some(req.target_type.as_str())
+    let key = |a: &Attribute| format!("{}\u{1}{}", a.target_id.as_deref().unwrap_or(""), a.name);
+    let mut all: Vec<Attribute> = st
+        .container_instances
+        .values()
+        .filter(|ci| ci.cluster_arn == cluster && ci.status != "INACTIVE")
+        .flat_map(|ci| {
+            ci.attributes.iter().map(|a| Attribute {
+                target_type: Some("container-instance".into()),
+                target_id: Some(ci.container_instance_arn.clone()),
+                ..a.clone()
+            })
         })
-        .filter(|(_, a)| req.attribute_name.as_ref().is_none_or(|n| *n == a.name))
-        .filter(|(_, a)| req.attribute_value.is_none() || a.value == req.attribute_value)
-        .filter(|((_, t, n), _)| after.as_ref().is_none_or(|k| key_of(t, n) > *k));
-    let (page, token) = take_page(matching, size, |((_, t, n), _)| key_of(t, n));
-    let attributes: Vec<&Attribute> = page.into_iter().map(|(_, a)| a).collect();
-    Ok(json!({ "attributes": to_wire(&attributes), "nextToken": token }))
+        .filter(|_| req.target_type == "container-instance")
+        .filter(|a| req.attribute_name.as_ref().is_none_or(|n| *n == a.name))
+        .filter(|a| req.attribute_value.is_none() || a.value == req.attribute_value)
+        .filter(|a| after.as_ref().is_none_or(|k| key(a) > *k))
+        .collect();
+    all.sort_by_key(key);
+    let (page, token) = take_page(all.into_iter(), size, key);
+    Ok(json!({ "attributes": to_wire(&page), "nextToken": token }))
 }
 
 pub fn delete_attributes(
@@ -111,45 +121,45 @@ pub fn delete_attributes(
     input: Map<String, Value>,
 ) -> EcsResult<Value> {
     let req: AttributesRequest = parse(input)?;
-    let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
-    let mut keys = Vec::new();
+    let cluster = cluster_arn(st, req.cluster.as_deref())?;
+    let mut targets = Vec::with_capacity(req.attributes.len());
     for attr in &req.attributes {
-        let resolved = resolve_target(st, &cluster_arn, attr)?;
-        keys.push((
-            cluster_arn.clone(),
-            resolved.target_id.unwrap_or_default(),
-            resolved.name,
-        ));
+        targets.push(target_arn(st, &cluster, attr)?);
     }
-    for key in keys {
-        st.attributes.remove(&key);
+    for (attr, target) in req.attributes.iter().zip(&targets) {
+        if let Some(ci) = st.container_instances.get_mut(target) {
+            ci.attributes.retain(|a| a.name != attr.name);
+        }
     }
     Ok(json!({ "attributes": to_wire(&req.attributes) }))
 }
 
-fn cluster_arn(st: &RegionState, ident: Option<&str>) -> EcsResult<String> {
-    let name = clusters::active_name(st, ident.unwrap_or(clusters::DEFAULT_CLUSTER))?;
-    st.clusters
-        .get(&name)
-        .map(|c| c.cluster_arn.clone())
-        .ok_or(EcsError::ClusterNotFound)
+fn is_custom(name: &str) -> bool {
+    !(name.starts_with("ecs.") || name.starts_with("com.amazonaws.ecs."))
 }
 
-/// The attribute with its target checked and named by its full ARN.
-fn resolve_target(st: &RegionState, cluster_arn: &str, attr: &Attribute) -> EcsResult<Attribute> {
+/// The ARN of the attribute's target, which must be a live container instance of the cluster.
+fn target_arn(st: &RegionState, cluster: &str, attr: &Attribute) -> EcsResult<String> {
     let target = attr
         .target_id
         .as_deref()
         .ok_or_else(|| EcsError::invalid("An attribute needs a targetId."))?;
-    let target_type = attr.target_type.as_deref().unwrap_or("container-instance");
-    let arn = container_instances::find_arn(st, cluster_arn, target)
-        .filter(|_| target_type == "container-instance");
-    let arn = arn.ok_or_else(|| EcsError::TargetNotFound(format!("Could not find {target}.")))?;
-    Ok(Attribute {
-        target_id: Some(arn),
-        target_type: Some(target_type.into()),
-        ..attr.clone()
-    })
+    if attr
+        .target_type
+        .as_deref()
+        .is_some_and(|t| t != "container-instance")
+    {
+        return Err(EcsError::invalid(
+            "The only supported targetType is container-instance.",
+        ));
+    }
+    find_arn(st, cluster, target)
+        .filter(|a| {
+            st.container_instances
+                .get(a)
+                .is_some_and(|ci| ci.status != "INACTIVE")
+        })
+        .ok_or_else(|| EcsError::TargetNotFound(format!("Could not find {target}.")))
 }
 
 /// AWS's attribute rules: name 1–128 of letters, digits, `-_./`; value 1–128 of letters,

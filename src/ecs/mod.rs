@@ -12,6 +12,7 @@ pub mod capacity_providers;
 pub mod clusters;
 pub mod container_instances;
 pub mod error;
+pub mod instance_filter;
 pub mod pagination;
 pub mod state;
 pub mod tags;
@@ -95,6 +96,26 @@ const OPERATIONS: &[(&str, Handler)] = &[
     (
         "DeleteAccountSetting",
         account_settings::delete_account_setting,
+    ),
+    (
+        "RegisterContainerInstance",
+        container_instances::register_container_instance,
+    ),
+    (
+        "DescribeContainerInstances",
+        container_instances::describe_container_instances,
+    ),
+    (
+        "ListContainerInstances",
+        container_instances::list_container_instances,
+    ),
+    (
+        "DeregisterContainerInstance",
+        container_instances::deregister_container_instance,
+    ),
+    (
+        "UpdateContainerInstancesState",
+        container_instances::update_container_instances_state,
     ),
     ("PutAttributes", attributes::put_attributes),
     ("ListAttributes", attributes::list_attributes),

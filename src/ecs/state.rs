@@ -5,7 +5,7 @@
 //! operation is a short, synchronous critical section. Access is closure-only, so no guard can
 //! escape a function or be held across an `.await`.
 
-use super::types::{AccountSetting, Attribute, CapacityProvider, Cluster, TaskDefinition};
+use super::types::{AccountSetting, CapacityProvider, Cluster, ContainerInstance, TaskDefinition};
 use crate::edge::RequestContext;
 use dashmap::DashMap;
 use std::collections::{BTreeMap, HashMap};
@@ -26,8 +26,9 @@ pub struct RegionState {
     pub last_revision: HashMap<String, u32>,
     /// Explicit account settings, by (setting name, principal ARN; "" for the account default).
     pub account_settings: BTreeMap<(String, String), AccountSetting>,
-    /// Custom attributes by (cluster ARN, target id, attribute name).
-    pub attributes: BTreeMap<(String, String, String), Attribute>,
+    /// Container instances by ARN (registered by the agent's API, later by fake EC2). Custom
+    /// attributes live on them, as in AWS.
+    pub container_instances: BTreeMap<String, ContainerInstance>,
 }
 
 impl RegionState {

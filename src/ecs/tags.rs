@@ -130,12 +130,13 @@ fn tags_mut<'a>(
         .split_once('/')
         .ok_or_else(|| EcsError::invalid(format!("Invalid ARN: {arn}")))?;
     match kind {
-        "cluster" => st
-            .clusters
-            .get_mut(id)
-            .filter(|c| c.status == "ACTIVE")
-            .map(|c| &mut c.tags)
-            .ok_or(EcsError::ClusterNotFound),
+        "cluster" => match st.clusters.get_mut(id) {
+            Some(c) if c.status == "ACTIVE" => Ok(&mut c.tags),
+            Some(_) => Err(EcsError::invalid(
+                "The specified cluster is inactive. Specify an active cluster and try again.",
+            )),
+            None => Err(EcsError::ClusterNotFound),
+        },
         "capacity-provider" => st
             .capacity_providers
             .get_mut(id)

@@ -240,7 +240,8 @@ pub fn list_task_definition_families(
     let req: FamiliesRequest = parse(input)?;
     let size = page_size(req.max_results, 100, 100)?;
     let after = resume_after(req.next_token.as_deref())?;
-    let status = req.status.unwrap_or_else(|| "ACTIVE".into());
+    // By default both ACTIVE and INACTIVE families are listed, per the API reference.
+    let status = req.status.unwrap_or_else(|| "ALL".into());
     let prefix = req.family_prefix.unwrap_or_default();
     let mut families = Vec::new();
     let mut token = None;

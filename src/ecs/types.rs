@@ -287,7 +287,8 @@ pub fn to_wire<T: Serialize>(value: &T) -> Value {
     v
 }
 
-fn strip_nulls(v: &mut Value) {
+/// Removes `null` members at every depth.
+pub fn strip_nulls(v: &mut Value) {
     match v {
         Value::Object(map) => {
             map.retain(|_, m| !m.is_null());
@@ -296,4 +297,42 @@ fn strip_nulls(v: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(strip_nulls),
         _ => {}
     }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub double_value: Option<f64>,
+    pub long_value: Option<i64>,
+    pub integer_value: Option<i32>,
+    pub string_set_value: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerInstance {
+    pub container_instance_arn: String,
+    pub ec2_instance_id: Option<String>,
+    pub capacity_provider_name: Option<String>,
+    pub version: i64,
+    pub version_info: Json,
+    pub remaining_resources: Vec<Resource>,
+    pub registered_resources: Vec<Resource>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub agent_connected: bool,
+    pub running_tasks_count: i32,
+    pub pending_tasks_count: i32,
+    pub agent_update_status: Option<String>,
+    pub attributes: Vec<Attribute>,
+    pub registered_at: Option<f64>,
+    pub attachments: Vec<Value>,
+    pub tags: Vec<Tag>,
+    pub health_status: Json,
+    /// The cluster it belongs to (not part of the AWS shape).
+    #[serde(skip)]
+    pub cluster_arn: String,
 }

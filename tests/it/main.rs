@@ -1,0 +1,11 @@
+//! Integration tests for local-ecs: an in-process server per test, driven through aws-sdk-ecs and raw HTTP.
+//!
+//! Expectations follow the ECS API reference and observed AWS behaviour, not the implementation.
+
+#![allow(clippy::unwrap_used)]
+
+mod clusters;
+mod common;
+mod protocol;
+mod tags_settings_attributes;
+mod task_definitions;
