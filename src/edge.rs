@@ -48,7 +48,7 @@ impl HttpRequest {
 }
 
 /// Answers one request. Never panics on input; every answer carries `x-amzn-RequestId`.
-pub fn handle(app: &App, req: &HttpRequest) -> WireResponse {
+pub async fn handle(app: &App, req: &HttpRequest) -> WireResponse {
     let scope = credential_scope(req);
     let ctx = RequestContext::new(
         &sigv4::account_for(scope.as_ref().map_or("", |s| s.access_key.as_str())),
@@ -58,7 +58,7 @@ pub fn handle(app: &App, req: &HttpRequest) -> WireResponse {
             .filter(|r| !r.is_empty())
             .unwrap_or(DEFAULT_REGION),
     );
-    let mut resp = match internal(app, req) {
+    let mut resp = match internal(app, req).await {
         Some(resp) => resp,
         None => dispatch(app, req, &ctx, scope.as_ref().map(|s| s.service.as_str())),
     };
@@ -130,7 +130,7 @@ fn not_emulated(protocol: Protocol, service: &str, operation: &str) -> WireError
 }
 
 /// The `/_local-ecs/*` endpoints: health and reset.
-fn internal(app: &App, req: &HttpRequest) -> Option<WireResponse> {
+async fn internal(app: &App, req: &HttpRequest) -> Option<WireResponse> {
     let path = req.path.strip_prefix("/_local-ecs/")?;
     let json = |status: u16, body: Value| WireResponse {
         status,
@@ -145,11 +145,11 @@ fn internal(app: &App, req: &HttpRequest) -> Option<WireResponse> {
                 "status": "running",
                 "uptimeSeconds": app.uptime().as_secs(),
                 "services": { "ecs": "running" },
-                "runtime": { "kind": "none", "status": "not configured: tasks arrive with the runtime issue" },
+                "runtime": app.runtime_health(),
             }),
         ),
         ("POST", "reset") => {
-            app.reset();
+            app.reset().await;
             json(200, serde_json::json!({ "reset": true }))
         }
         (_, "health" | "reset") => json(405, serde_json::json!({ "error": "method not allowed" })),

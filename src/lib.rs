@@ -12,6 +12,7 @@ pub mod ecs;
 pub mod edge;
 pub mod model;
 pub mod router;
+pub mod runtime;
 pub mod server;
 pub mod wire;
 
@@ -26,20 +27,61 @@ pub struct App {
     pub config: Config,
     pub ecs: ecs::Ecs,
     started: Instant,
+    /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
+    runtime_note: Option<String>,
 }
 
 impl App {
-    pub fn new(config: Config) -> Arc<App> {
+    /// Resolves the configured runtime (`auto`: Docker when the engine answers, else simulated
+    /// with a warning), removes containers a previous run with the same owner left behind, and
+    /// starts the controllers.
+    pub async fn start(config: Config) -> Result<Arc<App>, String> {
+        let (runtime, note) = runtime::select(config.runtime).await?;
+        if let Some(note) = &note {
+            tracing::warn!("{note}");
+        }
+        let app = App::with_runtime(config, runtime, note);
+        app.ecs.controller().remove_owned_containers().await;
+        Ok(app)
+    }
+
+    /// Builds the app on a given runtime and starts its controllers (needs a Tokio runtime).
+    pub fn with_runtime(
+        config: Config,
+        runtime: runtime::SharedRuntime,
+        runtime_note: Option<String>,
+    ) -> Arc<App> {
+        let ecs = ecs::Ecs::new(runtime, config.owner(), config.task_retention);
         Arc::new(App {
             config,
-            ecs: ecs::Ecs::new(),
+            ecs,
             started: Instant::now(),
+            runtime_note,
         })
     }
 
-    /// Drops every service's state (the `/_local-ecs/reset` endpoint).
-    pub fn reset(&self) {
-        self.ecs.reset();
+    /// An app on the simulated runtime: for embedding in tests that need no containers.
+    pub fn new(config: Config) -> Arc<App> {
+        let runtime = Arc::new(runtime::simulated::SimulatedRuntime::new());
+        App::with_runtime(config, runtime, None)
+    }
+
+    /// Drops every service's state and removes the containers local-ecs created
+    /// (the `/_local-ecs/reset` endpoint).
+    pub async fn reset(&self) {
+        self.ecs.reset().await;
+    }
+
+    /// The runtime's kind, reachability and any fallback note, for the health endpoint.
+    pub fn runtime_health(&self) -> serde_json::Value {
+        let controller = self.ecs.controller();
+        let status = controller.runtime_status();
+        serde_json::json!({
+            "kind": controller.runtime().kind(),
+            "status": if status.available { "available" } else { "unavailable" },
+            "message": status.message,
+            "note": self.runtime_note,
+        })
     }
 
     pub fn uptime(&self) -> std::time::Duration {

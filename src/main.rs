@@ -28,7 +28,13 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let app = App::new(config);
+    let app = match App::start(config).await {
+        Ok(app) => app,
+        Err(msg) => {
+            eprintln!("local-ecs: {msg}");
+            std::process::exit(1);
+        }
+    };
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -95,7 +95,7 @@ async fn answer(
             .collect(),
         body,
     };
-    Ok(to_hyper(edge::handle(&app, &request)))
+    Ok(to_hyper(edge::handle(&app, &request).await))
 }
 
 fn to_hyper(wire: WireResponse) -> Response<Full<Bytes>> {

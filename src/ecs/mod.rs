@@ -11,20 +11,30 @@ pub mod attributes;
 pub mod capacity_providers;
 pub mod clusters;
 pub mod container_instances;
+pub mod controller;
 pub mod error;
 pub mod instance_filter;
 pub mod pagination;
+pub mod placement;
 pub mod state;
 pub mod tags;
 pub mod task_definition_rules;
 pub mod task_definitions;
+pub mod task_launch;
+pub mod task_types;
+pub mod tasks;
 pub mod types;
 
 use crate::edge::RequestContext;
 use crate::model::ServiceModel;
+use crate::runtime::SharedRuntime;
+use controller::{TaskController, TaskRef};
 pub use error::{EcsError, EcsResult};
 use serde_json::{Map, Value};
 use state::{RegionState, Store};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// An operation: region state, the caller, the validated input.
 type Handler = fn(&mut RegionState, &RequestContext, Map<String, Value>) -> EcsResult<Value>;
@@ -81,6 +91,11 @@ const OPERATIONS: &[(&str, Handler)] = &[
         "DeleteTaskDefinitions",
         task_definitions::delete_task_definitions,
     ),
+    ("RunTask", tasks::run_task),
+    ("StartTask", tasks::start_task),
+    ("StopTask", tasks::stop_task),
+    ("DescribeTasks", tasks::describe_tasks),
+    ("ListTasks", tasks::list_tasks),
     ("TagResource", tags::tag_resource),
     ("UntagResource", tags::untag_resource),
     ("ListTagsForResource", tags::list_tags_for_resource),
@@ -161,19 +176,36 @@ fn handler(operation: &str) -> Option<Handler> {
         .map(|(_, h)| *h)
 }
 
-/// The ECS service: its state for every account and region.
-#[derive(Default)]
+/// The ECS service: its state for every account and region, and the task controller that acts
+/// on it.
 pub struct Ecs {
-    store: Store,
+    store: Arc<Store>,
+    wakes: mpsc::UnboundedSender<TaskRef>,
+    controller: TaskController,
 }
 
 impl Ecs {
-    pub fn new() -> Self {
-        Ecs::default()
+    /// Builds the service and starts its controllers on `runtime` (needs a Tokio runtime).
+    /// `owner` labels every container it creates; stopped tasks are kept for `retention`.
+    pub fn new(runtime: SharedRuntime, owner: String, retention: Duration) -> Self {
+        let store = Arc::new(Store::default());
+        let (wakes, rx) = mpsc::unbounded_channel();
+        let controller = TaskController::spawn(store.clone(), runtime, owner, retention, rx);
+        Ecs {
+            store,
+            wakes,
+            controller,
+        }
     }
 
-    pub fn reset(&self) {
+    pub fn controller(&self) -> &TaskController {
+        &self.controller
+    }
+
+    /// Drops all state and removes every container this server created.
+    pub async fn reset(&self) {
         self.store.clear();
+        self.controller.remove_owned_containers().await;
     }
 
     /// Validates `input` against the model and runs the operation.
@@ -193,11 +225,24 @@ impl Ecs {
         let Some(handler) = handler(operation) else {
             return Err(planned(model, operation));
         };
-        self.store
-            .with_region(ctx, |state| handler(state, ctx, input))
+        let (result, queued) = self.store.with_region(ctx, |state| {
+            let result = handler(state, ctx, input);
+            (result, std::mem::take(&mut state.outbox))
+        });
+        for task_arn in queued {
+            let task = TaskRef {
+                account: ctx.account.clone(),
+                region: ctx.region.clone(),
+                task_arn,
+            };
+            let _ = self.wakes.send(task);
+        }
+        let mut output = result?;
+        types::strip_nulls(&mut output);
+        Ok(output)
     }
 
-    /// Runs `f` on a region's state (for tests and, later, controllers).
+    /// Runs `f` on a region's state (for tests).
     pub fn with_region<R>(&self, ctx: &RequestContext, f: impl FnOnce(&mut RegionState) -> R) -> R {
         self.store.with_region(ctx, f)
     }

@@ -5,6 +5,7 @@
 //! operation is a short, synchronous critical section. Access is closure-only, so no guard can
 //! escape a function or be held across an `.await`.
 
+use super::task_types::Task;
 use super::types::{AccountSetting, CapacityProvider, Cluster, ContainerInstance, TaskDefinition};
 use crate::edge::RequestContext;
 use dashmap::DashMap;
@@ -29,6 +30,23 @@ pub struct RegionState {
     /// Container instances by ARN (registered by the agent's API, later by fake EC2). Custom
     /// attributes live on them, as in AWS.
     pub container_instances: BTreeMap<String, ContainerInstance>,
+    /// Tasks by ARN; stopped ones stay describable until the controller purges them.
+    pub tasks: BTreeMap<String, Task>,
+    /// What local-ecs itself tracks per task beside the AWS shape, by task ARN.
+    pub task_books: HashMap<String, TaskBook>,
+    /// Tasks whose desired state changed: the dispatcher hands them to the task controller.
+    pub outbox: Vec<String>,
+}
+
+/// Bookkeeping for one task that AWS does not show.
+#[derive(Debug, Clone, Default)]
+pub struct TaskBook {
+    /// The task definition as it was when the task started (it may be deleted later).
+    pub definition: TaskDefinition,
+    /// Resources reserved on its container instance (EC2): cpu units, MiB, static host ports.
+    pub cpu: i64,
+    pub memory: i64,
+    pub ports: Vec<String>,
 }
 
 impl RegionState {
@@ -55,11 +73,16 @@ pub struct Store {
 impl Store {
     /// Runs `f` on the caller's region, creating it on first use.
     pub fn with_region<R>(&self, ctx: &RequestContext, f: impl FnOnce(&mut RegionState) -> R) -> R {
-        let key = (ctx.account.clone(), ctx.region.clone());
+        self.with(&ctx.account, &ctx.region, f)
+    }
+
+    /// Runs `f` on the state of `account` in `region`, creating it on first use.
+    pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
+        let key = (account.to_string(), region.to_string());
         let region = self
             .regions
             .entry(key)
-            .or_insert_with(|| Arc::new(Mutex::new(RegionState::new(&ctx.account, &ctx.region))))
+            .or_insert_with(|| Arc::new(Mutex::new(RegionState::new(account, region))))
             .clone();
         let mut guard = region
             .lock()
@@ -69,5 +92,10 @@ impl Store {
 
     pub fn clear(&self) {
         self.regions.clear();
+    }
+
+    /// Every (account, region) that has state.
+    pub fn keys(&self) -> Vec<(String, String)> {
+        self.regions.iter().map(|e| e.key().clone()).collect()
     }
 }
