@@ -5,7 +5,8 @@
 #   - cold start (spawn to first answered health check), median of 10 runs;
 #   - RSS idle and after registering 10,000 task definitions;
 #   - a page of ListTaskDefinitions after 10 and after 10,000 definitions.
-# Prints a summary table at the end. Takes about 3 minutes with the default 5 s per wrk run.
+# Prints a summary table at the end. Takes about 2 minutes with the default 5 s per wrk run (plus
+# the release build). Servers run with the default runtime unless LOCAL_ECS_RUNTIME is set.
 #
 # Environment: BENCH_DURATION (wrk -d, default 5s), BENCH_NO_BUILD=1 (use existing release binaries),
 # BENCH_COLD_RUNS (default 10). Logs and raw results go to .bench/ (git-ignored).

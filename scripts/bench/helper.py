@@ -194,13 +194,20 @@ def summary(path):
     big = big / 1024 if big is not None else None
     check("RSS after 10,000 task definitions", big, "< 64 MB", big is not None and big < 64, " MB",
           valid=metric.get("registered_10k") == 10000)
-    # "A page as fast at 10,000 as at 10": rps at 10,000 over rps at 10 (1.0 = as fast; we flag < 0.5).
-    for variant in ("ListTaskDefinitions max100", "ListTaskDefinitions family", "ListTaskDefinitions max10"):
+    # "A page as fast at 10,000 as at 10": rps at 10,000 over rps at 10. Only maxResults 10 returns
+    # the same page (10 ARNs) at both sizes, so only it is judged (as fast = within 20%); with
+    # maxResults 100 (10 vs 100 ARNs) and a family (1 vs 100 ARNs) the page itself grows: info only.
+    for variant, pages, judged in (("max10", "10 vs 10", True), ("max100", "10 vs 100", False),
+                                   ("family", "1 vs 100", False)):
         for conns in (1, 32):
-            small, large = wrk.get((f"{variant} @10", conns)), wrk.get((f"{variant} @10k", conns))
+            small = wrk.get((f"ListTaskDefinitions {variant} @10", conns))
+            large = wrk.get((f"ListTaskDefinitions {variant} @10k", conns))
             r = large[0] / small[0] if small and large and small[0] else None
-            check(f"{variant} rps 10k/10 @{conns}", r, "~1 (>= 0.5)", r is not None and r >= 0.5,
+            check(f"ListTD {variant} ({pages} ARNs) rps 10k/10 @{conns}", r,
+                  ">= 0.80" if judged else "info", r is not None and r >= 0.8,
                   valid=not ((small and small[3]) or (large and large[3])))
+            if not judged and rows[-1][3] in ("PASS", "FAIL"):
+                rows[-1] = rows[-1][:3] + ("info",)
 
     print("\n== targets ==")
     print(f"{'target':<44} {'measured':>12} {'goal':>12}  verdict")
