@@ -44,7 +44,7 @@ pub fn create_cluster(
         .unwrap_or_else(|| DEFAULT_CLUSTER.to_string());
     validate_name(&name)?;
     if let Some(existing) = st.clusters.get(&name).filter(|c| c.status == "ACTIVE") {
-        return Ok(json!({ "cluster": view(existing, &ALL_FIELDS) }));
+        return Ok(json!({ "cluster": view(st, existing, &ALL_FIELDS) }));
     }
     tags::validate(&req.tags)?;
     let settings = match req.settings {
@@ -74,9 +74,8 @@ pub fn create_cluster(
             .map(|d| json!({ "namespace": namespace_arn(st, &d.namespace) })),
         ..Default::default()
     };
-    let body = json!({ "cluster": view(&cluster, &ALL_FIELDS) });
-    st.clusters.insert(name, cluster);
-    Ok(body)
+    st.clusters.insert(name.clone(), cluster);
+    Ok(json!({ "cluster": view_named(st, &name) }))
 }
 
 #[derive(Deserialize, Default)]
@@ -105,7 +104,7 @@ pub fn describe_clusters(
     let mut failures = Vec::new();
     for ident in &idents {
         match find(st, ident) {
-            Some(c) => clusters.push(view(c, &fields)),
+            Some(c) => clusters.push(view(st, c, &fields)),
             None => failures.push(Failure::new(arn_for_ident(st, ident), "MISSING")),
         }
     }
@@ -158,6 +157,21 @@ pub fn delete_cluster(
         .get(&name)
         .map(|c| c.cluster_arn.clone())
         .unwrap_or_default();
+    let in_cluster = |cluster: &str| cluster == arn;
+    if st
+        .container_instances
+        .values()
+        .any(|ci| in_cluster(&ci.cluster_arn) && ci.status != "INACTIVE")
+    {
+        return Err(EcsError::ClusterContainsContainerInstances);
+    }
+    if st
+        .tasks
+        .values()
+        .any(|t| in_cluster(&t.cluster_arn) && !t.is_stopped())
+    {
+        return Err(EcsError::ClusterContainsTasks);
+    }
     if st
         .capacity_providers
         .values()
@@ -173,7 +187,7 @@ pub fn delete_cluster(
     cluster.capacity_providers.clear();
     cluster.default_capacity_provider_strategy.clear();
     cluster.attachments_status = None;
-    Ok(json!({ "cluster": view(cluster, &ALL_FIELDS) }))
+    Ok(json!({ "cluster": view_named(st, &name) }))
 }
 
 #[derive(Deserialize)]
@@ -208,7 +222,7 @@ pub fn update_cluster(
     if let Some(namespace) = namespace {
         cluster.service_connect_defaults = Some(json!({ "namespace": namespace }));
     }
-    Ok(json!({ "cluster": view(cluster, &ALL_FIELDS) }))
+    Ok(json!({ "cluster": view_named(st, &name) }))
 }
 
 #[derive(Deserialize)]
@@ -229,7 +243,7 @@ pub fn update_cluster_settings(
         .get_mut(&name)
         .ok_or(EcsError::ClusterNotFound)?;
     cluster.settings = merge_settings(std::mem::take(&mut cluster.settings), req.settings)?;
-    Ok(json!({ "cluster": view(cluster, &ALL_FIELDS) }))
+    Ok(json!({ "cluster": view_named(st, &name) }))
 }
 
 #[derive(Deserialize)]
@@ -265,7 +279,7 @@ pub fn put_cluster_capacity_providers(
     cluster.attachments_status = Some("UPDATE_COMPLETE".into());
     cluster.capacity_providers = req.capacity_providers;
     cluster.default_capacity_provider_strategy = req.default_capacity_provider_strategy;
-    Ok(json!({ "cluster": view(cluster, &ALL_FIELDS) }))
+    Ok(json!({ "cluster": view_named(st, &name) }))
 }
 
 /// Which optional parts of a cluster DescribeClusters shows (its `include`).
@@ -299,18 +313,19 @@ impl From<&Vec<String>> for Include {
     }
 }
 
-fn view(cluster: &Cluster, include: &Include) -> Value {
+fn view(st: &RegionState, cluster: &Cluster, include: &Include) -> Value {
     let mut c = cluster.clone();
+    let counts = Counts::of(st, &cluster.cluster_arn);
+    c.registered_container_instances_count = counts.instances;
+    c.running_tasks_count = counts.running_ec2 + counts.running_fargate;
+    c.pending_tasks_count = counts.pending_ec2 + counts.pending_fargate;
     c.statistics = if include.statistics {
-        statistics(cluster)
+        counts.statistics()
     } else {
         Vec::new()
     };
     if !include.tags {
         c.tags.clear();
-    }
-    if !include.settings {
-        c.settings.clear();
     }
     if !include.configurations {
         c.configuration = None;
@@ -327,25 +342,67 @@ fn view(cluster: &Cluster, include: &Include) -> Value {
     v
 }
 
-/// The counters AWS reports under STATISTICS, by launch type. No tasks or services exist in
-/// this version, so every counter is truly zero; the task and service tables will feed them.
-fn statistics(_c: &Cluster) -> Vec<KeyValuePair> {
-    [
-        "runningEC2TasksCount",
-        "runningFargateTasksCount",
-        "pendingEC2TasksCount",
-        "pendingFargateTasksCount",
-        "activeEC2ServiceCount",
-        "activeFargateServiceCount",
-        "drainingEC2ServiceCount",
-        "drainingFargateServiceCount",
-    ]
-    .iter()
-    .map(|name| KeyValuePair {
-        name: Some(name.to_string()),
-        value: Some("0".into()),
-    })
-    .collect()
+/// The cluster as its name currently stands in the state.
+fn view_named(st: &RegionState, name: &str) -> Value {
+    st.clusters
+        .get(name)
+        .map(|c| view(st, c, &ALL_FIELDS))
+        .unwrap_or(Value::Null)
+}
+
+/// A cluster's counters, derived from the instance and task tables so they are always true.
+#[derive(Default)]
+struct Counts {
+    instances: i32,
+    running_ec2: i32,
+    running_fargate: i32,
+    pending_ec2: i32,
+    pending_fargate: i32,
+}
+
+impl Counts {
+    fn of(st: &RegionState, cluster_arn: &str) -> Counts {
+        let instances = st
+            .container_instances
+            .values()
+            .filter(|ci| ci.cluster_arn == cluster_arn && ci.status != "INACTIVE")
+            .count() as i32;
+        let mut c = Counts {
+            instances,
+            ..Counts::default()
+        };
+        for t in st.tasks.values().filter(|t| t.cluster_arn == cluster_arn) {
+            let fargate = t.launch_type.as_deref() == Some("FARGATE");
+            match (t.last_status.as_str(), fargate) {
+                ("RUNNING", true) => c.running_fargate += 1,
+                ("RUNNING", false) => c.running_ec2 += 1,
+                (_, true) if t.is_pending() => c.pending_fargate += 1,
+                (_, false) if t.is_pending() => c.pending_ec2 += 1,
+                _ => {}
+            }
+        }
+        c
+    }
+
+    /// The counters AWS reports under STATISTICS. Services arrive with the service work.
+    fn statistics(&self) -> Vec<KeyValuePair> {
+        [
+            ("runningEC2TasksCount", self.running_ec2),
+            ("runningFargateTasksCount", self.running_fargate),
+            ("pendingEC2TasksCount", self.pending_ec2),
+            ("pendingFargateTasksCount", self.pending_fargate),
+            ("activeEC2ServiceCount", 0),
+            ("activeFargateServiceCount", 0),
+            ("drainingEC2ServiceCount", 0),
+            ("drainingFargateServiceCount", 0),
+        ]
+        .iter()
+        .map(|(name, n)| KeyValuePair {
+            name: Some(name.to_string()),
+            value: Some(n.to_string()),
+        })
+        .collect()
+    }
 }
 
 /// Looks a cluster up by name or ARN, ACTIVE or INACTIVE.

@@ -9,7 +9,7 @@ use super::instance_filter::Filter;
 use super::pagination::{page_size, resume_after, take_page};
 use super::state::RegionState;
 use super::types::{now_epoch, to_wire, Attribute, ContainerInstance, Failure, Resource, Tag};
-use super::{clusters, parse, tags, EcsError, EcsResult};
+use super::{clusters, parse, placement, tags, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -79,10 +79,8 @@ pub fn register_container_instance(
         cluster_arn,
         ..Default::default()
     };
-    let body = json!({ "containerInstance": to_wire(&instance) });
-    st.container_instances.insert(arn, instance);
-    refresh_cluster_count(st);
-    Ok(body)
+    st.container_instances.insert(arn.clone(), instance);
+    Ok(json!({ "containerInstance": view_arn(st, &arn) }))
 }
 
 /// What the agent reports of an instance when it registers.
@@ -166,13 +164,7 @@ pub fn describe_container_instances(
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for ident in &req.container_instances {
         match find_arn(st, &cluster_arn, ident).and_then(|a| st.container_instances.get(&a)) {
-            Some(ci) => {
-                let mut ci = ci.clone();
-                if !with_tags {
-                    ci.tags.clear();
-                }
-                found.push(to_wire(&ci));
-            }
+            Some(ci) => found.push(view(st, ci, with_tags)),
             None => failures.push(Failure::new(ident.clone(), "MISSING")),
         }
     }
@@ -226,6 +218,7 @@ pub fn list_container_instances(
 struct DeregisterRequest {
     cluster: Option<String>,
     container_instance: String,
+    force: Option<bool>,
 }
 
 pub fn deregister_container_instance(
@@ -244,15 +237,22 @@ pub fn deregister_container_instance(
         .ok_or_else(|| {
             EcsError::invalid("The referenced container instance does not exist in this cluster.")
         })?;
+    let busy = st
+        .tasks
+        .values()
+        .any(|t| t.container_instance_arn.as_deref() == Some(arn.as_str()) && !t.is_stopped());
+    if busy && !req.force.unwrap_or(false) {
+        return Err(EcsError::invalid(
+            "Found running tasks on the instance. Stop them or deregister with force.",
+        ));
+    }
     let ci = st
         .container_instances
         .get_mut(&arn)
         .ok_or_else(|| EcsError::Server("container instance vanished".into()))?;
     ci.status = "INACTIVE".into();
     ci.agent_connected = false;
-    let body = json!({ "containerInstance": to_wire(&*ci) });
-    refresh_cluster_count(st);
-    Ok(body)
+    Ok(json!({ "containerInstance": view_arn(st, &arn) }))
 }
 
 #[derive(Deserialize)]
@@ -278,14 +278,17 @@ pub fn update_container_instances_state(
     let (mut updated, mut failures) = (Vec::new(), Vec::new());
     for ident in &req.container_instances {
         let arn = find_arn(st, &cluster_arn, ident);
-        match arn
-            .and_then(|a| st.container_instances.get_mut(&a))
-            .filter(|ci| ci.status != "INACTIVE")
-        {
+        let live = arn.and_then(|a| {
+            st.container_instances
+                .get_mut(&a)
+                .filter(|ci| ci.status != "INACTIVE")
+        });
+        match live {
             Some(ci) => {
                 ci.status = req.status.clone();
                 ci.version += 1;
-                updated.push(to_wire(&*ci));
+                let arn = ci.container_instance_arn.clone();
+                updated.push(view_arn(st, &arn));
             }
             None => failures.push(Failure::new(ident.clone(), "MISSING")),
         }
@@ -316,16 +319,41 @@ pub fn cluster_arn(st: &RegionState, ident: Option<&str>) -> EcsResult<String> {
         .ok_or(EcsError::ClusterNotFound)
 }
 
-/// Keeps each cluster's registeredContainerInstancesCount true to the instances it has.
-fn refresh_cluster_count(st: &mut RegionState) {
-    for cluster in st.clusters.values_mut() {
-        let count = st
-            .container_instances
+/// The instance as AWS shows it: task counts and remaining resources derived from its tasks.
+fn view(st: &RegionState, ci: &ContainerInstance, with_tags: bool) -> Value {
+    let mut ci = ci.clone();
+    let arn = ci.container_instance_arn.clone();
+    let on_it = || {
+        st.tasks
             .values()
-            .filter(|ci| ci.cluster_arn == cluster.cluster_arn && ci.status != "INACTIVE")
-            .count();
-        cluster.registered_container_instances_count = count as i32;
+            .filter(|t| t.container_instance_arn.as_deref() == Some(arn.as_str()))
+    };
+    ci.running_tasks_count = on_it().filter(|t| t.last_status == "RUNNING").count() as i32;
+    ci.pending_tasks_count = on_it().filter(|t| t.is_pending()).count() as i32;
+    let used = placement::used_on(st, &arn);
+    for r in &mut ci.remaining_resources {
+        match r.name.as_deref() {
+            Some("CPU") => r.integer_value = r.integer_value.map(|v| v - used.cpu as i32),
+            Some("MEMORY") => r.integer_value = r.integer_value.map(|v| v - used.memory as i32),
+            Some("PORTS") => {
+                let ports = r.string_set_value.get_or_insert_with(Vec::new);
+                ports.extend(used.ports.iter().cloned());
+            }
+            _ => {}
+        }
     }
+    if !with_tags {
+        ci.tags.clear();
+    }
+    to_wire(&ci)
+}
+
+/// The instance named by ARN, viewed.
+fn view_arn(st: &RegionState, arn: &str) -> Value {
+    st.container_instances
+        .get(arn)
+        .map(|ci| view(st, ci, true))
+        .unwrap_or(Value::Null)
 }
 
 fn hex_id(bytes: usize) -> String {

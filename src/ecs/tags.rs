@@ -150,6 +150,15 @@ fn tags_mut<'a>(
                 .map(|td| &mut td.tags)
                 .ok_or_else(missing)
         }
+        "task" | "container-instance" => {
+            let arn = arn.to_string();
+            let tags = if kind == "task" {
+                st.tasks.get_mut(&arn).map(|t| &mut t.tags)
+            } else {
+                st.container_instances.get_mut(&arn).map(|ci| &mut ci.tags)
+            };
+            tags.ok_or_else(missing)
+        }
         _ => Err(missing()),
     }
 }

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// How often a driver re-inspects its containers, in case an engine event was missed.
-const RESYNC: Duration = Duration::from_secs(5);
+/// How often a driver re-inspects its containers, in case an engine event was missed. Events are
+/// the main path (and a reconnect wakes every driver), so this can be slow.
+const RESYNC: Duration = Duration::from_secs(30);
 
 /// Why a task stops.
 #[derive(Debug, Clone)]
@@ -38,6 +39,8 @@ struct Driver {
     task: TaskRef,
     rx: mpsc::UnboundedReceiver<Signal>,
     sandbox: Option<String>,
+    /// Every container this driver created, to clean up if the task vanishes under it (reset).
+    created: Vec<String>,
 }
 
 pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedReceiver<Signal>) {
@@ -46,6 +49,7 @@ pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedRece
         task,
         rx,
         sandbox: None,
+        created: Vec::new(),
     };
     if d.read(|t, _| t.is_stopped()).unwrap_or(true) {
         d.cx.drivers.remove(&d.task.task_arn);
@@ -254,7 +258,7 @@ impl Driver {
 
     /// Creates every container (volumesFrom sources first); returns engine ids by name.
     async fn create(
-        &self,
+        &mut self,
         task: &Task,
         td: &TaskDefinition,
     ) -> Result<BTreeMap<String, String>, StopCause> {
@@ -291,6 +295,7 @@ impl Driver {
                 .await
                 .map_err(|e| StopCause::failed(format!("CannotCreateContainerError: {e}")))?;
             self.cx.routes.insert(id.clone(), self.task.clone());
+            self.created.push(id.clone());
             self.update(|t| {
                 if let Some(c) = t.containers.iter_mut().find(|c| c.name == name) {
                     c.runtime_id = Some(id.clone());
@@ -377,7 +382,7 @@ impl Driver {
     /// Waits up to `timeout` for a signal and applies it; returns a stop cause when the task must stop.
     async fn wait_signal(&mut self, timeout: Duration) -> Option<StopCause> {
         match tokio::time::timeout(timeout, self.rx.recv()).await {
-            Ok(Some(Signal::Event(event))) => self.apply_event(event),
+            Ok(Some(Signal::Event(event))) => self.apply_event(event).await,
             Ok(Some(Signal::Wake)) => match self.stop_requested() {
                 Some(cause) => Some(cause),
                 None => self.resync().await,
@@ -403,9 +408,20 @@ impl Driver {
         }
     }
 
-    fn apply_event(&self, event: RuntimeEvent) -> Option<StopCause> {
+    async fn apply_event(&self, event: RuntimeEvent) -> Option<StopCause> {
         match event {
-            RuntimeEvent::Died { id, exit_code } => self.container_exited(&id, exit_code, None),
+            RuntimeEvent::Died { id, exit_code } => {
+                // The engine's die event does not say why; inspect tells an OOM kill apart.
+                let oom = self
+                    .cx
+                    .runtime
+                    .inspect(&id)
+                    .await
+                    .is_ok_and(|i| i.oom_killed);
+                let reason = oom
+                    .then(|| "OutOfMemoryError: Container killed due to memory usage".to_string());
+                self.container_exited(&id, exit_code, reason)
+            }
             RuntimeEvent::HealthChanged { id, health } => {
                 self.set_health(&id, health);
                 None
@@ -504,6 +520,15 @@ impl Driver {
     /// DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED: stops what runs, in reverse
     /// dependency order, each container with its stopTimeout.
     async fn stop(&mut self, cause: StopCause) {
+        if self.read(|_, _| ()).is_none() {
+            let orphans: Vec<String> = self.created.drain(..).chain(self.sandbox.take()).collect();
+            for id in orphans {
+                let _ = self.cx.runtime.stop(&id, 0).await;
+                let _ = self.cx.runtime.remove(&id).await;
+                self.cx.routes.remove(&id);
+            }
+            return;
+        }
         let awsvpc = self.sandbox.is_some();
         self.update(|t| {
             t.desired_status = "STOPPED".into();
