@@ -102,30 +102,31 @@ cold="$(LOCAL_ECS_RUNTIME=simulated helper coldstart "$BIN" "$COLD_RUNS")"
 echo "  --runtime simulated: $cold"
 echo "metric coldstart_simulated_ms $(sed -E 's/median_ms=([0-9.]+).*/\1/' <<<"$cold")" >>"$RESULTS"
 
-echo "== fixed-server baseline (minimal hyper, fixed JSON body)"
-PORT="$(helper freeport)"
-URL="http://127.0.0.1:$PORT"
-"$FIXED" "$PORT" >"$OUT/fixed-server.log" 2>&1 &
-SERVER_PID=$!
-PIDS+=("$SERVER_PID")
-helper wait "$URL" 10 # the fixed server answers 200 to any path, health included
+echo "== local-ecs: clusters and RegisterTaskDefinition, and the fixed-server baseline"
+# The baseline (minimal hyper, fixed JSON body) runs beside local-ecs; its runs alternate with
+# DescribeClusters' so load from elsewhere on the machine hits both sides of the ratio alike.
+FIXED_PORT="$(helper freeport)"
+FIXED_URL="http://127.0.0.1:$FIXED_PORT"
+"$FIXED" "$FIXED_PORT" >"$OUT/fixed-server.log" 2>&1 &
+PIDS+=("$!")
+helper wait "$FIXED_URL" 10 # the fixed server answers 200 to any path, health included
 DESCRIBE='{"clusters":["bench"]}'
-bench fixed-server 1 DescribeClusters "$DESCRIBE"
-bench fixed-server 32 DescribeClusters "$DESCRIBE"
-stop_server
-
-echo "== local-ecs: clusters and RegisterTaskDefinition"
 start_ecs ecs-ops
 echo "  CreateCluster bench: $(helper call "$URL" CreateCluster '{"clusterName":"bench"}' || true)"
 echo "  DescribeClusters check: $(helper call "$URL" DescribeClusters "$DESCRIBE" || true)"
 REGISTER='{"family":"bench","containerDefinitions":[{"name":"web","image":"busybox","memory":64}]}'
 for c in 1 32; do bench ListClusters "$c" ListClusters '{}'; done
-for c in 1 32; do bench DescribeClusters "$c" DescribeClusters "$DESCRIBE"; done
+for c in 1 32; do
+  URL="$FIXED_URL" bench fixed-server "$c" DescribeClusters "$DESCRIBE"
+  bench DescribeClusters "$c" DescribeClusters "$DESCRIBE"
+done
 for c in 1 32; do bench RegisterTaskDefinition "$c" RegisterTaskDefinition "$REGISTER"; done
 stop_server
 
 echo "== local-ecs: RSS idle and after 10,000 task definitions (fresh process)"
-start_ecs ecs-rss
+# Definitions go round-robin over 100 families fam-000..fam-099 (see helper.py register).
+start_ecs ecs-10k
+URL_10K="$URL"
 idle="$(rss_kb)"
 echo "  idle VmRSS ${idle} kB"
 echo "metric rss_idle_kb $idle" >>"$RESULTS"
@@ -135,30 +136,29 @@ echo "metric registered_10k $(sed -E 's/registered=([0-9]+).*/\1/' <<<"$reg")" >
 big="$(rss_kb)"
 echo "  after 10,000 VmRSS ${big} kB"
 echo "metric rss_10k_kb $big" >>"$RESULTS"
-stop_server
 
-echo "== local-ecs: a page of ListTaskDefinitions at 10 and at 10,000 definitions (fresh process)"
-# Definitions go round-robin over 100 families fam-000..fam-099 (see helper.py register).
+echo "== local-ecs: a page of ListTaskDefinitions at 10 and at 10,000 definitions"
+# Two servers, one holding 10 definitions and the one above holding 10,000; runs alternate between
+# them so load from elsewhere on the machine hits both sides alike.
+start_ecs ecs-10
+URL_10="$URL"
+echo "  $(helper register "$URL_10" 0 10 100)"
 # ListTaskDefinitions' familyPrefix is a full family name (API reference), so fam-005 selects one family.
-start_ecs ecs-list
 MAX100='{"maxResults":100}'
 FAMILY='{"familyPrefix":"fam-005","maxResults":100}'
 MAX10='{"maxResults":10}'
 for size in 10 10k; do
-  if [ "$size" = 10 ]; then
-    echo "  $(helper register "$URL" 0 10 100)"
-  else
-    echo "  $(helper register "$URL" 10 10000 100)"
-  fi
-  echo "  page sizes: max100 $(helper call "$URL" ListTaskDefinitions "$MAX100" || true);" \
+  [ "$size" = 10 ] && URL="$URL_10" || URL="$URL_10K"
+  echo "  page sizes @$size: max100 $(helper call "$URL" ListTaskDefinitions "$MAX100" || true);" \
     "family $(helper call "$URL" ListTaskDefinitions "$FAMILY" || true)"
-  for c in 1 32; do
-    bench "ListTaskDefinitions max100 @$size" "$c" ListTaskDefinitions "$MAX100"
-    bench "ListTaskDefinitions family @$size" "$c" ListTaskDefinitions "$FAMILY"
-    bench "ListTaskDefinitions max10 @$size" "$c" ListTaskDefinitions "$MAX10"
+done
+for c in 1 32; do
+  for variant in max100 family max10; do
+    case "$variant" in max100) body="$MAX100" ;; family) body="$FAMILY" ;; *) body="$MAX10" ;; esac
+    URL="$URL_10" bench "ListTaskDefinitions $variant @10" "$c" ListTaskDefinitions "$body"
+    URL="$URL_10K" bench "ListTaskDefinitions $variant @10k" "$c" ListTaskDefinitions "$body"
   done
 done
-stop_server
 
 helper summary "$RESULTS"
 echo
