@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Smoke tests with real clients: starts local-ecs on a free port, runs scripts/smoke.py (boto3) and
+# scripts/smoke-cli.sh (AWS CLI) against it, stops it. Builds nothing: uses $LOCAL_ECS_BIN, else
+# target/debug/local-ecs. Exits non-zero on any failure; the last line is `N passed, N failed`
+# (totals of both suites).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+BIN="${LOCAL_ECS_BIN:-$ROOT/target/debug/local-ecs}"
+if [ ! -x "$BIN" ]; then
+  echo "smoke.sh: no server binary at $BIN (cargo build, or set LOCAL_ECS_BIN)" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+LOG="$(mktemp)"
+"$BIN" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
+SERVER_PID=$!
+cleanup() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  rm -f "$LOG"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Wait (up to 10 s) for the health endpoint.
+if ! python3 - "$PORT" <<'PY'; then
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/_local-ecs/health"
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as r:
+            if r.status == 200:
+                sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+PY
+  echo "smoke.sh: local-ecs did not answer its health check; its log:" >&2
+  cat "$LOG" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+  AWS_DEFAULT_REGION=us-east-1
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_REGION
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null # ignore any local AWS config
+
+# run_suite NAME CMD...: runs one suite, echoes its output, adds its closing counts to the totals.
+PASSED=0
+FAILED=0
+run_suite() {
+  local name="$1" out rc=0 last p f
+  shift
+  echo "== $name"
+  out="$("$@" 2>&1)" || rc=$?
+  printf '%s\n' "$out"
+  last="$(printf '%s\n' "$out" | tail -n 1)"
+  if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    p="${BASH_REMATCH[1]}"
+    f="${BASH_REMATCH[2]}"
+  else
+    p=0
+    f=1 # the suite crashed before counting
+    echo "FAIL $name: exited $rc without a closing count"
+  fi
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+    f=1
+    echo "FAIL $name: exited $rc"
+  fi
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f))
+}
+run_suite "boto3 (scripts/smoke.py)" python3 "$ROOT/scripts/smoke.py"
+run_suite "AWS CLI (scripts/smoke-cli.sh)" bash "$ROOT/scripts/smoke-cli.sh"
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
