@@ -111,7 +111,7 @@ pub fn reconcile(st: &mut RegionState, arn: &str, now: f64) -> bool {
         return drain(st, arn);
     }
     if service.controller_type() == "EXTERNAL" {
-        return true;
+        return super::task_sets::reconcile(st, arn, now);
     }
     circuit_breaker(st, arn);
     replace_unhealthy(st, arn, now);
@@ -124,7 +124,9 @@ pub fn reconcile(st: &mut RegionState, arn: &str, now: f64) -> bool {
     } else {
         schedule_replica(st, arn, now);
     }
-    settle(st, arn, now)
+    let steady = settle(st, arn, now);
+    super::service_deployments::sync(st, arn, now);
+    steady
 }
 
 /// Tasks of the service, live (desired RUNNING, not stopped) or all.

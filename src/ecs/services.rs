@@ -168,7 +168,11 @@ pub fn create_service(
         let deployment = new_deployment(&service, now);
         service.deployments.push(deployment);
     }
+    let external = service.controller_type() == "EXTERNAL";
     st.services.insert(arn.clone(), service);
+    if !external {
+        super::service_deployments::record_deployment(st, &arn, now);
+    }
     st.service_outbox.push(arn.clone());
     Ok(json!({ "service": view(st, &arn, true) }))
 }
@@ -405,6 +409,7 @@ pub fn update_service(
         let deployment = new_deployment(s, now);
         s.deployments.insert(0, deployment);
         s.steady = false;
+        super::service_deployments::record_deployment(st, &arn, now);
     } else if let Some(primary) = s.deployments.iter_mut().find(|d| d.status == "PRIMARY") {
         primary.desired_count = s.desired_count;
         primary.updated_at = now;
