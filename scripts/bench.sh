@@ -163,3 +163,15 @@ done
 helper summary "$RESULTS"
 echo
 echo "raw results: .bench/results.txt; wrk logs: .bench/wrk-*.log"
+
+# Tasks and services on the real engine (needs Docker and local-ecs-test:latest; BENCH_SKIP_DOCKER=1
+# skips them).
+if [ -z "${BENCH_SKIP_DOCKER:-}" ] && docker info >/dev/null 2>&1; then
+  docker image inspect local-ecs-test:latest >/dev/null 2>&1 || bash "$ROOT/scripts/build-test-image.sh"
+  echo
+  echo "== tasks: RunTask to RUNNING vs docker run -d; 50 at once; RSS per running task"
+  python3 "$ROOT/scripts/bench/tasks.py" "$BIN"
+  echo
+  echo "== services: a 20-task service to steady state vs 20 x docker run -d; CPU with 100 steady services"
+  python3 "$ROOT/scripts/bench/services.py" "$BIN"
+fi
