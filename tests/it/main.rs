@@ -9,4 +9,5 @@ mod common;
 mod protocol;
 mod tags_settings_attributes;
 mod task_definitions;
+mod task_sets;
 mod tasks_simulated;
