@@ -11,6 +11,7 @@ pub enum EcsError {
     ClusterNotFound,
     ServiceNotFound,
     ServiceNotActive,
+    TaskSetNotFound,
     NamespaceNotFound(String),
     ClusterContainsContainerInstances,
     ClusterContainsServices,
@@ -39,6 +40,7 @@ impl EcsError {
             ClusterNotFound => "ClusterNotFoundException",
             ServiceNotFound => "ServiceNotFoundException",
             ServiceNotActive => "ServiceNotActiveException",
+            TaskSetNotFound => "TaskSetNotFoundException",
             NamespaceNotFound(_) => "NamespaceNotFoundException",
             ClusterContainsContainerInstances => "ClusterContainsContainerInstancesException",
             ClusterContainsServices => "ClusterContainsServicesException",
@@ -70,6 +72,7 @@ impl EcsError {
             ClusterNotFound => "Cluster not found.".into(),
             ServiceNotFound => "Service not found.".into(),
             ServiceNotActive => "Service was not ACTIVE.".into(),
+            TaskSetNotFound => "The specified task set wasn't found. You can view your available task sets with DescribeTaskSets. Task sets are specific to each cluster, service and Region.".into(),
             ClusterContainsContainerInstances => {
                 "The Cluster cannot be deleted while Container Instances are active or draining."
                     .into()

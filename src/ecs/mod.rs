@@ -101,6 +101,14 @@ const OPERATIONS: &[(&str, Handler)] = &[
     ("DeleteService", services::delete_service),
     ("DescribeServices", services::describe_services),
     ("ListServices", services::list_services),
+    ("CreateTaskSet", task_sets::create_task_set),
+    ("UpdateTaskSet", task_sets::update_task_set),
+    ("DeleteTaskSet", task_sets::delete_task_set),
+    ("DescribeTaskSets", task_sets::describe_task_sets),
+    (
+        "UpdateServicePrimaryTaskSet",
+        task_sets::update_service_primary_task_set,
+    ),
     (
         "ListServicesByNamespace",
         services::list_services_by_namespace,

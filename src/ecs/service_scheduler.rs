@@ -136,7 +136,7 @@ fn service_tasks<'a>(st: &'a RegionState, arn: &'a str) -> impl Iterator<Item = 
         .filter(move |t| t.service_arn.as_deref() == Some(arn))
 }
 
-fn live_views(st: &RegionState, service: &Service, now: f64) -> Vec<TaskView> {
+pub(super) fn live_views(st: &RegionState, service: &Service, now: f64) -> Vec<TaskView> {
     let grace = service.health_check_grace_period_seconds.unwrap_or(0) as f64;
     service_tasks(st, &service.service_arn)
         .filter(|t| !t.is_stopped() && t.desired_status == "RUNNING")
@@ -407,7 +407,13 @@ fn schedule_daemon(st: &mut RegionState, arn: &str) {
 }
 
 /// Asks the task controller to stop tasks, with an event when the scheduler did it.
-fn stop_tasks(st: &mut RegionState, arn: &str, tasks: &[String], reason: &str, event: bool) {
+pub(super) fn stop_tasks(
+    st: &mut RegionState,
+    arn: &str,
+    tasks: &[String],
+    reason: &str,
+    event: bool,
+) {
     let mut stopped = Vec::new();
     for task_arn in tasks {
         let Some(t) = st.tasks.get_mut(task_arn) else {
@@ -440,7 +446,7 @@ fn stop_tasks(st: &mut RegionState, arn: &str, tasks: &[String], reason: &str, e
 }
 
 /// Starts `count` tasks of a deployment (placing EC2 ones; `on` pins the container instance).
-fn start_tasks(
+pub(super) fn start_tasks(
     st: &mut RegionState,
     service: &Service,
     deployment: &Deployment,

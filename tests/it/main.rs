@@ -10,4 +10,5 @@ mod protocol;
 mod robustness;
 mod tags_settings_attributes;
 mod task_definitions;
+mod task_sets;
 mod tasks_simulated;
