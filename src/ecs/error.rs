@@ -24,6 +24,8 @@ pub enum EcsError {
     UnsupportedFeature(String),
     TargetNotFound(String),
     AttributeLimitExceeded(String),
+    ServiceDeploymentNotFound(String),
+    Conflict(String),
     Serialization(String),
     UnknownOperation(String),
     Server(String),
@@ -53,6 +55,8 @@ impl EcsError {
             UnsupportedFeature(_) => "UnsupportedFeatureException",
             TargetNotFound(_) => "TargetNotFoundException",
             AttributeLimitExceeded(_) => "AttributeLimitExceededException",
+            ServiceDeploymentNotFound(_) => "ServiceDeploymentNotFoundException",
+            Conflict(_) => "ConflictException",
             Serialization(_) => "SerializationException",
             UnknownOperation(_) => "UnknownOperationException",
             Server(_) => "ServerException",
@@ -95,6 +99,8 @@ impl EcsError {
             | UnsupportedFeature(m)
             | TargetNotFound(m)
             | AttributeLimitExceeded(m)
+            | ServiceDeploymentNotFound(m)
+            | Conflict(m)
             | Serialization(m)
             | UnknownOperation(m)
             | Server(m) => m.clone(),

@@ -157,6 +157,22 @@ const OPERATIONS: &[(&str, Handler)] = &[
     ("PutAttributes", attributes::put_attributes),
     ("ListAttributes", attributes::list_attributes),
     ("DeleteAttributes", attributes::delete_attributes),
+    (
+        "ListServiceDeployments",
+        service_deployments::list_service_deployments,
+    ),
+    (
+        "DescribeServiceDeployments",
+        service_deployments::describe_service_deployments,
+    ),
+    (
+        "DescribeServiceRevisions",
+        service_deployments::describe_service_revisions,
+    ),
+    (
+        "StopServiceDeployment",
+        service_deployments::stop_service_deployment,
+    ),
 ];
 
 /// How far local-ecs supports an operation of the model.

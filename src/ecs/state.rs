@@ -5,6 +5,7 @@
 //! operation is a short, synchronous critical section. Access is closure-only, so no guard can
 //! escape a function or be held across an `.await`.
 
+use super::service_deployments::records::{ServiceDeployment, ServiceRevision};
 use super::service_types::Service;
 use super::task_types::Task;
 use super::types::{AccountSetting, CapacityProvider, Cluster, ContainerInstance, TaskDefinition};
@@ -41,6 +42,12 @@ pub struct RegionState {
     pub services: BTreeMap<String, Service>,
     /// Services whose desired state changed: handed to the service scheduler.
     pub service_outbox: Vec<String>,
+    /// Service deployment records by ARN (ARNs group them by service, for range walks).
+    pub service_deployments: BTreeMap<String, ServiceDeployment>,
+    /// Service revisions by ARN.
+    pub service_revisions: BTreeMap<String, ServiceRevision>,
+    /// The service deployment ARN recorded for each `Deployment.id`.
+    pub deployment_records: HashMap<String, String>,
 }
 
 /// Bookkeeping for one task that AWS does not show.

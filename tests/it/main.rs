@@ -8,6 +8,7 @@ mod clusters;
 mod common;
 mod protocol;
 mod robustness;
+mod service_deployments;
 mod tags_settings_attributes;
 mod task_definitions;
 mod task_sets;
