@@ -7,6 +7,7 @@
 mod clusters;
 mod common;
 mod protocol;
+mod services_simulated;
 mod tags_settings_attributes;
 mod task_definitions;
 mod tasks_simulated;
