@@ -9,6 +9,7 @@ mod common;
 mod protocol;
 mod robustness;
 mod service_deployments;
+mod services_simulated;
 mod tags_settings_attributes;
 mod task_definitions;
 mod task_sets;

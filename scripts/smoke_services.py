@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Smoke tests of local-ecs services on REAL containers with a real client (boto3), against
+$AWS_ENDPOINT_URL, for a server on the Docker runtime with `local-ecs-test:latest` built
+(scripts/build-test-image.sh).
+
+Covers: CreateService of an awsvpc Fargate service and the `services_stable` waiter (its tasks'
+containers running in Docker), UpdateService of the desired count and `services_stable` again,
+DeleteService(force=True) and the `services_inactive` waiter (the tasks stop), and
+DescribeServices of an unknown service (a MISSING failure, not an error).
+
+Expectations follow the Amazon ECS API reference
+(https://docs.aws.amazon.com/AmazonECS/latest/APIReference/) and botocore's ECS waiters, not
+local-ecs' current behaviour. Plain Python: every check is a function named check_*, run in
+order (later ones use the service the first one creates); the run counts passes and failures,
+prints each failure with detail, and ends with the line `N passed, N failed` (exit 1 on any
+failure). The service is deleted at the end; the caller resets the server.
+
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+  AWS_DEFAULT_REGION=us-east-1 python3 scripts/smoke_services.py
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+import uuid
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+IMAGE = "local-ecs-test:latest"
+RUN = uuid.uuid4().hex[:6]
+CLUSTER = f"smoke-services-{RUN}"
+SERVICE = "web"
+SUBNET = "subnet-0123456789abcdef0"
+WAIT = {"Delay": 1, "MaxAttempts": 60}
+POLL_SECONDS = 60
+
+ecs = boto3.client("ecs", endpoint_url=ENDPOINT, region_name=REGION,
+                   config=Config(retries={"max_attempts": 1}))
+
+
+class CheckFailed(AssertionError):
+    pass
+
+
+def expect(cond, what, got=None):
+    if not cond:
+        raise CheckFailed(what + ("" if got is None else f" (got {got!r})"))
+
+
+def expect_eq(got, want, what):
+    if got != want:
+        raise CheckFailed(f"{what}: expected {want!r}, got {got!r}")
+
+
+def describe_service():
+    resp = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])
+    expect_eq(resp["failures"], [], "DescribeServices failures")
+    return resp["services"][0]
+
+
+def wait(name):
+    ecs.get_waiter(name).wait(cluster=CLUSTER, services=[SERVICE], WaiterConfig=WAIT)
+    return describe_service()
+
+
+def service_tasks(desired="RUNNING"):
+    arns = ecs.list_tasks(cluster=CLUSTER, serviceName=SERVICE, desiredStatus=desired)["taskArns"]
+    if not arns:
+        return []
+    return ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"]
+
+
+def running_in_docker(container_id):
+    out = subprocess.run(["docker", "inspect", container_id], capture_output=True, text=True,
+                         timeout=30)
+    expect(out.returncode == 0, f"docker inspect {container_id} succeeds", out.stderr.strip())
+    return json.loads(out.stdout)[0]["State"]["Running"]
+
+
+def poll(what, probe):
+    """Calls probe() until it returns a true value, for at most POLL_SECONDS."""
+    deadline = time.monotonic() + POLL_SECONDS
+    while True:
+        got = probe()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise CheckFailed(f"gave up waiting for {what}")
+        time.sleep(0.5)
+
+
+def expect_running_tasks(count):
+    """The service's live tasks: `count` of them, RUNNING, each container running in Docker."""
+    def settled():
+        tasks = service_tasks()
+        if len(tasks) == count and all(t["lastStatus"] == "RUNNING" for t in tasks):
+            return tasks
+        return None
+
+    tasks = poll(f"{count} RUNNING tasks", settled)
+    for t in tasks:
+        expect_eq(t.get("group"), f"service:{SERVICE}", "task group")
+        runtime_id = t["containers"][0].get("runtimeId")
+        expect(runtime_id, "the container has a runtimeId", t["containers"][0])
+        expect(running_in_docker(runtime_id), "the container runs in Docker", runtime_id)
+    return tasks
+
+
+# --- checks (in order) ------------------------------------------------------------------------------
+
+def check_create_service_then_services_stable():
+    td = ecs.register_task_definition(
+        family=f"smoke-web-{RUN}", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+        cpu="256", memory="512",
+        containerDefinitions=[{"name": "main", "image": IMAGE, "command": ["sleep", "300"],
+                               "essential": True, "stopTimeout": 2}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    created = ecs.create_service(
+        cluster=CLUSTER, serviceName=SERVICE, taskDefinition=td, desiredCount=2,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [SUBNET]}},
+    )["service"]
+    expect_eq(created["status"], "ACTIVE", "status")
+    expect_eq(created["desiredCount"], 2, "desiredCount")
+    expect_eq([d["status"] for d in created["deployments"]], ["PRIMARY"], "deployments")
+    svc = wait("services_stable")
+    expect_eq(svc["runningCount"], 2, "runningCount")
+    expect_eq(len(svc["deployments"]), 1, "one deployment")
+    expect_running_tasks(2)
+
+
+def check_update_desired_count_then_stable_again():
+    updated = ecs.update_service(cluster=CLUSTER, service=SERVICE, desiredCount=3)["service"]
+    expect_eq(updated["desiredCount"], 3, "desiredCount after UpdateService")
+    svc = wait("services_stable")
+    expect_eq(svc["runningCount"], 3, "runningCount")
+    expect_running_tasks(3)
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, desiredCount=1)
+    svc = wait("services_stable")
+    expect_eq(svc["runningCount"], 1, "runningCount after scaling in")
+    expect_running_tasks(1)
+
+
+def check_delete_force_then_services_inactive():
+    live = [t["taskArn"] for t in service_tasks()]
+    expect(live, "the service has live tasks before deletion")
+    deleted = ecs.delete_service(cluster=CLUSTER, service=SERVICE, force=True)["service"]
+    expect_eq(deleted["status"], "DRAINING", "status after DeleteService")
+    svc = wait("services_inactive")
+    expect_eq(svc["status"], "INACTIVE", "status")
+    ecs.get_waiter("tasks_stopped").wait(cluster=CLUSTER, tasks=live, WaiterConfig=WAIT)
+    tasks = ecs.describe_tasks(cluster=CLUSTER, tasks=live)["tasks"]
+    expect_eq({t["lastStatus"] for t in tasks}, {"STOPPED"}, "the service's tasks")
+
+
+def check_describe_unknown_service_is_missing():
+    resp = ecs.describe_services(cluster=CLUSTER, services=[f"ghost-{RUN}"])
+    expect_eq(resp["services"], [], "no services")
+    expect_eq([f.get("reason") for f in resp["failures"]], ["MISSING"], "failure reasons")
+
+
+def clean_up():
+    try:
+        ecs.delete_service(cluster=CLUSTER, service=SERVICE, force=True)
+    except ClientError:
+        pass
+
+
+def main():
+    ecs.create_cluster(clusterName=CLUSTER)
+    checks = [(n, f) for n, f in globals().items() if n.startswith("check_") and callable(f)]
+    passed = failed = 0
+    try:
+        for n, f in checks:
+            try:
+                f()
+            except CheckFailed as e:
+                failed += 1
+                print(f"FAIL {n}: {e}")
+            except ClientError as e:
+                failed += 1
+                err = e.response.get("Error", {})
+                print(f"FAIL {n}: {e.operation_name} answered {err.get('Code')}: {err.get('Message')}")
+            except Exception as e:  # a crash in a check is a failure of that check, not of the run
+                failed += 1
+                print(f"FAIL {n}: {type(e).__name__}: {e}")
+                traceback.print_exc(limit=3, file=sys.stdout)
+            else:
+                passed += 1
+                print(f"ok   {n}")
+    finally:
+        clean_up()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
