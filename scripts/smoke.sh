@@ -85,8 +85,9 @@ run_suite "boto3 (scripts/smoke.py)" python3 "$ROOT/scripts/smoke.py"
 run_suite "AWS CLI (scripts/smoke-cli.sh)" bash "$ROOT/scripts/smoke-cli.sh"
 if [ "$RUNTIME" = docker ]; then
   run_suite "boto3 tasks on Docker (scripts/smoke_tasks.py)" python3 "$ROOT/scripts/smoke_tasks.py"
+  run_suite "boto3 services on Docker (scripts/smoke_services.py)" python3 "$ROOT/scripts/smoke_services.py"
 else
-  echo "== boto3 tasks on Docker: skipped, no Docker engine answers"
+  echo "== boto3 tasks and services on Docker: skipped, no Docker engine answers"
 fi
 
 echo "$PASSED passed, $FAILED failed"
