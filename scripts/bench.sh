@@ -20,7 +20,7 @@ COLD_RUNS="${BENCH_COLD_RUNS:-10}"
 OUT="$ROOT/.bench"
 RESULTS="$OUT/results.txt"
 BIN="$ROOT/target/release/local-ecs"
-FIXED="$ROOT/target/release/examples/fixed-server"
+FIXED="$ROOT/target/release/bench-fixed-server"
 LUA="$ROOT/scripts/bench/ecs.lua"
 helper() { python3 "$ROOT/scripts/bench/helper.py" "$@"; }
 
@@ -39,8 +39,8 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  echo "== cargo build --release --bin local-ecs --example fixed-server"
-  cargo build --release --bin local-ecs --example fixed-server
+  echo "== cargo build --release --features bench --bin local-ecs --bin bench-fixed-server"
+  cargo build --release --features bench --bin local-ecs --bin bench-fixed-server
 fi
 
 # Every server we start is recorded here and stopped on exit.

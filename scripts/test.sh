@@ -10,7 +10,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --check
 step "cargo clippy -D warnings"
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --all-targets --all-features --locked -- -D warnings
 step "trimmed service models match botocore"
 python3 scripts/gen-models.py --check
 step "cargo test"

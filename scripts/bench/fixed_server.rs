@@ -1,7 +1,7 @@
 //! A minimal hyper 1.x server that answers every request with a fixed small JSON body: the baseline
 //! `scripts/bench.sh` compares local-ecs with (HTTP/1.1 keep-alive, tokio multi-thread runtime).
 //!
-//! usage: cargo run --release --example fixed-server -- [PORT]   (default 4567; binds 127.0.0.1)
+//! usage: cargo run --release --features bench --bin bench-fixed-server -- [PORT]   (default 4567; binds 127.0.0.1)
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
