@@ -15,24 +15,16 @@ import datetime
 import http.client
 import json
 import math
-import os
 import sys
-import traceback
-import uuid
 from urllib.parse import urlparse
 
-import boto3
-from botocore.config import Config
+from smoke_support import ENDPOINT, REGION, RUN, CheckFailed, ecs_client, expect, expect_eq, run_checks
 from botocore.exceptions import ClientError
 
-ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
-REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
 ACCOUNT = "000000000000"  # local-ecs' account for a non-numeric access key such as "test"
 # Names are suffixed so the checks can run against a server that already holds state.
-RUN = uuid.uuid4().hex[:6]
 
-ecs = boto3.client("ecs", endpoint_url=ENDPOINT, region_name=REGION,
-                   config=Config(retries={"max_attempts": 1}))
+ecs = ecs_client()
 
 CONTAINER = {"name": "web", "image": "busybox", "memory": 64}
 
@@ -45,18 +37,6 @@ def arn(resource):
     return f"arn:aws:ecs:{REGION}:{ACCOUNT}:{resource}"
 
 
-class CheckFailed(AssertionError):
-    pass
-
-
-def expect(cond, what, got=None):
-    if not cond:
-        raise CheckFailed(what + ("" if got is None else f" (got {got!r})"))
-
-
-def expect_eq(got, want, what):
-    if got != want:
-        raise CheckFailed(f"{what}: expected {want!r}, got {got!r}")
 
 
 def error_code(fn, *args, **kwargs):
@@ -314,27 +294,7 @@ def check_raw_request_id_everywhere():
 
 
 def main():
-    checks = [(n, f) for n, f in globals().items() if n.startswith("check_") and callable(f)]
-    passed = failed = 0
-    for n, f in checks:
-        try:
-            f()
-        except CheckFailed as e:
-            failed += 1
-            print(f"FAIL {n}: {e}")
-        except ClientError as e:
-            failed += 1
-            err = e.response.get("Error", {})
-            print(f"FAIL {n}: {e.operation_name} answered {err.get('Code')}: {err.get('Message')}")
-        except Exception as e:  # a crash in a check is a failure of that check, not of the run
-            failed += 1
-            print(f"FAIL {n}: {type(e).__name__}: {e}")
-            traceback.print_exc(limit=3, file=sys.stdout)
-        else:
-            passed += 1
-            print(f"ok   {n}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_checks(globals(), setup=None, teardown=None)
 
 
 if __name__ == "__main__":

@@ -20,43 +20,23 @@ failure). The service is deleted at the end; the caller resets the server.
 """
 
 import json
-import os
 import subprocess
 import sys
 import time
-import traceback
-import uuid
 
-import boto3
-from botocore.config import Config
+from smoke_support import RUN, CheckFailed, ecs_client, expect, expect_eq, run_checks
 from botocore.exceptions import ClientError
 
-ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
-REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
 IMAGE = "local-ecs-test:latest"
-RUN = uuid.uuid4().hex[:6]
 CLUSTER = f"smoke-services-{RUN}"
 SERVICE = "web"
 SUBNET = "subnet-0123456789abcdef0"
 WAIT = {"Delay": 1, "MaxAttempts": 60}
 POLL_SECONDS = 60
 
-ecs = boto3.client("ecs", endpoint_url=ENDPOINT, region_name=REGION,
-                   config=Config(retries={"max_attempts": 1}))
+ecs = ecs_client()
 
 
-class CheckFailed(AssertionError):
-    pass
-
-
-def expect(cond, what, got=None):
-    if not cond:
-        raise CheckFailed(what + ("" if got is None else f" (got {got!r})"))
-
-
-def expect_eq(got, want, what):
-    if got != want:
-        raise CheckFailed(f"{what}: expected {want!r}, got {got!r}")
 
 
 def describe_service():
@@ -174,31 +154,7 @@ def clean_up():
 
 
 def main():
-    ecs.create_cluster(clusterName=CLUSTER)
-    checks = [(n, f) for n, f in globals().items() if n.startswith("check_") and callable(f)]
-    passed = failed = 0
-    try:
-        for n, f in checks:
-            try:
-                f()
-            except CheckFailed as e:
-                failed += 1
-                print(f"FAIL {n}: {e}")
-            except ClientError as e:
-                failed += 1
-                err = e.response.get("Error", {})
-                print(f"FAIL {n}: {e.operation_name} answered {err.get('Code')}: {err.get('Message')}")
-            except Exception as e:  # a crash in a check is a failure of that check, not of the run
-                failed += 1
-                print(f"FAIL {n}: {type(e).__name__}: {e}")
-                traceback.print_exc(limit=3, file=sys.stdout)
-            else:
-                passed += 1
-                print(f"ok   {n}")
-    finally:
-        clean_up()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_checks(globals(), setup=lambda: ecs.create_cluster(clusterName=CLUSTER), teardown=clean_up)
 
 
 if __name__ == "__main__":
