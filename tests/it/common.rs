@@ -153,3 +153,28 @@ pub async fn create_cluster(client: &Client, name: &str) -> Cluster {
         .cluster
         .unwrap()
 }
+
+pub const SUBNET: &str = "subnet-0123456789abcdef0";
+
+/// An awsvpc network configuration with one subnet and one security group.
+pub fn awsvpc() -> aws_sdk_ecs::types::NetworkConfiguration {
+    use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, NetworkConfiguration};
+    NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            AwsVpcConfiguration::builder()
+                .subnets(SUBNET)
+                .security_groups("sg-0123456789abcdef0")
+                .assign_public_ip(AssignPublicIp::Disabled)
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
+/// An environment variable.
+pub fn env(name: &str, value: &str) -> aws_sdk_ecs::types::KeyValuePair {
+    aws_sdk_ecs::types::KeyValuePair::builder()
+        .name(name)
+        .value(value)
+        .build()
+}

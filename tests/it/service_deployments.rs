@@ -2,32 +2,18 @@
 //! ListServiceDeployments, DescribeServiceDeployments, DescribeServiceRevisions and
 //! StopServiceDeployment as rollouts, circuit-breaker rollbacks and manual stops drive them.
 
-use crate::common::{arn, bare_container, create_cluster, err, err_code, start};
+use crate::common::{arn, awsvpc, bare_container, create_cluster, err, err_code, start};
 use aws_sdk_ecs::primitives::DateTime;
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, CreatedAt,
-    DeploymentCircuitBreaker, DeploymentConfiguration, KeyValuePair, LaunchType,
-    NetworkConfiguration, NetworkMode, ServiceDeployment, ServiceDeploymentBrief,
-    ServiceDeploymentStatus as Status, StopServiceDeploymentStopType,
+    Compatibility, ContainerDefinition, CreatedAt, DeploymentCircuitBreaker,
+    DeploymentConfiguration, KeyValuePair, LaunchType, NetworkMode, ServiceDeployment,
+    ServiceDeploymentBrief, ServiceDeploymentStatus as Status, StopServiceDeploymentStopType,
 };
 use aws_sdk_ecs::Client;
 use std::time::{Duration, Instant};
 
 const CLUSTER: &str = "deploys";
 const POLL_MAX: Duration = Duration::from_secs(30);
-
-fn awsvpc() -> NetworkConfiguration {
-    NetworkConfiguration::builder()
-        .awsvpc_configuration(
-            AwsVpcConfiguration::builder()
-                .subnets("subnet-0123456789abcdef0")
-                .security_groups("sg-0123456789abcdef0")
-                .assign_public_ip(AssignPublicIp::Disabled)
-                .build()
-                .unwrap(),
-        )
-        .build()
-}
 
 /// Registers a Fargate revision of `family` with one `app` container of `image` (crashing with
 /// exit code 1 right after it starts when `crash`).

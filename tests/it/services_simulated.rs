@@ -9,13 +9,12 @@
 //! `ecs/2014-11-13/waiters-2.json`, not the implementation. Polling is bounded by [`POLL_MAX`];
 //! nothing asserts how long anything took.
 
-use crate::common::{arn, create_cluster, err, pairs, start, tag, tag_pairs, Server};
+use crate::common::{arn, awsvpc, create_cluster, env, err, pairs, start, tag, tag_pairs, Server};
 use aws_sdk_ecs::client::Waiters;
 use aws_sdk_ecs::operation::create_service::builders::CreateServiceFluentBuilder;
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition,
-    DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentRolloutState, DesiredStatus,
-    HealthCheck, KeyValuePair, LaunchType, NetworkConfiguration, NetworkMode, PropagateTags,
+    Compatibility, ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration,
+    DeploymentRolloutState, DesiredStatus, HealthCheck, LaunchType, NetworkMode, PropagateTags,
     Resource, SchedulingStrategy, Service, ServiceField, Task, TaskField, TaskStopCode,
 };
 use aws_sdk_ecs::Client;
@@ -23,7 +22,6 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 const CLUSTER: &str = "svc";
-const SUBNET: &str = "subnet-0123456789abcdef0";
 /// Bound on every polling loop.
 const POLL_MAX: Duration = Duration::from_secs(60);
 /// Bound on an SDK waiter: the ECS model's delay is 15 s, so allow several polls.
@@ -33,23 +31,6 @@ const STEADY: &str = "has reached a steady state.";
 // ---------------------------------------------------------------------------------------------
 // Builders
 // ---------------------------------------------------------------------------------------------
-
-fn env(name: &str, value: &str) -> KeyValuePair {
-    KeyValuePair::builder().name(name).value(value).build()
-}
-
-fn awsvpc() -> NetworkConfiguration {
-    NetworkConfiguration::builder()
-        .awsvpc_configuration(
-            AwsVpcConfiguration::builder()
-                .subnets(SUBNET)
-                .security_groups("sg-0123456789abcdef0")
-                .assign_public_ip(AssignPublicIp::Disabled)
-                .build()
-                .unwrap(),
-        )
-        .build()
-}
 
 /// A container that runs until stopped, with simulated-runtime knobs in its environment.
 fn app(knobs: &[(&str, &str)]) -> ContainerDefinition {

@@ -3,12 +3,12 @@
 //! the tasks each set keeps running, and the errors of the API reference.
 
 use crate::common::{
-    arn, bare_container, create_cluster, err, err_code, pairs, start, tag, tag_pairs, Server,
+    arn, awsvpc, bare_container, create_cluster, err, err_code, pairs, start, tag, tag_pairs,
+    Server,
 };
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, Compatibility, DeploymentController,
-    DeploymentControllerType, DesiredStatus, LaunchType, NetworkConfiguration, NetworkMode, Scale,
-    ScaleUnit, StabilityStatus, Task, TaskSet, TaskSetField,
+    Compatibility, DeploymentController, DeploymentControllerType, DesiredStatus, LaunchType,
+    NetworkMode, Scale, ScaleUnit, StabilityStatus, Task, TaskSet, TaskSetField,
 };
 use aws_sdk_ecs::Client;
 use std::time::{Duration, Instant};
@@ -17,19 +17,6 @@ use std::time::{Duration, Instant};
 const POLL_MAX: Duration = Duration::from_secs(15);
 const SERVICE: &str = "web";
 const FAMILY: &str = "ts-fam";
-
-fn awsvpc() -> NetworkConfiguration {
-    NetworkConfiguration::builder()
-        .awsvpc_configuration(
-            AwsVpcConfiguration::builder()
-                .subnets("subnet-0123456789abcdef0")
-                .security_groups("sg-0123456789abcdef0")
-                .assign_public_ip(AssignPublicIp::Disabled)
-                .build()
-                .unwrap(),
-        )
-        .build()
-}
 
 fn percent(value: f64) -> Scale {
     Scale::builder()

@@ -1,14 +1,14 @@
 //! Tasks on the simulated runtime, through the SDK: RunTask/StartTask/StopTask/DescribeTasks/ListTasks, the task lifecycle (waiters, stop codes, exit codes, dependsOn, health, pull failures), EC2 placement on registered container instances, task tags, and reset.
 
 use crate::common::{
-    bare_container, create_cluster, err, err_code, pairs, start, tag, tag_pairs, Server,
+    awsvpc, bare_container, create_cluster, env, err, err_code, pairs, start, tag, tag_pairs,
+    Server, SUBNET,
 };
 use aws_sdk_ecs::client::Waiters;
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, ClusterField, Compatibility, ContainerCondition,
-    ContainerDefinition, ContainerDependency, ContainerOverride, DesiredStatus, HealthCheck,
-    KeyValuePair, LaunchType, NetworkConfiguration, NetworkMode, PropagateTags, Resource, Task,
-    TaskDefinition, TaskField, TaskOverride, TaskStopCode,
+    ClusterField, Compatibility, ContainerCondition, ContainerDefinition, ContainerDependency,
+    ContainerOverride, DesiredStatus, HealthCheck, KeyValuePair, LaunchType, NetworkMode,
+    PropagateTags, Resource, Task, TaskDefinition, TaskField, TaskOverride, TaskStopCode,
 };
 use aws_sdk_ecs::Client;
 use std::net::SocketAddr;
@@ -19,28 +19,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const WAITER_MAX: Duration = Duration::from_secs(90);
 /// How long bounded polling may take before a test gives up.
 const POLL_MAX: Duration = Duration::from_secs(30);
-const SUBNET: &str = "subnet-0123456789abcdef0";
 
 // ---------------------------------------------------------------------------------------------
 // Builders and helpers
 // ---------------------------------------------------------------------------------------------
-
-fn env(name: &str, value: &str) -> KeyValuePair {
-    KeyValuePair::builder().name(name).value(value).build()
-}
-
-fn awsvpc() -> NetworkConfiguration {
-    NetworkConfiguration::builder()
-        .awsvpc_configuration(
-            AwsVpcConfiguration::builder()
-                .subnets(SUBNET)
-                .security_groups("sg-0123456789abcdef0")
-                .assign_public_ip(AssignPublicIp::Disabled)
-                .build()
-                .unwrap(),
-        )
-        .build()
-}
 
 /// A container that runs until stopped (the simulated runtime's default for a plain image).
 fn app(name: &str) -> ContainerDefinition {
