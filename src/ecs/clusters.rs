@@ -4,11 +4,10 @@
 //! A deleted cluster stays describable as INACTIVE; creating its name again makes a new one.
 
 use super::capacity_providers::validate_strategy;
+use super::cluster_view::{view, view_named, Include, ALL_FIELDS};
 use super::pagination::{page_size, resume_after, take_page};
 use super::state::RegionState;
-use super::types::{
-    to_wire, CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, KeyValuePair, Tag,
-};
+use super::types::{to_wire, CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag};
 use super::{parse, tags, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
@@ -287,152 +286,6 @@ pub fn put_cluster_capacity_providers(
     cluster.capacity_providers = req.capacity_providers;
     cluster.default_capacity_provider_strategy = req.default_capacity_provider_strategy;
     Ok(json!({ "cluster": view_named(st, &name) }))
-}
-
-/// Which optional parts of a cluster DescribeClusters shows (its `include`).
-#[derive(Default)]
-struct Include {
-    attachments: bool,
-    configurations: bool,
-    settings: bool,
-    statistics: bool,
-    tags: bool,
-}
-
-const ALL_FIELDS: Include = Include {
-    attachments: true,
-    configurations: true,
-    settings: true,
-    statistics: true,
-    tags: true,
-};
-
-impl From<&Vec<String>> for Include {
-    fn from(include: &Vec<String>) -> Self {
-        let has = |f: &str| include.iter().any(|i| i == f);
-        Include {
-            attachments: has("ATTACHMENTS"),
-            configurations: has("CONFIGURATIONS"),
-            settings: has("SETTINGS"),
-            statistics: has("STATISTICS"),
-            tags: has("TAGS"),
-        }
-    }
-}
-
-fn view(st: &RegionState, cluster: &Cluster, include: &Include) -> Value {
-    let mut c = cluster.clone();
-    let counts = Counts::of(st, &cluster.cluster_arn);
-    c.registered_container_instances_count = counts.instances;
-    c.running_tasks_count = counts.running_ec2 + counts.running_fargate;
-    c.pending_tasks_count = counts.pending_ec2 + counts.pending_fargate;
-    c.active_services_count = counts.active_ec2 + counts.active_fargate;
-    c.statistics = if include.statistics {
-        counts.statistics()
-    } else {
-        Vec::new()
-    };
-    if !include.tags {
-        c.tags.clear();
-    }
-    if !include.configurations {
-        c.configuration = None;
-    }
-    let mut v = to_wire(&c);
-    if let Some(obj) = v.as_object_mut() {
-        if !include.attachments {
-            obj.remove("attachments");
-        }
-        if !include.settings {
-            obj.remove("settings");
-        }
-    }
-    v
-}
-
-/// The cluster as its name currently stands in the state.
-fn view_named(st: &RegionState, name: &str) -> Value {
-    st.clusters
-        .get(name)
-        .map(|c| view(st, c, &ALL_FIELDS))
-        .unwrap_or(Value::Null)
-}
-
-/// A cluster's counters, derived from the instance and task tables so they are always true.
-#[derive(Default)]
-struct Counts {
-    instances: i32,
-    running_ec2: i32,
-    running_fargate: i32,
-    pending_ec2: i32,
-    pending_fargate: i32,
-    active_ec2: i32,
-    active_fargate: i32,
-    draining_ec2: i32,
-    draining_fargate: i32,
-}
-
-impl Counts {
-    fn of(st: &RegionState, cluster_arn: &str) -> Counts {
-        let instances = st
-            .container_instances
-            .values()
-            .filter(|ci| ci.cluster_arn == cluster_arn && ci.status != "INACTIVE")
-            .count() as i32;
-        let mut c = Counts {
-            instances,
-            ..Counts::default()
-        };
-        for t in st.tasks.values().filter(|t| t.cluster_arn == cluster_arn) {
-            let fargate = t.launch_type.as_deref() == Some("FARGATE");
-            match (t.last_status.as_str(), fargate) {
-                ("RUNNING", true) => c.running_fargate += 1,
-                ("RUNNING", false) => c.running_ec2 += 1,
-                (_, true) if t.is_pending() => c.pending_fargate += 1,
-                (_, false) if t.is_pending() => c.pending_ec2 += 1,
-                _ => {}
-            }
-        }
-        for s in st
-            .services
-            .values()
-            .filter(|s| s.cluster_arn == cluster_arn)
-        {
-            let fargate = s.launch_type.as_deref() == Some("FARGATE")
-                || s.capacity_provider_strategy
-                    .iter()
-                    .flatten()
-                    .any(|i| i.capacity_provider.starts_with("FARGATE"));
-            match (s.status.as_str(), fargate) {
-                ("ACTIVE", true) => c.active_fargate += 1,
-                ("ACTIVE", false) => c.active_ec2 += 1,
-                ("DRAINING", true) => c.draining_fargate += 1,
-                ("DRAINING", false) => c.draining_ec2 += 1,
-                _ => {}
-            }
-        }
-        c
-    }
-
-    /// The counters AWS reports under STATISTICS.
-    fn statistics(&self) -> Vec<KeyValuePair> {
-        [
-            ("runningEC2TasksCount", self.running_ec2),
-            ("runningFargateTasksCount", self.running_fargate),
-            ("pendingEC2TasksCount", self.pending_ec2),
-            ("pendingFargateTasksCount", self.pending_fargate),
-            ("activeEC2ServiceCount", self.active_ec2),
-            ("activeFargateServiceCount", self.active_fargate),
-            ("drainingEC2ServiceCount", self.draining_ec2),
-            ("drainingFargateServiceCount", self.draining_fargate),
-        ]
-        .iter()
-        .map(|(name, n)| KeyValuePair {
-            name: Some(name.to_string()),
-            value: Some(n.to_string()),
-        })
-        .collect()
-    }
 }
 
 /// Looks a cluster up by name or ARN, ACTIVE or INACTIVE.

@@ -9,6 +9,7 @@
 pub mod account_settings;
 pub mod attributes;
 pub mod capacity_providers;
+pub mod cluster_view;
 pub mod clusters;
 pub mod container_instances;
 pub mod controller;
