@@ -150,12 +150,7 @@ pub fn delete_cluster(
     input: Map<String, Value>,
 ) -> EcsResult<Value> {
     let req: ClusterRequest = parse(input)?;
-    let name = active_name(st, &req.cluster)?;
-    let arn = st
-        .clusters
-        .get(&name)
-        .map(|c| c.cluster_arn.clone())
-        .unwrap_or_default();
+    let (name, arn) = active_cluster(st, &req.cluster)?;
     let in_cluster = |cluster: &str| cluster == arn;
     if st
         .container_instances
@@ -266,12 +261,7 @@ pub fn put_cluster_capacity_providers(
     input: Map<String, Value>,
 ) -> EcsResult<Value> {
     let req: PutClusterCapacityProvidersRequest = parse(input)?;
-    let name = active_name(st, &req.cluster)?;
-    let arn = st
-        .clusters
-        .get(&name)
-        .map(|c| c.cluster_arn.clone())
-        .unwrap_or_default();
+    let (name, arn) = active_cluster(st, &req.cluster)?;
     validate_providers(
         st,
         &arn,
@@ -298,6 +288,14 @@ pub fn active_name(st: &RegionState, ident: &str) -> EcsResult<String> {
     find(st, ident)
         .filter(|c| c.status == "ACTIVE")
         .map(|c| c.cluster_name.clone())
+        .ok_or(EcsError::ClusterNotFound)
+}
+
+/// The name and ARN of an ACTIVE cluster, or ClusterNotFoundException.
+pub fn active_cluster(st: &RegionState, ident: &str) -> EcsResult<(String, String)> {
+    find(st, ident)
+        .filter(|c| c.status == "ACTIVE")
+        .map(|c| (c.cluster_name.clone(), c.cluster_arn.clone()))
         .ok_or(EcsError::ClusterNotFound)
 }
 

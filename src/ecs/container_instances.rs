@@ -316,11 +316,8 @@ pub fn find_arn(st: &RegionState, cluster_arn: &str, ident: &str) -> Option<Stri
 
 /// The ARN of an ACTIVE cluster named by `ident` (default: `default`).
 pub fn cluster_arn(st: &RegionState, ident: Option<&str>) -> EcsResult<String> {
-    let name = clusters::active_name(st, ident.unwrap_or(clusters::DEFAULT_CLUSTER))?;
-    st.clusters
-        .get(&name)
-        .map(|c| c.cluster_arn.clone())
-        .ok_or(EcsError::ClusterNotFound)
+    let ident = ident.unwrap_or(clusters::DEFAULT_CLUSTER);
+    clusters::active_cluster(st, ident).map(|(_, arn)| arn)
 }
 
 /// The instance as AWS shows it: task counts and remaining resources derived from its tasks.
