@@ -250,8 +250,10 @@ pub fn new_deployment(service: &Service, now: f64) -> Deployment {
     let digits: String = (0..19)
         .map(|_| char::from(b'0' + rand::random::<u8>() % 10))
         .collect();
+    let id = format!("ecs-svc/{digits}");
     Deployment {
-        id: format!("ecs-svc/{digits}"),
+        rollout_state_reason: Some(format!("ECS deployment {id} in progress.")),
+        id,
         status: "PRIMARY".into(),
         task_definition: service.task_definition.clone().unwrap_or_default(),
         desired_count: service.desired_count,
@@ -263,7 +265,6 @@ pub fn new_deployment(service: &Service, now: f64) -> Deployment {
         platform_family: service.platform_family.clone(),
         network_configuration: service.network_configuration.clone(),
         rollout_state: Some("IN_PROGRESS".into()),
-        rollout_state_reason: Some("ECS deployment is in progress.".into()),
         ..Default::default()
     }
 }
