@@ -10,7 +10,8 @@
 //! `binpack` on `cpu`/`memory`, least remaining), then ARN order. Without strategies, RunTask's
 //! default applies: `spread(attribute:ecs.availability-zone), spread(instanceId)`.
 //! A task that fits nowhere is reported in `failures`, one per instance, with `RESOURCE:CPU`,
-//! `RESOURCE:MEMORY`, `RESOURCE:PORTS`, or `ATTRIBUTE` for an unmet constraint. Every fake
+//! `RESOURCE:MEMORY`, `RESOURCE:PORTS`, or `ATTRIBUTE` for an unmet constraint. Static host
+//! ports count across all instances, since they share the one local engine. Every fake
 //! instance runs its tasks on the one local engine.
 //!
 //! Missing: `memberOf` expressions see the groups of tasks running before the call, not those
@@ -164,10 +165,14 @@ fn run(
     for _ in 0..req.count {
         match choose(&slots, req.demand, distinct, strategies) {
             Ok(i) => {
+                // Every fake instance runs on the one local engine: a host port taken on one is
+                // taken on all, so two tasks never collide on the real host.
+                for slot in slots.iter_mut() {
+                    slot.used.ports.extend(req.demand.ports.iter().cloned());
+                }
                 let slot = &mut slots[i];
                 slot.used.cpu += req.demand.cpu;
                 slot.used.memory += req.demand.memory;
-                slot.used.ports.extend(req.demand.ports.iter().cloned());
                 slot.group_tasks += 1;
                 placed.push(slot.ci.container_instance_arn.clone());
             }
@@ -183,6 +188,7 @@ fn slots<'a>(
     req: &PlacementRequest,
     constraints: &[Constraint],
 ) -> Vec<Slot<'a>> {
+    let engine_ports = engine_ports(st);
     st.container_instances
         .values()
         .filter(|ci| ci.cluster_arn == req.cluster_arn && ci.status == "ACTIVE")
@@ -211,7 +217,10 @@ fn slots<'a>(
                 ci,
                 allowed: req.only.is_none_or(|only| only.contains(arn)),
                 member,
-                used: used_on(st, arn),
+                used: Demand {
+                    ports: engine_ports.clone(),
+                    ..used_on(st, arn)
+                },
                 group_tasks,
             }
         })
@@ -330,6 +339,16 @@ pub fn used_on(st: &RegionState, instance_arn: &str) -> Demand {
         }
     }
     used
+}
+
+/// Static host ports held by any unstopped task on any instance: they all share one engine.
+fn engine_ports(st: &RegionState) -> Vec<String> {
+    st.tasks
+        .values()
+        .filter(|t| !t.is_stopped() && t.container_instance_arn.is_some())
+        .filter_map(|t| st.task_books.get(&t.task_arn))
+        .flat_map(|b| b.ports.iter().cloned())
+        .collect()
 }
 
 fn add(used: &mut Demand, book: &TaskBook) {

@@ -354,3 +354,37 @@ fn validation_accepts_the_documented_shapes() {
     ];
     assert!(validate_placement(&c10, &s).is_ok());
 }
+
+#[test]
+fn static_host_ports_are_shared_by_every_instance() {
+    // A port taken on instance a is taken on b too: both run on the one local engine.
+    let w = World::new()
+        .instance("a", 4096, 4096, &[])
+        .instance("b", 4096, 4096, &[])
+        .task("a", None, 0, 0, &["8080"]);
+    let d = Demand {
+        cpu: 0,
+        memory: 64,
+        ports: vec!["8080".into()],
+    };
+    let (placed, failures) = run_with(&w, &request(&d, 1, &[], &[]));
+    assert!(placed.is_empty());
+    assert!(
+        failures
+            .iter()
+            .all(|(_, reason)| reason == "RESOURCE:PORTS"),
+        "{failures:?}"
+    );
+    // Within one call, too: the second task cannot reuse the first one's port elsewhere.
+    let empty = World::new()
+        .instance("a", 4096, 4096, &[])
+        .instance("b", 4096, 4096, &[]);
+    let (placed, failures) = run_with(&empty, &request(&d, 2, &[], &[]));
+    assert_eq!(placed.len(), 1);
+    assert!(
+        failures
+            .iter()
+            .all(|(_, reason)| reason == "RESOURCE:PORTS"),
+        "{failures:?}"
+    );
+}
