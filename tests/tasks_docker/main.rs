@@ -88,10 +88,8 @@ async fn fargate_task_shares_localhost_and_answers_on_its_ip() {
             assert_eq!(label(&inspected, name), Some(want), "label {name}");
         }
         let cluster_label = label(&inspected, "com.amazonaws.ecs.cluster");
-        assert!(
-            cluster_label == Some(env.cluster.as_str()) || cluster_label == Some("tasks"),
-            "com.amazonaws.ecs.cluster: {cluster_label:?}"
-        );
+        // On Fargate the agent labels with the cluster's ARN (with its name on EC2).
+        assert_eq!(cluster_label, Some(env.cluster.as_str()), "com.amazonaws.ecs.cluster");
         let vars = env_of(&inspected);
         assert!(
             vars.contains(&"AWS_EXECUTION_ENV=AWS_ECS_FARGATE".to_string()),

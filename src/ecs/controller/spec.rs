@@ -45,7 +45,12 @@ pub fn labels(
     l.insert("local-ecs.task-arn".into(), task.task_arn.clone());
     l.insert("local-ecs.cluster".into(), task.cluster_arn.clone());
     l.insert("local-ecs.container-name".into(), container.to_string());
-    l.insert("com.amazonaws.ecs.cluster".into(), task.cluster_arn.clone());
+    // The EC2 agent labels with the cluster's name, Fargate with its ARN.
+    let cluster = match task.launch_type.as_deref() {
+        Some("FARGATE") => task.cluster_arn.as_str(),
+        _ => task.cluster_arn.rsplit('/').next().unwrap_or_default(),
+    };
+    l.insert("com.amazonaws.ecs.cluster".into(), cluster.to_string());
     l.insert("com.amazonaws.ecs.task-arn".into(), task.task_arn.clone());
     l.insert(
         "com.amazonaws.ecs.container-name".into(),
