@@ -5,6 +5,7 @@ use crate::router::{self, RouteInput, Service};
 use crate::wire::{self, cbor, json, sigv4, Protocol, WireError, WireResponse};
 use crate::App;
 use bytes::Bytes;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Map, Value};
 
 pub const DEFAULT_ACCOUNT: &str = "000000000000";
@@ -28,22 +29,35 @@ impl RequestContext {
     }
 }
 
-/// An HTTP request, independent of the HTTP library. Header names are lower case.
+/// An HTTP request as the edge sees it. The header map is moved from the HTTP library's
+/// request, not copied: building it is on every request's path.
 #[derive(Debug, Clone, Default)]
 pub struct HttpRequest {
     pub method: String,
     pub path: String,
     pub query: String,
-    pub headers: Vec<(String, String)>,
+    pub headers: HeaderMap,
     pub body: Bytes,
 }
 
 impl HttpRequest {
+    /// A header's value (any case of the name), if present and text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Builds a header map from pairs (tests and embedders); invalid pairs are skipped.
+    pub fn header_map(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            if let (Ok(k), Ok(v)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                map.append(k, v);
+            }
+        }
+        map
     }
 }
 
@@ -173,9 +187,17 @@ fn credential_scope(req: &HttpRequest) -> Option<sigv4::Scope> {
 
 /// A request id in the UUID v4 text form AWS uses.
 pub fn new_request_id() -> String {
-    let b: [u8; 16] = rand::random();
-    format!(
-        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-4{:01x}{:02x}-{:01x}{:01x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[0], b[1], b[2], b[3], b[4], b[5], b[6] & 0xf, b[7], 8 | (b[8] & 0x3), b[8] >> 4, b[9], b[10], b[11], b[12], b[13], b[14], b[15]
-    )
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+    let mut out = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(HEX[(byte >> 4) as usize] as char);
+        out.push(HEX[(byte & 0xf) as usize] as char);
+    }
+    out
 }

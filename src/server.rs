@@ -88,11 +88,7 @@ async fn answer(
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().unwrap_or("").to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-            .collect(),
+        headers: parts.headers,
         body,
     };
     Ok(to_hyper(edge::handle(&app, &request).await))

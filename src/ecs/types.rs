@@ -280,11 +280,10 @@ pub fn now_epoch() -> f64 {
     (d.as_millis() as f64) / 1000.0
 }
 
-/// Serializes `value` without `null` members: AWS omits absent members rather than sending null.
+/// Serializes `value` for a response. `null` members are removed once, by the dispatcher, when
+/// the whole response leaves it (AWS omits absent members rather than sending null).
 pub fn to_wire<T: Serialize>(value: &T) -> Value {
-    let mut v = serde_json::to_value(value).unwrap_or(Value::Null);
-    strip_nulls(&mut v);
-    v
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 /// Removes `null` members at every depth.

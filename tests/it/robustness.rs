@@ -10,13 +10,13 @@ fn request(operation: &str, body: Vec<u8>) -> HttpRequest {
         method: "POST".into(),
         path: "/".into(),
         query: String::new(),
-        headers: vec![
+        headers: HttpRequest::header_map(&[
             (
-                "x-amz-target".into(),
-                format!("AmazonEC2ContainerServiceV20141113.{operation}"),
+                "x-amz-target",
+                &format!("AmazonEC2ContainerServiceV20141113.{operation}"),
             ),
-            ("content-type".into(), "application/x-amz-json-1.1".into()),
-        ],
+            ("content-type", "application/x-amz-json-1.1"),
+        ]),
         body: body.into(),
     }
 }
