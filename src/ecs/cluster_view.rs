@@ -38,30 +38,40 @@ impl From<&Vec<String>> for Include {
 }
 
 pub(super) fn view(st: &RegionState, cluster: &Cluster, include: &Include) -> Value {
-    let mut c = cluster.clone();
+    // Serialized straight from the stored cluster (no clone), then patched: this is on the path
+    // of every DescribeClusters.
     let counts = Counts::of(st, &cluster.cluster_arn);
-    c.registered_container_instances_count = counts.instances;
-    c.running_tasks_count = counts.running_ec2 + counts.running_fargate;
-    c.pending_tasks_count = counts.pending_ec2 + counts.pending_fargate;
-    c.active_services_count = counts.active_ec2 + counts.active_fargate;
-    c.statistics = if include.statistics {
-        counts.statistics()
-    } else {
-        Vec::new()
+    let mut v = to_wire(cluster);
+    let Some(obj) = v.as_object_mut() else {
+        return v;
     };
+    let running = counts.running_ec2 + counts.running_fargate;
+    let pending = counts.pending_ec2 + counts.pending_fargate;
+    let active = counts.active_ec2 + counts.active_fargate;
+    obj.insert(
+        "registeredContainerInstancesCount".into(),
+        counts.instances.into(),
+    );
+    obj.insert("runningTasksCount".into(), running.into());
+    obj.insert("pendingTasksCount".into(), pending.into());
+    obj.insert("activeServicesCount".into(), active.into());
+    let statistics = if include.statistics {
+        to_wire(&counts.statistics())
+    } else {
+        Value::Array(Vec::new())
+    };
+    obj.insert("statistics".into(), statistics);
     if !include.tags {
-        c.tags.clear();
+        obj.insert("tags".into(), Value::Array(Vec::new()));
     }
-    if !include.configurations {
-        c.configuration = None;
-    }
-    let mut v = to_wire(&c);
-    if let Some(obj) = v.as_object_mut() {
-        if !include.attachments {
-            obj.remove("attachments");
-        }
-        if !include.settings {
-            obj.remove("settings");
+    let hidden = [
+        (!include.configurations, "configuration"),
+        (!include.attachments, "attachments"),
+        (!include.settings, "settings"),
+    ];
+    for (hide, key) in hidden {
+        if hide {
+            obj.remove(key);
         }
     }
     v
