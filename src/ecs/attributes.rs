@@ -4,7 +4,8 @@
 //! is named by id or ARN. AWS allows ten custom attributes per resource; the agent's own
 //! (`ecs.*`, `com.amazonaws.ecs.*`) do not count.
 
-use super::container_instances::{cluster_arn, find_arn};
+use super::clusters::cluster_arn;
+use super::container_instances::find_arn;
 use super::pagination::{page_size, resume_after, take_page};
 use super::state::RegionState;
 use super::types::{to_wire, Attribute};

@@ -291,6 +291,12 @@ pub fn active_name(st: &RegionState, ident: &str) -> EcsResult<String> {
         .ok_or(EcsError::ClusterNotFound)
 }
 
+/// The ARN of an ACTIVE cluster named by `ident` (default: `default`).
+pub fn cluster_arn(st: &RegionState, ident: Option<&str>) -> EcsResult<String> {
+    let ident = ident.unwrap_or(DEFAULT_CLUSTER);
+    active_cluster(st, ident).map(|(_, arn)| arn)
+}
+
 /// The name and ARN of an ACTIVE cluster, or ClusterNotFoundException.
 pub fn active_cluster(st: &RegionState, ident: &str) -> EcsResult<(String, String)> {
     find(st, ident)

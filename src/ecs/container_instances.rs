@@ -5,6 +5,8 @@
 //! Registering into the `default` cluster creates it, as AWS does for a first instance. The
 //! cluster query language of ListContainerInstances' `filter` is `instance_filter`'s.
 
+use super::clusters::cluster_arn;
+use super::ids::{hex, short_id};
 use super::instance_filter::{Filter, InstanceSubjects};
 use super::pagination::{page_size, resume_after, take_page};
 use super::state::RegionState;
@@ -51,7 +53,7 @@ pub fn register_container_instance(
         .and_then(|a| find_arn(st, &cluster_arn, a));
     let arn = existing.clone().unwrap_or_else(|| {
         let cluster_name = cluster_arn.rsplit('/').next().unwrap_or_default();
-        st.arn(&format!("container-instance/{cluster_name}/{}", hex_id(16)))
+        st.arn(&format!("container-instance/{cluster_name}/{}", hex(16)))
     });
     let resources = req.total_resources.unwrap_or_else(default_resources);
     let mut attributes = standard_attributes(&doc);
@@ -66,7 +68,7 @@ pub fn register_container_instance(
     let previous = existing.and_then(|a| st.container_instances.remove(&a));
     let instance = ContainerInstance {
         container_instance_arn: arn.clone(),
-        ec2_instance_id: doc.get("instanceId").and_then(Value::as_str).map(String::from).or_else(|| Some(format!("i-{}", &hex_id(9)[..17]))),
+        ec2_instance_id: doc.get("instanceId").and_then(Value::as_str).map(String::from).or_else(|| Some(short_id("i"))),
         version: previous.as_ref().map_or(1, |p| p.version + 1),
         version_info: Some(req.version_info.unwrap_or_else(|| json!({ "agentVersion": "1.89.0", "agentHash": "local-ecs", "dockerVersion": "DockerVersion: 25.0.0" }))),
         remaining_resources: resources.clone(),
@@ -314,12 +316,6 @@ pub fn find_arn(st: &RegionState, cluster_arn: &str, ident: &str) -> Option<Stri
         .map(|_| arn)
 }
 
-/// The ARN of an ACTIVE cluster named by `ident` (default: `default`).
-pub fn cluster_arn(st: &RegionState, ident: Option<&str>) -> EcsResult<String> {
-    let ident = ident.unwrap_or(clusters::DEFAULT_CLUSTER);
-    clusters::active_cluster(st, ident).map(|(_, arn)| arn)
-}
-
 /// The instance as AWS shows it: task counts and remaining resources derived from its tasks.
 fn view(st: &RegionState, ci: &ContainerInstance, with_tags: bool) -> Value {
     let mut ci = ci.clone();
@@ -372,10 +368,4 @@ fn view_arn(st: &RegionState, arn: &str) -> Value {
         .get(arn)
         .map(|ci| view(st, ci, true))
         .unwrap_or(Value::Null)
-}
-
-fn hex_id(bytes: usize) -> String {
-    (0..bytes)
-        .map(|_| format!("{:02x}", rand::random::<u8>()))
-        .collect()
 }

@@ -14,6 +14,7 @@ pub mod clusters;
 pub mod container_instances;
 pub mod controller;
 pub mod error;
+pub mod ids;
 pub mod instance_filter;
 pub mod pagination;
 pub mod placement;
@@ -299,11 +300,6 @@ impl Ecs {
         let mut output = result?;
         types::strip_nulls(&mut output);
         Ok(output)
-    }
-
-    /// Runs `f` on a region's state (for tests).
-    pub fn with_region<R>(&self, ctx: &RequestContext, f: impl FnOnce(&mut RegionState) -> R) -> R {
-        self.store.with_region(ctx, f)
     }
 }
 

@@ -46,8 +46,6 @@ pub struct RegionState {
     pub service_deployments: BTreeMap<String, ServiceDeployment>,
     /// Service revisions by ARN.
     pub service_revisions: BTreeMap<String, ServiceRevision>,
-    /// The service deployment ARN recorded for each `Deployment.id`.
-    pub deployment_records: HashMap<String, String>,
 }
 
 /// Bookkeeping for one task that AWS does not show.

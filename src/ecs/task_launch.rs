@@ -2,6 +2,7 @@
 //! configuration and overrides, and building the task records in PROVISIONING.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html>
 
+use super::ids::{hex, uuid};
 use super::state::{RegionState, TaskBook};
 use super::task_types::{Attachment, Container, ContainerOverride, Task, TaskOverride};
 use super::types::{now_epoch, CapacityProviderStrategyItem, KeyValuePair, Tag, TaskDefinition};
@@ -340,22 +341,4 @@ pub fn task_tags(
         });
     }
     Ok(all)
-}
-
-pub fn hex(bytes: usize) -> String {
-    (0..bytes)
-        .map(|_| format!("{:02x}", rand::random::<u8>()))
-        .collect()
-}
-
-pub fn uuid() -> String {
-    let h = hex(16);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }

@@ -3,7 +3,8 @@
 //! Handlers only record desired state; the task controller (`controller`) drives each task
 //! through the lifecycle on the container runtime.
 
-use super::container_instances::{cluster_arn, find_arn};
+use super::clusters::cluster_arn;
+use super::container_instances::find_arn;
 use super::pagination::{page_size, resume_after, take_page};
 use super::state::RegionState;
 use super::task_launch::{self as launch, Launch, NewTask};

@@ -39,8 +39,6 @@ pub fn record_deployment(st: &mut RegionState, service_arn: &str, now: f64) {
     let revision = records::capture_revision(st, &service, primary, now);
     let record = new_record(&service, primary, &revision.service_revision_arn, now);
     let arn = record.service_deployment_arn.clone();
-    st.deployment_records
-        .insert(primary.id.clone(), arn.clone());
     st.service_revisions
         .insert(revision.service_revision_arn.clone(), revision);
     st.service_deployments.insert(arn, record);
@@ -84,9 +82,7 @@ fn purge(st: &mut RegionState, service_arn: &str) {
     let prefix = records::deployment_prefix(service_arn);
     let gone: Vec<String> = keys_with_prefix(&st.service_deployments, &prefix);
     for arn in gone {
-        if let Some(r) = st.service_deployments.remove(&arn) {
-            st.deployment_records.remove(&r.deployment_id);
-        }
+        st.service_deployments.remove(&arn);
     }
     let prefix = records::revision_prefix(service_arn);
     for arn in keys_with_prefix(&st.service_revisions, &prefix) {

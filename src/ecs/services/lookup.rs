@@ -1,9 +1,9 @@
 //! Finding services by name or ARN, showing them, and their event log.
 
-use crate::ecs::container_instances::cluster_arn;
+use crate::ecs::clusters::cluster_arn;
+use crate::ecs::ids::uuid;
 use crate::ecs::service_types::{Service, ServiceEvent};
 use crate::ecs::state::RegionState;
-use crate::ecs::task_launch::uuid;
 use crate::ecs::types::{now_epoch, to_wire};
 use crate::ecs::{EcsError, EcsResult};
 use serde_json::Value;

@@ -9,7 +9,7 @@ mod queries;
 pub use lookup::{active_service, add_event, service_arn, view};
 pub use queries::{describe_services, list_services, list_services_by_namespace};
 
-use super::container_instances::cluster_arn;
+use super::clusters::cluster_arn;
 use super::service_types::{CircuitBreaker, Deployment, DeploymentConfiguration, Service};
 use super::state::RegionState;
 use super::task_launch::{self as launch, Launch};
@@ -247,10 +247,7 @@ fn definition(st: &RegionState, ident: &str) -> EcsResult<super::types::TaskDefi
 
 /// A new PRIMARY deployment of the service's current settings.
 pub fn new_deployment(service: &Service, now: f64) -> Deployment {
-    let digits: String = (0..19)
-        .map(|_| char::from(b'0' + rand::random::<u8>() % 10))
-        .collect();
-    let id = format!("ecs-svc/{digits}");
+    let id = super::ids::deployment_id();
     Deployment {
         rollout_state_reason: Some(format!("ECS deployment {id} in progress.")),
         id,

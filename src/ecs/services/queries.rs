@@ -1,7 +1,7 @@
 //! DescribeServices, ListServices and ListServicesByNamespace.
 
 use super::lookup::{arn_of, view};
-use crate::ecs::container_instances::cluster_arn;
+use crate::ecs::clusters::cluster_arn;
 use crate::ecs::pagination::{page_size, resume_after, take_page};
 use crate::ecs::state::RegionState;
 use crate::ecs::types::{to_wire, Failure};

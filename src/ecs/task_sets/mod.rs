@@ -12,7 +12,7 @@ mod scale;
 pub use reconcile::reconcile;
 use scale::{checked_scale, computed_count};
 
-use super::container_instances::cluster_arn;
+use super::clusters::cluster_arn;
 use super::service_types::{Scale, Service, TaskSet};
 use super::services::{active_service, service_arn};
 use super::state::RegionState;
@@ -95,7 +95,7 @@ fn new_task_set(
     strategy: &[CapacityProviderStrategyItem],
 ) -> TaskSet {
     let now = now_epoch();
-    let id = new_id();
+    let id = crate::ecs::ids::deployment_id();
     let fargate = choice.launch_type == "FARGATE";
     let platform = req
         .platform_version
@@ -372,12 +372,4 @@ fn set_arn_of(st: &RegionState, service: &Service, ident: &str) -> String {
 
 fn cluster_name(service: &Service) -> &str {
     service.cluster_arn.rsplit('/').next().unwrap_or_default()
-}
-
-/// A task set id as ECS makes them: `ecs-svc/` and 19 digits.
-fn new_id() -> String {
-    let digits: String = (0..19)
-        .map(|_| char::from(b'0' + rand::random::<u8>() % 10))
-        .collect();
-    format!("ecs-svc/{digits}")
 }

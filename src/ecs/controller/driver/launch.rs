@@ -3,6 +3,7 @@
 
 use super::{Driver, StopCause};
 use crate::ecs::controller::spec::{self, SpecContext};
+use crate::ecs::ids;
 use crate::ecs::task_types::{NetworkBinding, NetworkInterface, Task};
 use crate::ecs::types::{now_epoch, KeyValuePair, TaskDefinition};
 use crate::runtime::{ContainerInfo, RuntimeError};
@@ -44,20 +45,14 @@ impl Driver {
             .ok()
             .and_then(|i| i.ip_address)
             .unwrap_or_default();
-        let mac = format!(
-            "02:42:{}",
-            (0..4)
-                .map(|_| format!("{:02x}", rand::random::<u8>()))
-                .collect::<Vec<_>>()
-                .join(":")
-        );
+        let mac = ids::mac_address();
         self.update(|t| {
             let subnet = t
                 .awsvpc
                 .as_ref()
                 .and_then(|a| a.get("subnets")?.get(0)?.as_str().map(String::from))
                 .unwrap_or_default();
-            let eni = format!("eni-{}", &crate::ecs::task_launch::hex(9)[..17]);
+            let eni = ids::short_id("eni");
             if let Some(att) = t.attachments.first_mut() {
                 att.status = "ATTACHED".into();
                 let kv = |n: &str, v: &str| KeyValuePair {
