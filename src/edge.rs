@@ -17,6 +17,9 @@ pub struct RequestContext {
     pub account: String,
     pub region: String,
     pub request_id: String,
+    /// The `Host` the caller addressed (e.g. `localhost:4566`): where answers that name an
+    /// endpoint of this server point.
+    pub host: Option<String>,
 }
 
 impl RequestContext {
@@ -25,7 +28,16 @@ impl RequestContext {
             account: account.into(),
             region: region.into(),
             request_id: new_request_id(),
+            host: None,
         }
+    }
+
+    /// The base URL of this server as the caller reached it.
+    pub fn endpoint(&self) -> String {
+        format!(
+            "http://{}",
+            self.host.as_deref().unwrap_or("localhost:4566")
+        )
     }
 }
 
@@ -64,7 +76,7 @@ impl HttpRequest {
 /// Answers one request. Never panics on input; every answer carries `x-amzn-RequestId`.
 pub async fn handle(app: &App, req: &HttpRequest) -> WireResponse {
     let scope = credential_scope(req);
-    let ctx = RequestContext::new(
+    let mut ctx = RequestContext::new(
         &sigv4::account_for(scope.as_ref().map_or("", |s| s.access_key.as_str())),
         scope
             .as_ref()
@@ -72,6 +84,7 @@ pub async fn handle(app: &App, req: &HttpRequest) -> WireResponse {
             .filter(|r| !r.is_empty())
             .unwrap_or(DEFAULT_REGION),
     );
+    ctx.host = req.header("host").map(str::to_string);
     let mut resp = match internal(app, req).await {
         Some(resp) => resp,
         None => dispatch(app, req, &ctx, scope.as_ref().map(|s| s.service.as_str())),

@@ -169,6 +169,12 @@ fn check(
             spec.1.join(", ")
         )));
     }
+    // Long ARNs are the only format since 2021; AWS refuses to turn them off.
+    if name.ends_with("LongArnFormat") && value == "disabled" {
+        return Err(EcsError::invalid(
+            "You can no longer disable Long Arn settings.",
+        ));
+    }
     Ok(spec)
 }
 

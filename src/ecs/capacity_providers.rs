@@ -220,13 +220,15 @@ pub fn delete_capacity_provider(
             c.cluster_name
         )));
     }
-    let cp = st
+    // AWS answers the provider as it starts going (still ACTIVE, DELETE_IN_PROGRESS) and it is
+    // gone once the deletion completes; with no Auto Scaling group to detach, that is at once.
+    let mut cp = st
         .capacity_providers
-        .get_mut(&name)
+        .remove(&name)
         .ok_or_else(|| not_found(&req.capacity_provider))?;
-    cp.status = "INACTIVE".into();
-    cp.update_status = Some("DELETE_COMPLETE".into());
-    Ok(json!({ "capacityProvider": to_wire(&*cp) }))
+    cp.update_status = Some("DELETE_IN_PROGRESS".into());
+    cp.update_status_reason = None;
+    Ok(json!({ "capacityProvider": to_wire(&cp) }))
 }
 
 /// Checks that `name` may be associated with the cluster `cluster_arn`.
@@ -303,7 +305,7 @@ fn built_in(st: &RegionState, name: &str) -> Option<CapacityProvider> {
     })
 }
 
-/// A provider by name or ARN, built-in or custom (ACTIVE or INACTIVE).
+/// A provider by name or ARN, built-in or custom.
 pub fn lookup(st: &RegionState, ident: &str) -> Option<CapacityProvider> {
     let name = ident
         .strip_prefix(&st.arn("capacity-provider/"))

@@ -7,7 +7,9 @@ use super::capacity_providers::validate_strategy;
 use super::cluster_view::{view, view_named, Include, ALL_FIELDS};
 use super::pagination::{page_size, resume_after, take_page};
 use super::state::RegionState;
-use super::types::{to_wire, CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag};
+use super::types::{
+    now_epoch, to_wire, CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag,
+};
 use super::{parse, tags, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
@@ -51,6 +53,9 @@ pub fn create_cluster(
         None => default_settings(st),
     };
     let cluster_arn = st.arn(&format!("cluster/{name}"));
+    let namespace = req
+        .service_connect_defaults
+        .map(|d| namespace_arn(st, &d.namespace));
     validate_providers(
         st,
         &cluster_arn,
@@ -68,9 +73,7 @@ pub fn create_cluster(
             .then(|| "UPDATE_COMPLETE".to_string()),
         capacity_providers: req.capacity_providers,
         default_capacity_provider_strategy: req.default_capacity_provider_strategy,
-        service_connect_defaults: req
-            .service_connect_defaults
-            .map(|d| json!({ "namespace": namespace_arn(st, &d.namespace) })),
+        service_connect_defaults: namespace.map(|ns| json!({ "namespace": ns })),
         ..Default::default()
     };
     st.clusters.insert(name.clone(), cluster);
@@ -125,16 +128,13 @@ pub fn list_clusters(
     let req: ListRequest = parse(input)?;
     let size = page_size(req.max_results, 100, 100)?;
     let after = resume_after(req.next_token.as_deref())?;
-    let active = st
-        .clusters
-        .values()
-        .filter(|c| c.status == "ACTIVE")
-        .filter(|c| {
-            after
-                .as_ref()
-                .is_none_or(|a| c.cluster_name.as_str() > a.as_str())
-        });
-    let (page, token) = take_page(active, size, |c| c.cluster_name.clone());
+    // INACTIVE clusters are listed too, as AWS lists them for a while after DeleteCluster.
+    let listed = st.clusters.values().filter(|c| {
+        after
+            .as_ref()
+            .is_none_or(|a| c.cluster_name.as_str() > a.as_str())
+    });
+    let (page, token) = take_page(listed, size, |c| c.cluster_name.clone());
     let arns: Vec<&str> = page.iter().map(|c| c.cluster_arn.as_str()).collect();
     Ok(json!({ "clusterArns": arns, "nextToken": token }))
 }
@@ -185,6 +185,7 @@ pub fn delete_cluster(
         .get_mut(&name)
         .ok_or(EcsError::ClusterNotFound)?;
     cluster.status = "INACTIVE".into();
+    cluster.inactive_at = Some(now_epoch());
     cluster.capacity_providers.clear();
     cluster.default_capacity_provider_strategy.clear();
     cluster.attachments_status = None;
@@ -386,13 +387,18 @@ fn validate_providers(
     validate_strategy(strategy)
 }
 
-fn namespace_arn(st: &RegionState, namespace: &str) -> String {
+/// The ARN of a Service Connect namespace given by ARN or by name; a name not seen before gets a
+/// namespace of its own (`namespace/ns-…`), as ECS creates a Cloud Map namespace for it.
+pub fn namespace_arn(st: &mut RegionState, namespace: &str) -> String {
     if namespace.starts_with("arn:") {
-        namespace.to_string()
-    } else {
-        format!(
-            "arn:aws:servicediscovery:{}:{}:namespace/{namespace}",
-            st.region, st.account
-        )
+        return namespace.to_string();
     }
+    let (region, account) = (st.region.clone(), st.account.clone());
+    st.namespaces
+        .entry(namespace.to_string())
+        .or_insert_with(|| {
+            let id = super::ids::namespace_id();
+            format!("arn:aws:servicediscovery:{region}:{account}:namespace/{id}")
+        })
+        .clone()
 }

@@ -157,6 +157,9 @@ pub fn describe_container_instances(
 ) -> EcsResult<Value> {
     let req: DescribeRequest = parse(input)?;
     let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
+    if req.container_instances.is_empty() {
+        return Err(EcsError::invalid("Container Instances cannot be empty."));
+    }
     if req.container_instances.len() > 100 {
         return Err(EcsError::invalid(
             "Too many containerInstances: specify 100 or fewer.",

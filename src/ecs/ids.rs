@@ -34,6 +34,15 @@ pub fn short_id(prefix: &str) -> String {
     format!("{prefix}-{}", &hex(9)[..17])
 }
 
+/// A Cloud Map namespace id: `ns-` and 16 lower-case letters and digits.
+pub fn namespace_id() -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let tail: String = (0..16)
+        .map(|_| char::from(CHARS[usize::from(rand::random::<u8>()) % CHARS.len()]))
+        .collect();
+    format!("ns-{tail}")
+}
+
 /// A locally administered MAC address, as Docker assigns them (`02:42:…`).
 pub fn mac_address() -> String {
     let h = hex(4);
@@ -52,6 +61,8 @@ mod tests {
             u.split('-').map(str::len).collect::<Vec<_>>(),
             [8, 4, 4, 4, 12]
         );
+        let ns = namespace_id();
+        assert!(ns.len() == 19 && ns[3..].bytes().all(|b| b.is_ascii_alphanumeric()));
         let d = deployment_id();
         assert!(
             d.starts_with("ecs-svc/")

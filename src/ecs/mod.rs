@@ -7,6 +7,7 @@
 //! answer a modelled error naming what is missing, never an unknown-operation error.
 
 pub mod account_settings;
+pub mod agent_api;
 pub mod attributes;
 pub mod capacity_providers;
 pub mod cluster_view;
@@ -175,6 +176,11 @@ const OPERATIONS: &[(&str, Handler)] = &[
         "StopServiceDeployment",
         service_deployments::stop_service_deployment,
     ),
+    (
+        "ContinueServiceDeployment",
+        service_deployments::continue_service_deployment,
+    ),
+    ("DiscoverPollEndpoint", agent_api::discover_poll_endpoint),
 ];
 
 /// How far local-ecs supports an operation of the model.

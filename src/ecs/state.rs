@@ -46,6 +46,9 @@ pub struct RegionState {
     pub service_deployments: BTreeMap<String, ServiceDeployment>,
     /// Service revisions by ARN.
     pub service_revisions: BTreeMap<String, ServiceRevision>,
+    /// Cloud Map namespace ARNs by name: the HTTP namespaces ECS creates when a cluster's
+    /// Service Connect defaults name one (Cloud Map itself is not emulated).
+    pub namespaces: BTreeMap<String, String>,
 }
 
 /// Bookkeeping for one task that AWS does not show.

@@ -150,6 +150,19 @@ fn tags_mut<'a>(
                 .map(|td| &mut td.tags)
                 .ok_or_else(missing)
         }
+        "service" => st
+            .services
+            .get_mut(arn)
+            .map(|s| &mut s.tags)
+            .ok_or_else(missing),
+        "task-set" => st
+            .services
+            .values_mut()
+            .filter_map(|s| s.task_sets.as_mut())
+            .flatten()
+            .find(|ts| ts.task_set_arn == arn)
+            .map(|ts| &mut ts.tags)
+            .ok_or_else(missing),
         "task" | "container-instance" => {
             let arn = arn.to_string();
             let tags = if kind == "task" {

@@ -75,6 +75,9 @@ pub fn validate(td: &TaskDefinition) -> EcsResult<()> {
     let mut names = BTreeSet::new();
     for c in containers {
         let name = c.name.as_deref().unwrap_or("");
+        if name.is_empty() {
+            return Err(client("Container.name should not be null or empty."));
+        }
         if !valid_name(name) {
             return Err(client(format!("Container name '{name}' is not valid: up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.")));
         }
@@ -82,9 +85,7 @@ pub fn validate(td: &TaskDefinition) -> EcsResult<()> {
             return Err(client(format!("Duplicate container name '{name}': container names must be unique within a task definition.")));
         }
         if c.image.as_deref().is_none_or(|i| i.trim().is_empty()) {
-            return Err(client(format!(
-                "Container.image should not be null or empty (container '{name}')."
-            )));
+            return Err(client("Container.image should not be null or empty."));
         }
     }
     if !containers.iter().any(|c| c.essential.unwrap_or(true)) {
@@ -112,6 +113,9 @@ fn validate_fargate(td: &TaskDefinition) -> EcsResult<()> {
     }
     if td.network_mode.as_deref() != Some("awsvpc") {
         return Err(client("Fargate only supports network mode ‘awsvpc’."));
+    }
+    if td.pid_mode.as_deref() == Some("host") {
+        return Err(client("Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'."));
     }
     let cpu = td.cpu.as_deref().and_then(|c| c.parse::<u32>().ok());
     let memory = td.memory.as_deref().and_then(|m| m.parse::<u32>().ok());

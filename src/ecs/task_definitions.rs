@@ -293,7 +293,7 @@ pub fn deregister_task_definition(
     let td = st
         .task_definitions
         .get_mut(&key)
-        .ok_or_else(|| EcsError::client("The specified task definition does not exist."))?;
+        .ok_or_else(|| EcsError::client("Unable to describe task definition."))?;
     if td.status == "ACTIVE" {
         td.status = "INACTIVE".into();
         td.deregistered_at = Some(now_epoch());
@@ -302,17 +302,23 @@ pub fn deregister_task_definition(
 }
 
 /// A `family:revision` or ARN naming an existing revision; a bare family is not enough here.
+/// The messages are AWS's: "Revision is missing.", "Invalid revision number. Number: foo",
+/// "Unable to describe task definition.".
 fn exact_key(st: &RegionState, ident: &str) -> EcsResult<Key> {
     let short = ident
         .strip_prefix(&st.arn("task-definition/"))
         .unwrap_or(ident);
-    if !short.contains(':') || short.starts_with("arn:") {
-        return Err(EcsError::client(format!(
-            "Invalid revision number. Specify the task definition as family:revision or its full ARN: {ident}"
-        )));
+    let Some((family, revision)) = short.rsplit_once(':') else {
+        return Err(EcsError::client("Revision is missing."));
+    };
+    let revision: u32 = revision
+        .parse()
+        .map_err(|_| EcsError::client(format!("Invalid revision number. Number: {revision}")))?;
+    let key = (family.to_string(), revision);
+    if short.starts_with("arn:") || !st.task_definitions.contains_key(&key) {
+        return Err(EcsError::client("Unable to describe task definition."));
     }
-    resolve(st, ident)
-        .ok_or_else(|| EcsError::client("The specified task definition does not exist."))
+    Ok(key)
 }
 
 #[derive(Deserialize)]

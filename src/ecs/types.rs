@@ -69,6 +69,10 @@ pub struct Cluster {
     pub attachments: Vec<Value>,
     pub attachments_status: Option<String>,
     pub service_connect_defaults: Json,
+    /// When it became INACTIVE: ListClusters and DescribeClusters show it until the retention
+    /// has passed, as AWS does for a while after DeleteCluster.
+    #[serde(skip)]
+    pub inactive_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -367,7 +367,8 @@ async fn delete_cluster_leaves_it_inactive_and_unlisted() {
     assert_eq!(out.clusters()[0].status(), Some("INACTIVE"));
     assert_eq!(
         list_all_clusters(&s.client).await,
-        vec![arn("cluster/keeper")]
+        vec![arn("cluster/doomed"), arn("cluster/keeper")],
+        "AWS lists INACTIVE clusters for a while"
     );
 
     // The name can be used again.
@@ -678,9 +679,8 @@ async fn custom_capacity_provider_lifecycle() {
     assert!(
         !all.capacity_providers()
             .iter()
-            .any(|c| c.name() == Some("my-asg-cp")
-                && c.status() == Some(&CapacityProviderStatus::Active)),
-        "a deleted provider is no longer ACTIVE: {all:?}"
+            .any(|c| c.name() == Some("my-asg-cp")),
+        "a deleted provider is gone: {all:?}"
     );
 }
 

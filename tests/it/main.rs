@@ -6,6 +6,7 @@
 
 mod clusters;
 mod common;
+mod conformance;
 mod protocol;
 mod robustness;
 mod service_deployments;

@@ -187,6 +187,8 @@ async fn janitor(inner: Arc<Inner>) {
                 let mut ids = Vec::new();
                 st.services
                     .retain(|_, s| s.inactive_at.is_none_or(|at| at >= cutoff));
+                st.clusters
+                    .retain(|_, c| c.inactive_at.is_none_or(|at| at >= cutoff));
                 for arn in &old {
                     if let Some(t) = st.tasks.remove(arn) {
                         ids.extend(t.containers.into_iter().filter_map(|c| c.runtime_id));

@@ -1,5 +1,5 @@
 //! Service deployments and revisions: ListServiceDeployments, DescribeServiceDeployments,
-//! DescribeServiceRevisions, StopServiceDeployment.
+//! DescribeServiceRevisions, StopServiceDeployment, ContinueServiceDeployment.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment.html>
 //!
 //! Every deployment a service gets (CreateService, UpdateService) is captured as a
@@ -8,12 +8,14 @@
 //! every scheduler pass [`sync`] maps their rollout states onto the open records, which freeze
 //! once they reach a final status (SUCCESSFUL, STOPPED, ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED).
 
+mod continue_hook;
 mod handlers;
 pub mod records;
 mod sync;
 
 use super::service_types::{Deployment, Service};
 use super::state::RegionState;
+pub use continue_hook::continue_service_deployment;
 pub use handlers::{
     describe_service_deployments, describe_service_revisions, list_service_deployments,
     stop_service_deployment,

@@ -102,7 +102,7 @@ fn check_create(req: &CreateServiceRequest) -> EcsResult<()> {
     let daemon = req.scheduling_strategy.as_deref() == Some("DAEMON");
     if daemon && req.desired_count.is_some() {
         return Err(EcsError::invalid(
-            "The daemon scheduling strategy does not support a desired count for services.",
+            "The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again.",
         ));
     }
     if req.desired_count.is_some_and(|d| d < 0) {
@@ -344,7 +344,7 @@ fn check_update(
 ) -> EcsResult<Option<String>> {
     if service.scheduling_strategy == "DAEMON" && req.desired_count.is_some() {
         return Err(EcsError::invalid(
-            "The daemon scheduling strategy does not support a desired count for services.",
+            "The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again.",
         ));
     }
     if req.desired_count.is_some_and(|d| d < 0) {

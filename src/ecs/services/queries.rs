@@ -37,7 +37,7 @@ pub fn describe_services(
         if st.services.contains_key(&arn) {
             found.push(view(st, &arn, with_tags));
         } else {
-            failures.push(Failure::new(arn, "MISSING"));
+            failures.push(Failure::new(missing_arn(st, ident), "MISSING"));
         }
     }
     Ok(json!({ "services": found, "failures": to_wire(&failures) }))
@@ -78,6 +78,16 @@ pub fn list_services(
     Ok(json!({ "serviceArns": arns, "nextToken": token }))
 }
 
+/// The ARN AWS reports for a service it cannot find: the one given, or for a bare name
+/// `service/NAME` without the cluster part (as AWS writes it).
+fn missing_arn(st: &RegionState, ident: &str) -> String {
+    if ident.starts_with("arn:") {
+        ident.to_string()
+    } else {
+        st.arn(&format!("service/{ident}"))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ByNamespaceRequest {
@@ -96,8 +106,13 @@ pub fn list_services_by_namespace(
     let req: ByNamespaceRequest = parse(input)?;
     let size = page_size(req.max_results, 10, 100)?;
     let after = resume_after(req.next_token.as_deref())?;
-    let matches_ns =
-        |ns: &str| ns == req.namespace || ns.rsplit('/').next() == Some(req.namespace.as_str());
+    // The namespace by ARN, by id (`ns-…`) or by the name a cluster's defaults gave it.
+    let by_name = st.namespaces.get(&req.namespace);
+    let matches_ns = |ns: &str| {
+        ns == req.namespace
+            || by_name.is_some_and(|arn| arn == ns)
+            || ns.rsplit('/').next() == Some(req.namespace.as_str())
+    };
     let clusters: Vec<String> = st
         .clusters
         .values()
