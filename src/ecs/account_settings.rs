@@ -4,10 +4,10 @@
 //! account defaults. A setting's effective value is the principal's, else the account default,
 //! else AWS's default.
 
-use super::pagination::{page_size, resume_after, take_page};
-use super::state::RegionState;
-use super::types::{to_wire, AccountSetting};
-use super::{parse, EcsError, EcsResult};
+use crate::ecs::pagination::{page_size, resume_after, take_page};
+use crate::ecs::state::RegionState;
+use crate::ecs::types::{to_wire, AccountSetting};
+use crate::ecs::{parse, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

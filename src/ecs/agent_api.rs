@@ -5,8 +5,8 @@
 //! services; here all three are this server, as the caller addressed it. Like AWS (whose model
 //! lists no ClusterNotFoundException for it), the cluster and instance are not checked.
 
-use super::state::RegionState;
-use super::EcsResult;
+use crate::ecs::state::RegionState;
+use crate::ecs::EcsResult;
 use crate::edge::RequestContext;
 use serde_json::{json, Map, Value};
 

@@ -4,12 +4,12 @@
 //! is named by id or ARN. AWS allows ten custom attributes per resource; the agent's own
 //! (`ecs.*`, `com.amazonaws.ecs.*`) do not count.
 
-use super::clusters::cluster_arn;
-use super::container_instances::find_arn;
-use super::pagination::{page_size, resume_after, take_page};
-use super::state::RegionState;
-use super::types::{to_wire, Attribute};
-use super::{parse, EcsError, EcsResult};
+use crate::ecs::clusters::cluster_arn;
+use crate::ecs::container_instances::find_arn;
+use crate::ecs::pagination::{page_size, resume_after, take_page};
+use crate::ecs::state::RegionState;
+use crate::ecs::types::{to_wire, Attribute};
+use crate::ecs::{parse, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

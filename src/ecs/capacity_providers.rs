@@ -2,10 +2,10 @@
 //! Scaling group or ECS Managed Instances (stored and echoed; no EC2 behind them yet).
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html>
 
-use super::pagination::{page_size, resume_after, take_page};
-use super::state::RegionState;
-use super::types::{to_wire, CapacityProvider, CapacityProviderStrategyItem, Failure, Tag};
-use super::{parse, tags, EcsError, EcsResult};
+use crate::ecs::pagination::{page_size, resume_after, take_page};
+use crate::ecs::state::RegionState;
+use crate::ecs::types::{to_wire, CapacityProvider, CapacityProviderStrategyItem, Failure, Tag};
+use crate::ecs::{parse, tags, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -52,7 +52,7 @@ pub fn create_capacity_provider(
                     "A cluster must be specified for a Managed Instances capacity provider.",
                 )
             })?;
-            let name = super::clusters::active_name(st, ident)?;
+            let name = crate::ecs::clusters::active_name(st, ident)?;
             (
                 "MANAGED_INSTANCES",
                 st.clusters.get(&name).map(|c| c.cluster_arn.clone()),

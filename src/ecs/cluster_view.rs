@@ -2,8 +2,8 @@
 //! `include` asks for, and counters derived from the instance, task and service tables, so that
 //! they are always true to the state.
 
-use super::state::RegionState;
-use super::types::{to_wire, Cluster, KeyValuePair};
+use crate::ecs::state::RegionState;
+use crate::ecs::types::{to_wire, Cluster, KeyValuePair};
 use serde_json::Value;
 
 /// Which optional parts of a cluster DescribeClusters shows (its `include`).

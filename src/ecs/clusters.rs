@@ -3,14 +3,14 @@
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html> and siblings.
 //! A deleted cluster stays describable as INACTIVE; creating its name again makes a new one.
 
-use super::capacity_providers::validate_strategy;
-use super::cluster_view::{view, view_named, Include, ALL_FIELDS};
-use super::pagination::{page_size, resume_after, take_page};
-use super::state::RegionState;
-use super::types::{
+use crate::ecs::capacity_providers::validate_strategy;
+use crate::ecs::cluster_view::{view, view_named, Include, ALL_FIELDS};
+use crate::ecs::pagination::{page_size, resume_after, take_page};
+use crate::ecs::state::RegionState;
+use crate::ecs::types::{
     now_epoch, to_wire, CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag,
 };
-use super::{parse, tags, EcsError, EcsResult};
+use crate::ecs::{parse, tags, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -337,7 +337,7 @@ fn validate_name(name: &str) -> EcsResult<()> {
 
 /// The cluster settings a new cluster starts with: containerInsights from the account setting.
 fn default_settings(st: &RegionState) -> Vec<ClusterSetting> {
-    let value = super::account_settings::effective_value(st, "containerInsights", "")
+    let value = crate::ecs::account_settings::effective_value(st, "containerInsights", "")
         .unwrap_or_else(|| "disabled".into());
     vec![ClusterSetting {
         name: Some("containerInsights".into()),
@@ -373,7 +373,7 @@ fn validate_providers(
     strategy: &[CapacityProviderStrategyItem],
 ) -> EcsResult<()> {
     for name in providers {
-        super::capacity_providers::check_attachable(st, name, cluster_arn)?;
+        crate::ecs::capacity_providers::check_attachable(st, name, cluster_arn)?;
     }
     if let Some(item) = strategy
         .iter()
@@ -397,7 +397,7 @@ pub fn namespace_arn(st: &mut RegionState, namespace: &str) -> String {
     st.namespaces
         .entry(namespace.to_string())
         .or_insert_with(|| {
-            let id = super::ids::namespace_id();
+            let id = crate::ecs::ids::namespace_id();
             format!("arn:aws:servicediscovery:{region}:{account}:namespace/{id}")
         })
         .clone()

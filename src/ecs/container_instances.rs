@@ -5,13 +5,13 @@
 //! Registering into the `default` cluster creates it, as AWS does for a first instance. The
 //! cluster query language of ListContainerInstances' `filter` is `instance_filter`'s.
 
-use super::clusters::cluster_arn;
-use super::ids::{hex, short_id};
-use super::instance_filter::{Filter, InstanceSubjects};
-use super::pagination::{page_size, resume_after, take_page};
-use super::state::RegionState;
-use super::types::{now_epoch, to_wire, Attribute, ContainerInstance, Failure, Resource, Tag};
-use super::{clusters, parse, placement, tags, EcsError, EcsResult};
+use crate::ecs::clusters::cluster_arn;
+use crate::ecs::ids::{hex, short_id};
+use crate::ecs::instance_filter::{Filter, InstanceSubjects};
+use crate::ecs::pagination::{page_size, resume_after, take_page};
+use crate::ecs::state::RegionState;
+use crate::ecs::types::{now_epoch, to_wire, Attribute, ContainerInstance, Failure, Resource, Tag};
+use crate::ecs::{clusters, parse, placement, tags, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

@@ -11,8 +11,8 @@
 //! Missing: `matches` is not Java regex: only `.` (any character), `.*` and `*` (any run) are
 //! special, and the pattern must match the whole value. Tokens must be separated by spaces.
 
-use super::types::{Attribute, ContainerInstance};
-use super::{EcsError, EcsResult};
+use crate::ecs::types::{Attribute, ContainerInstance};
+use crate::ecs::{EcsError, EcsResult};
 use std::cmp::Ordering;
 
 /// Answers a subject for one container instance: `None` when it has no such subject, else its

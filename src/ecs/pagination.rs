@@ -1,7 +1,7 @@
 //! Pagination as ECS does it: `maxResults` within bounds, an opaque `nextToken` that resumes after
 //! the last key returned, and an error for a token local-ecs did not issue.
 
-use super::{EcsError, EcsResult};
+use crate::ecs::{EcsError, EcsResult};
 
 const PREFIX: &str = "lecs1.";
 

@@ -1,7 +1,7 @@
 //! The service shapes of the ECS API (Service, Deployment, ServiceEvent, TaskSet) as serde
 //! structs with the wire names, plus the scheduler's bookkeeping beside them (`#[serde(skip)]`).
 
-use super::types::{CapacityProviderStrategyItem, Json, Tag};
+use crate::ecs::types::{CapacityProviderStrategyItem, Json, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;

@@ -5,10 +5,10 @@
 //! operation is a short, synchronous critical section. Access is closure-only, so no guard can
 //! escape a function or be held across an `.await`.
 
-use super::service_deployments::records::{ServiceDeployment, ServiceRevision};
-use super::service_types::Service;
-use super::task_types::Task;
-use super::types::{AccountSetting, CapacityProvider, Cluster, ContainerInstance, TaskDefinition};
+use crate::ecs::service_deployments::records::{ServiceDeployment, ServiceRevision};
+use crate::ecs::service_types::Service;
+use crate::ecs::task_types::Task;
+use crate::ecs::types::{AccountSetting, CapacityProvider, Cluster, ContainerInstance, TaskDefinition};
 use crate::edge::RequestContext;
 use dashmap::DashMap;
 use std::collections::{BTreeMap, HashMap};

@@ -2,9 +2,9 @@
 //! resource shares. <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-using-tags.html>
 //! Tags live inside the tagged entity; a resource is found by its ARN.
 
-use super::state::RegionState;
-use super::types::{to_wire, Tag};
-use super::{parse, EcsError, EcsResult};
+use crate::ecs::state::RegionState;
+use crate::ecs::types::{to_wire, Tag};
+use crate::ecs::{parse, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

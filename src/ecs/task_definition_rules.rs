@@ -4,8 +4,8 @@
 //! definition meets and the `requiresAttributes` it implies.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html>
 
-use super::types::{ContainerDefinition, RequiresAttribute, TaskDefinition};
-use super::{EcsError, EcsResult};
+use crate::ecs::types::{ContainerDefinition, RequiresAttribute, TaskDefinition};
+use crate::ecs::{EcsError, EcsResult};
 use std::collections::{BTreeSet, HashMap};
 
 fn client(msg: impl Into<String>) -> EcsError {
@@ -250,7 +250,7 @@ fn validate_depends_on(td: &TaskDefinition, c: &ContainerDefinition, name: &str)
 
 /// AWS's health check ranges: interval 5–300 s, timeout 2–60 s, retries 1–10, startPeriod
 /// 0–300 s; a command is required.
-fn validate_health_check(name: &str, h: &super::types::HealthCheck) -> EcsResult<()> {
+fn validate_health_check(name: &str, h: &crate::ecs::types::HealthCheck) -> EcsResult<()> {
     let ranges = [
         ("interval", h.interval, 5, 300),
         ("timeout", h.timeout, 2, 60),

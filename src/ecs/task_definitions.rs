@@ -4,11 +4,11 @@
 //! Revisions count from 1 per family and are never reused. The rules live in
 //! `task_definition_rules`.
 
-use super::pagination::{page_size, resume_after, token_after};
-use super::state::RegionState;
-use super::task_definition_rules as rules;
-use super::types::{now_epoch, to_wire, ContainerDefinition, Failure, Tag, TaskDefinition, Volume};
-use super::{parse, tags, EcsError, EcsResult};
+use crate::ecs::pagination::{page_size, resume_after, token_after};
+use crate::ecs::state::RegionState;
+use crate::ecs::task_definition_rules as rules;
+use crate::ecs::types::{now_epoch, to_wire, ContainerDefinition, Failure, Tag, TaskDefinition, Volume};
+use crate::ecs::{parse, tags, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

@@ -2,11 +2,11 @@
 //! configuration and overrides, and building the task records in PROVISIONING.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html>
 
-use super::ids::{hex, uuid};
-use super::state::{RegionState, TaskBook};
-use super::task_types::{Attachment, Container, ContainerOverride, Task, TaskOverride};
-use super::types::{now_epoch, CapacityProviderStrategyItem, KeyValuePair, Tag, TaskDefinition};
-use super::{placement, tags, task_definitions, EcsError, EcsResult};
+use crate::ecs::ids::{hex, uuid};
+use crate::ecs::state::{RegionState, TaskBook};
+use crate::ecs::task_types::{Attachment, Container, ContainerOverride, Task, TaskOverride};
+use crate::ecs::types::{now_epoch, CapacityProviderStrategyItem, KeyValuePair, Tag, TaskDefinition};
+use crate::ecs::{placement, tags, task_definitions, EcsError, EcsResult};
 use serde_json::Value;
 
 /// How and where a task is launched.
@@ -44,7 +44,7 @@ pub fn resolve_launch(
             .unwrap_or_default();
         &default
     } else {
-        super::capacity_providers::validate_strategy(strategy)?;
+        crate::ecs::capacity_providers::validate_strategy(strategy)?;
         strategy
     };
     // Pick the provider with the base, else the heaviest weight (one task's share).
@@ -246,7 +246,7 @@ fn new_container(
     cluster: &str,
     task_id: &str,
     task_arn: &str,
-    def: &super::types::ContainerDefinition,
+    def: &crate::ecs::types::ContainerDefinition,
     overrides: &TaskOverride,
 ) -> Container {
     let name = def.name.clone().unwrap_or_default();

@@ -1,7 +1,7 @@
 //! The task shapes of the ECS API (Task, Container, overrides, attachments) as serde structs with
 //! the wire names, plus the bookkeeping local-ecs keeps beside them (`#[serde(skip)]`).
 
-use super::types::{Json, KeyValuePair, Tag};
+use crate::ecs::types::{Json, KeyValuePair, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -3,14 +3,14 @@
 //! Handlers only record desired state; the task controller (`controller`) drives each task
 //! through the lifecycle on the container runtime.
 
-use super::clusters::cluster_arn;
-use super::container_instances::find_arn;
-use super::pagination::{page_size, resume_after, take_page};
-use super::state::RegionState;
-use super::task_launch::{self as launch, Launch, NewTask};
-use super::task_types::{Task, TaskOverride};
-use super::types::{to_wire, CapacityProviderStrategyItem, Failure, Tag};
-use super::{parse, placement, EcsError, EcsResult};
+use crate::ecs::clusters::cluster_arn;
+use crate::ecs::container_instances::find_arn;
+use crate::ecs::pagination::{page_size, resume_after, take_page};
+use crate::ecs::state::RegionState;
+use crate::ecs::task_launch::{self as launch, Launch, NewTask};
+use crate::ecs::task_types::{Task, TaskOverride};
+use crate::ecs::types::{to_wire, CapacityProviderStrategyItem, Failure, Tag};
+use crate::ecs::{parse, placement, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -117,7 +117,7 @@ pub fn run_task(
 #[allow(clippy::too_many_arguments)]
 fn new_task<'a>(
     cluster: &'a str,
-    td: &'a super::types::TaskDefinition,
+    td: &'a crate::ecs::types::TaskDefinition,
     launch: &'a Launch,
     overrides: &'a TaskOverride,
     awsvpc: Option<Value>,

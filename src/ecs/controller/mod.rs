@@ -9,7 +9,7 @@ mod order;
 pub mod services;
 pub mod spec;
 
-use super::state::Store;
+use crate::ecs::state::Store;
 use crate::runtime::{RuntimeEvent, SharedRuntime, OWNER_LABEL};
 use dashmap::DashMap;
 use std::sync::{Arc, Mutex};
@@ -175,7 +175,7 @@ async fn janitor(inner: Arc<Inner>) {
     let period = (inner.retention / 4).clamp(Duration::from_millis(200), Duration::from_secs(60));
     loop {
         tokio::time::sleep(period).await;
-        let cutoff = super::types::now_epoch() - inner.retention.as_secs_f64();
+        let cutoff = crate::ecs::types::now_epoch() - inner.retention.as_secs_f64();
         for (account, region) in inner.store.keys() {
             let purged = inner.store.with(&account, &region, |st| {
                 let old: Vec<String> = st

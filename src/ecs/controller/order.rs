@@ -104,7 +104,7 @@ pub fn stop_order(td: &TaskDefinition, task: &Task) -> Vec<(String, u32)> {
                 .container_definitions
                 .iter()
                 .find(|d| d.name.as_deref() == Some(c.name.as_str()))?;
-            Some((c.runtime_id.clone()?, super::spec::stop_timeout(def)))
+            Some((c.runtime_id.clone()?, crate::ecs::controller::spec::stop_timeout(def)))
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 //! for services that are not steady (rollouts, grace periods), every 30 s for all. A steady
 //! service costs nothing between sweeps.
 
-use super::TaskRef;
+use crate::ecs::controller::TaskRef;
 use crate::ecs::service_scheduler;
 use crate::ecs::state::Store;
 use crate::ecs::types::now_epoch;

@@ -2,8 +2,8 @@
 //! fields map onto Docker's (pure; no runtime calls). Fields local-ecs cannot honour locally are
 //! listed by [`unsupported_fields`] so the controller can log them.
 
-use super::super::task_types::Task;
-use super::super::types::{ContainerDefinition, TaskDefinition};
+use crate::ecs::task_types::Task;
+use crate::ecs::types::{ContainerDefinition, TaskDefinition};
 use crate::runtime::{
     ContainerSpec, HealthSpec, Mount, MountSource, Network, PortSpec, Protocol, Ulimit,
     MANAGED_LABEL, OWNER_LABEL,

@@ -3,7 +3,7 @@
 //!
 //! Each task goes, in turn, to the best instance that passes every placement constraint
 //! (`distinctInstance`, `memberOf` with a cluster query language expression, see
-//! [`instance_filter`](super::instance_filter)) and has the CPU, MEMORY and static host PORTS it
+//! [`instance_filter`](crate::ecs::instance_filter)) and has the CPU, MEMORY and static host PORTS it
 //! reserves, less what the instance's unstopped tasks and this call's earlier tasks reserve.
 //! "Best" applies the placement strategies in order, each breaking the previous one's ties
 //! (`random`; `spread` over `instanceId`/`host` or `attribute:NAME`, fewest tasks of the group;
@@ -24,10 +24,10 @@ mod tests;
 
 pub use rules::{Constraint, Strategy, MAX_CONSTRAINTS, MAX_STRATEGIES};
 
-use super::instance_filter::InstanceSubjects;
-use super::state::{RegionState, TaskBook};
-use super::types::{ContainerInstance, Failure, TaskDefinition};
-use super::{EcsError, EcsResult};
+use crate::ecs::instance_filter::InstanceSubjects;
+use crate::ecs::state::{RegionState, TaskBook};
+use crate::ecs::types::{ContainerInstance, Failure, TaskDefinition};
+use crate::ecs::{EcsError, EcsResult};
 use serde_json::Value;
 
 /// What a task reserves on an instance.

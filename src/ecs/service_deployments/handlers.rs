@@ -2,8 +2,8 @@
 //! DescribeServiceRevisions and StopServiceDeployment.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html>
 
-use super::records::{self, ServiceDeployment, IN_PROGRESS, PENDING};
-use super::records::{ROLLBACK_REQUESTED, STOP_REQUESTED};
+use crate::ecs::service_deployments::records::{self, ServiceDeployment, IN_PROGRESS, PENDING};
+use crate::ecs::service_deployments::records::{ROLLBACK_REQUESTED, STOP_REQUESTED};
 use crate::ecs::pagination::{page_size, resume_after, take_page};
 use crate::ecs::service_types::{Deployment, Service};
 use crate::ecs::services::{self, add_event};
@@ -260,7 +260,7 @@ fn roll_back(
     let back = promote(s, ti, now);
     let service = s.clone();
     if let Some(r) = st.service_deployments.get_mut(arn) {
-        super::sync::start_rollback(r, &service, &back, now);
+        crate::ecs::service_deployments::sync::start_rollback(r, &service, &back, now);
         r.status = ROLLBACK_REQUESTED.into();
         r.status_reason = Some("Service deployment rollback requested.".into());
         r.updated_at = now;

@@ -13,8 +13,8 @@ mod handlers;
 pub mod records;
 mod sync;
 
-use super::service_types::{Deployment, Service};
-use super::state::RegionState;
+use crate::ecs::service_types::{Deployment, Service};
+use crate::ecs::state::RegionState;
 pub use continue_hook::continue_service_deployment;
 pub use handlers::{
     describe_service_deployments, describe_service_revisions, list_service_deployments,

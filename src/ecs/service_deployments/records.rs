@@ -2,9 +2,9 @@
 //! `ServiceDeployment` as serde structs with the wire names, their ARNs, and how a revision is
 //! captured from a service and one of its deployments.
 
-use super::super::service_types::{Deployment, DeploymentConfiguration, Service};
-use super::super::state::RegionState;
-use super::super::types::{CapacityProviderStrategyItem, Json};
+use crate::ecs::service_types::{Deployment, DeploymentConfiguration, Service};
+use crate::ecs::state::RegionState;
+use crate::ecs::types::{CapacityProviderStrategyItem, Json};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -156,7 +156,7 @@ pub fn capture_revision(
     d: &Deployment,
     now: f64,
 ) -> ServiceRevision {
-    let td = super::super::task_definitions::resolve(st, &d.task_definition)
+    let td = crate::ecs::task_definitions::resolve(st, &d.task_definition)
         .and_then(|k| st.task_definitions.get(&k));
     let container_images = td
         .map(|td| {

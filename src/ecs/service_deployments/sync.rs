@@ -2,9 +2,9 @@
 //! records. Only open records are touched (a range walk over the service's ARN prefix), so a
 //! pass costs little however long the history, and running it twice changes nothing.
 
-use super::records::{self, CircuitBreakerState, Rollback, ServiceDeployment};
-use super::records::{IN_PROGRESS, PENDING, STOPPED, SUCCESSFUL};
-use super::records::{ROLLBACK_FAILED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL};
+use crate::ecs::service_deployments::records::{self, CircuitBreakerState, Rollback, ServiceDeployment};
+use crate::ecs::service_deployments::records::{IN_PROGRESS, PENDING, STOPPED, SUCCESSFUL};
+use crate::ecs::service_deployments::records::{ROLLBACK_FAILED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL};
 use crate::ecs::service_scheduler::failure_threshold;
 use crate::ecs::service_types::{Deployment, Service};
 use crate::ecs::state::RegionState;

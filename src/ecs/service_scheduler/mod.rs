@@ -16,10 +16,10 @@ pub(in crate::ecs) use launch::{start_tasks, stop_tasks};
 pub use rolling::{plan_replica, Plan};
 use rolling::{schedule_daemon, schedule_replica};
 
-use super::service_types::{Deployment, Service};
-use super::services::add_event;
-use super::state::RegionState;
-use super::task_types::Task;
+use crate::ecs::service_types::{Deployment, Service};
+use crate::ecs::services::add_event;
+use crate::ecs::state::RegionState;
+use crate::ecs::task_types::Task;
 
 const UNHEALTHY_REASON: &str = "Task failed container health checks";
 
@@ -60,7 +60,7 @@ pub fn reconcile(st: &mut RegionState, arn: &str, now: f64) -> bool {
         return drain(st, arn);
     }
     if service.controller_type() == "EXTERNAL" {
-        return super::task_sets::reconcile(st, arn, now);
+        return crate::ecs::task_sets::reconcile(st, arn, now);
     }
     circuit_breaker(st, arn);
     replace_unhealthy(st, arn, now);
@@ -74,7 +74,7 @@ pub fn reconcile(st: &mut RegionState, arn: &str, now: f64) -> bool {
         schedule_replica(st, arn, now);
     }
     let steady = settle(st, arn, now);
-    super::service_deployments::sync(st, arn, now);
+    crate::ecs::service_deployments::sync(st, arn, now);
     steady
 }
 
@@ -164,7 +164,7 @@ fn drain(st: &mut RegionState, arn: &str) -> bool {
         s.pending_count = 0;
         if !remaining {
             s.status = "INACTIVE".into();
-            s.inactive_at = Some(super::types::now_epoch());
+            s.inactive_at = Some(crate::ecs::types::now_epoch());
             s.deployments.iter_mut().for_each(|d| {
                 d.running_count = 0;
                 d.pending_count = 0;

@@ -1,6 +1,6 @@
 //! The rolling arithmetic of REPLICA services and the one-task-per-instance rule of DAEMON ones.
 
-use super::{live_views, start_tasks, stop_tasks, TaskView};
+use crate::ecs::service_scheduler::{live_views, start_tasks, stop_tasks, TaskView};
 use crate::ecs::state::RegionState;
 
 /// What a REPLICA pass decides (pure: see [`plan_replica`]).

@@ -9,12 +9,12 @@ mod queries;
 pub use lookup::{active_service, add_event, service_arn, view};
 pub use queries::{describe_services, list_services, list_services_by_namespace};
 
-use super::clusters::cluster_arn;
-use super::service_types::{CircuitBreaker, Deployment, DeploymentConfiguration, Service};
-use super::state::RegionState;
-use super::task_launch::{self as launch, Launch};
-use super::types::{now_epoch, CapacityProviderStrategyItem, Tag, TaskDefinition};
-use super::{parse, tags, EcsError, EcsResult};
+use crate::ecs::clusters::cluster_arn;
+use crate::ecs::service_types::{CircuitBreaker, Deployment, DeploymentConfiguration, Service};
+use crate::ecs::state::RegionState;
+use crate::ecs::task_launch::{self as launch, Launch};
+use crate::ecs::types::{now_epoch, CapacityProviderStrategyItem, Tag, TaskDefinition};
+use crate::ecs::{parse, tags, EcsError, EcsResult};
 use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -66,7 +66,7 @@ pub fn create_service(
     }
     st.services.insert(arn.clone(), service);
     if !external {
-        super::service_deployments::record_deployment(st, &arn, now);
+        crate::ecs::service_deployments::record_deployment(st, &arn, now);
     }
     st.service_outbox.push(arn.clone());
     Ok(json!({ "service": view(st, &arn, true) }))
@@ -74,7 +74,7 @@ pub fn create_service(
 
 /// The new service's ARN, if its name is valid and not taken by an ACTIVE or DRAINING service.
 fn free_service_arn(st: &RegionState, cluster: &str, name: &str) -> EcsResult<String> {
-    if !super::task_definition_rules::valid_name(name) {
+    if !crate::ecs::task_definition_rules::valid_name(name) {
         return Err(EcsError::invalid("Service name can be up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores."));
     }
     let cluster_name = cluster.rsplit('/').next().unwrap_or_default();
@@ -98,7 +98,7 @@ fn controller_of(req: &CreateServiceRequest) -> String {
 
 fn check_create(req: &CreateServiceRequest) -> EcsResult<()> {
     tags::validate(&req.tags)?;
-    super::placement::validate_placement(&req.placement_constraints, &req.placement_strategy)?;
+    crate::ecs::placement::validate_placement(&req.placement_constraints, &req.placement_strategy)?;
     let daemon = req.scheduling_strategy.as_deref() == Some("DAEMON");
     if daemon && req.desired_count.is_some() {
         return Err(EcsError::invalid(
@@ -241,13 +241,13 @@ fn deployment_config(
 }
 
 /// A task definition a service may use: ACTIVE for new deployments.
-fn definition(st: &RegionState, ident: &str) -> EcsResult<super::types::TaskDefinition> {
+fn definition(st: &RegionState, ident: &str) -> EcsResult<crate::ecs::types::TaskDefinition> {
     launch::definition_for_launch(st, ident)
 }
 
 /// A new PRIMARY deployment of the service's current settings.
 pub fn new_deployment(service: &Service, now: f64) -> Deployment {
-    let id = super::ids::deployment_id();
+    let id = crate::ecs::ids::deployment_id();
     Deployment {
         rollout_state_reason: Some(format!("ECS deployment {id} in progress.")),
         id,
@@ -327,7 +327,7 @@ pub fn update_service(
         let deployment = new_deployment(s, now);
         s.deployments.insert(0, deployment);
         s.steady = false;
-        super::service_deployments::record_deployment(st, &arn, now);
+        crate::ecs::service_deployments::record_deployment(st, &arn, now);
     } else if let Some(primary) = s.deployments.iter_mut().find(|d| d.status == "PRIMARY") {
         primary.desired_count = s.desired_count;
         primary.updated_at = now;
@@ -369,7 +369,7 @@ fn check_update(
         .placement_strategy
         .as_deref()
         .unwrap_or(&service.placement_strategy);
-    super::placement::validate_placement(constraints, strategies)?;
+    crate::ecs::placement::validate_placement(constraints, strategies)?;
     if !external {
         check_update_launch(st, service, req, new_td.as_ref())?;
     }
@@ -384,7 +384,7 @@ fn check_update_launch(
     new_td: Option<&TaskDefinition>,
 ) -> EcsResult<()> {
     let current = || {
-        let key = super::task_definitions::resolve(st, service.task_definition.as_deref()?)?;
+        let key = crate::ecs::task_definitions::resolve(st, service.task_definition.as_deref()?)?;
         st.task_definitions.get(&key).cloned()
     };
     let td = new_td.cloned().or_else(current).unwrap_or_default();

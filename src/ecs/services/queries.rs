@@ -1,6 +1,6 @@
 //! DescribeServices, ListServices and ListServicesByNamespace.
 
-use super::lookup::{arn_of, view};
+use crate::ecs::services::lookup::{arn_of, view};
 use crate::ecs::clusters::cluster_arn;
 use crate::ecs::pagination::{page_size, resume_after, take_page};
 use crate::ecs::state::RegionState;

@@ -3,7 +3,7 @@
 //! the service's group); a DRAINING set has its tasks stopped and is removed once none is left.
 //! Counts and stability are then brought up to date on the sets and the service.
 
-use super::scale::computed_count;
+use crate::ecs::task_sets::scale::computed_count;
 use crate::ecs::service_scheduler::{live_views, start_tasks, stop_tasks, TaskView};
 use crate::ecs::service_types::{Deployment, Service, TaskSet};
 use crate::ecs::services::add_event;

@@ -1,7 +1,7 @@
 //! The launch half of a task's driver: the awsvpc sandbox, image pulls, container creation and
 //! start-up in `dependsOn` order.
 
-use super::{Driver, StopCause};
+use crate::ecs::controller::driver::{Driver, StopCause};
 use crate::ecs::controller::spec::{self, SpecContext};
 use crate::ecs::ids;
 use crate::ecs::task_types::{NetworkBinding, NetworkInterface, Task};

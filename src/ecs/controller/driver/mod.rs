@@ -6,7 +6,7 @@
 mod launch;
 mod watch;
 
-use super::{Inner, Signal, TaskRef};
+use crate::ecs::controller::{Inner, Signal, TaskRef};
 use crate::ecs::state::TaskBook;
 use crate::ecs::task_types::{lifecycle_rank, Task};
 use crate::ecs::types::now_epoch;
@@ -88,7 +88,7 @@ impl Driver {
                 t.service_arn.clone()
             });
         if let Some(service_arn) = service {
-            let _ = self.cx.service_wakes.send(super::services::ServiceRef {
+            let _ = self.cx.service_wakes.send(crate::ecs::controller::services::ServiceRef {
                 account: self.task.account.clone(),
                 region: self.task.region.clone(),
                 service_arn,

@@ -1,7 +1,7 @@
 //! The watching half of a task's driver: runtime events and resyncs while it runs, and the stop
 //! sequence (DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED).
 
-use super::{Driver, StopCause, RESYNC};
+use crate::ecs::controller::driver::{Driver, StopCause, RESYNC};
 use crate::ecs::controller::Signal;
 use crate::ecs::types::now_epoch;
 use crate::runtime::{Health, RuntimeError, RuntimeEvent};
