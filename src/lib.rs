@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod config;
+pub mod core;
 pub mod ecs;
 pub mod edge;
 pub mod model;

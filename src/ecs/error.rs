@@ -33,6 +33,13 @@ pub enum EcsError {
 
 pub type EcsResult<T> = Result<T, EcsError>;
 
+/// A shared rule broken (page size, token, tags) is ECS's InvalidParameterException.
+impl From<crate::core::Invalid> for EcsError {
+    fn from(e: crate::core::Invalid) -> Self {
+        EcsError::InvalidParameter(e.0)
+    }
+}
+
 impl EcsError {
     pub fn code(&self) -> &'static str {
         use EcsError::*;

@@ -1,0 +1,17 @@
+//! What every emulated service needs, whatever its API: ids, pagination, tag rules.
+//! Nothing here knows a service; each service maps [`Invalid`] onto its own error type.
+
+pub mod ids;
+pub mod pagination;
+pub mod tags;
+
+/// A request that breaks a rule shared by every service (a page size, a token, a tag): each
+/// service answers it as its own invalid-parameter error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid(pub String);
+
+impl Invalid {
+    pub fn new(message: impl Into<String>) -> Self {
+        Invalid(message.into())
+    }
+}

@@ -1,0 +1,161 @@
+//! One task's driver: PROVISIONING → PENDING → ACTIVATING → RUNNING, then DEACTIVATING →
+//! STOPPING → DEPROVISIONING → STOPPED, with the timestamps, stop codes and reasons ECS reports.
+//! Runtime failures become task states (`CannotPullContainerError: …`), never API errors.
+//! State is read and written in short closures on the store; no lock is held across `.await`.
+
+mod launch;
+mod watch;
+
+use crate::ecs::agent::{Inner, Signal, TaskRef};
+use crate::ecs::state::task::{lifecycle_rank, Task};
+use crate::ecs::state::types::now_epoch;
+use crate::ecs::state::TaskBook;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How often a driver re-inspects its containers, in case an engine event was missed. Events are
+/// the main path (and a reconnect wakes every driver), so this can be slow.
+const RESYNC: Duration = Duration::from_secs(30);
+
+/// Why a task stops.
+#[derive(Debug, Clone)]
+pub(super) struct StopCause {
+    code: &'static str,
+    reason: String,
+}
+
+impl StopCause {
+    fn failed(reason: String) -> Self {
+        StopCause {
+            code: "TaskFailedToStart",
+            reason,
+        }
+    }
+}
+
+struct Driver {
+    cx: Arc<Inner>,
+    task: TaskRef,
+    rx: mpsc::UnboundedReceiver<Signal>,
+    sandbox: Option<String>,
+    /// Every container this driver created, to clean up if the task vanishes under it (reset).
+    created: Vec<String>,
+}
+
+pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedReceiver<Signal>) {
+    let mut d = Driver {
+        cx,
+        task,
+        rx,
+        sandbox: None,
+        created: Vec::new(),
+    };
+    if d.read(|t, _| t.is_stopped()).unwrap_or(true) {
+        d.cx.drivers.remove(&d.task.task_arn);
+        return;
+    }
+    let cause = match d.launch().await {
+        Ok(()) => d.supervise().await,
+        Err(cause) => cause,
+    };
+    d.stop(cause).await;
+    d.cx.drivers.remove(&d.task.task_arn);
+}
+
+impl Driver {
+    /// Reads the task and its book; `None` once the task is gone (reset or purge).
+    fn read<R>(&self, f: impl FnOnce(&Task, &TaskBook) -> R) -> Option<R> {
+        let arn = &self.task.task_arn;
+        self.cx
+            .store
+            .with(&self.task.account, &self.task.region, |st| {
+                Some(f(st.tasks.get(arn)?, st.task_books.get(arn)?))
+            })
+    }
+
+    /// Changes the task (bumping its version).
+    /// Changes the task (bumping its version) and tells its service's scheduler.
+    fn update(&self, f: impl FnOnce(&mut Task)) {
+        let arn = &self.task.task_arn;
+        let service = self
+            .cx
+            .store
+            .with(&self.task.account, &self.task.region, |st| {
+                let t = st.tasks.get_mut(arn)?;
+                f(t);
+                t.version += 1;
+                t.service_arn.clone()
+            });
+        if let Some(service_arn) = service {
+            let _ = self
+                .cx
+                .service_wakes
+                .send(crate::ecs::scheduler::controller::ServiceRef {
+                    account: self.task.account.clone(),
+                    region: self.task.region.clone(),
+                    service_arn,
+                });
+        }
+    }
+
+    fn set_status(&self, status: &'static str) {
+        self.update(|t| {
+            if lifecycle_rank(status) > lifecycle_rank(&t.last_status) {
+                t.last_status = status.into();
+            }
+        });
+    }
+
+    fn stop_requested(&self) -> Option<StopCause> {
+        let (desired, code, reason) = self.read(|t, _| {
+            (
+                t.desired_status.clone(),
+                t.stop_code.clone(),
+                t.stopped_reason.clone(),
+            )
+        })?;
+        (desired == "STOPPED").then(|| StopCause {
+            code: if code.as_deref() == Some("ServiceSchedulerInitiated") {
+                "ServiceSchedulerInitiated"
+            } else {
+                "UserInitiated"
+            },
+            reason: reason.unwrap_or_else(|| "Task stopped by user".into()),
+        })
+    }
+
+    fn gone(&self) -> StopCause {
+        StopCause {
+            code: "UserInitiated",
+            reason: "Task state was reset".into(),
+        }
+    }
+
+    /// Provisioning, pulling, creating and starting, up to RUNNING.
+    async fn launch(&mut self) -> Result<(), StopCause> {
+        let (task, td) = self
+            .read(|t, b| (t.clone(), b.definition.clone()))
+            .ok_or_else(|| self.gone())?;
+        self.provision(&task, &td).await?;
+        self.check_stop()?;
+        self.set_status("PENDING");
+        self.pull(&td).await?;
+        self.check_stop()?;
+        let ids = self.create(&task, &td).await?;
+        self.start_in_order(&td, &ids).await?;
+        self.set_status("ACTIVATING");
+        self.update(|t| {
+            t.last_status = "RUNNING".into();
+            t.started_at = Some(now_epoch());
+        });
+        Ok(())
+    }
+
+    fn check_stop(&self) -> Result<(), StopCause> {
+        match self.stop_requested() {
+            Some(cause) => Err(cause),
+            None => Ok(()),
+        }
+    }
+}

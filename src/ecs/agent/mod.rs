@@ -1,0 +1,209 @@
+//! The task controller: drives every task through the ECS lifecycle on the container runtime.
+//! Handlers only record desired state and queue the task; the controller owns every side effect.
+//! It runs one driver per live task (`driver`), routes the runtime's container events to it, and
+//! purges stopped tasks (and their containers) once their retention has passed, as ECS forgets
+//! stopped tasks after a while.
+
+mod driver;
+mod order;
+pub mod spec;
+
+use crate::ecs::state::Store;
+use crate::runtime::{RuntimeEvent, SharedRuntime, OWNER_LABEL};
+use dashmap::DashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Names one task across all regions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TaskRef {
+    pub account: String,
+    pub region: String,
+    pub task_arn: String,
+}
+
+/// What a driver is told.
+#[derive(Debug, Clone)]
+enum Signal {
+    /// Desired state may have changed, or the runtime came back: look again.
+    Wake,
+    Event(RuntimeEvent),
+}
+
+/// Whether the runtime answers, as the health endpoint reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeStatus {
+    pub available: bool,
+    pub message: String,
+}
+
+struct Inner {
+    store: Arc<Store>,
+    runtime: SharedRuntime,
+    owner: String,
+    retention: Duration,
+    /// Container id → its task, for routing runtime events.
+    routes: DashMap<String, TaskRef>,
+    /// Task ARN → its driver's inbox.
+    drivers: DashMap<String, mpsc::UnboundedSender<Signal>>,
+    status: Mutex<RuntimeStatus>,
+    /// Tells the service controller that one of its tasks changed.
+    service_wakes: mpsc::UnboundedSender<crate::ecs::scheduler::controller::ServiceRef>,
+}
+
+/// A handle on the running controller.
+#[derive(Clone)]
+pub struct TaskController {
+    inner: Arc<Inner>,
+}
+
+impl TaskController {
+    /// Starts the controller's loops (needs a Tokio runtime). `wakes` carries the tasks handlers
+    /// changed; `owner` labels every container this server creates.
+    pub fn spawn(
+        store: Arc<Store>,
+        runtime: SharedRuntime,
+        owner: String,
+        retention: Duration,
+        wakes: mpsc::UnboundedReceiver<TaskRef>,
+        service_wakes: mpsc::UnboundedSender<crate::ecs::scheduler::controller::ServiceRef>,
+    ) -> TaskController {
+        let inner = Arc::new(Inner {
+            store,
+            service_wakes,
+            runtime,
+            owner,
+            retention,
+            routes: DashMap::new(),
+            drivers: DashMap::new(),
+            status: Mutex::new(RuntimeStatus {
+                available: true,
+                message: String::new(),
+            }),
+        });
+        tokio::spawn(wake_loop(inner.clone(), wakes));
+        tokio::spawn(event_loop(inner.clone()));
+        tokio::spawn(janitor(inner.clone()));
+        TaskController { inner }
+    }
+
+    pub fn runtime(&self) -> &SharedRuntime {
+        &self.inner.runtime
+    }
+
+    pub fn runtime_status(&self) -> RuntimeStatus {
+        self.inner
+            .status
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or(RuntimeStatus {
+                available: false,
+                message: "unknown".into(),
+            })
+    }
+
+    /// Removes every container this server owns (start-up and reset): leftovers of a previous
+    /// run, or of state that was just dropped. Touches nothing without our owner label.
+    pub async fn remove_owned_containers(&self) {
+        let rt = &self.inner.runtime;
+        match rt.list(OWNER_LABEL, &self.inner.owner).await {
+            Ok(ids) => {
+                for id in ids {
+                    let _ = rt.stop(&id, 0).await;
+                    if let Err(e) = rt.remove(&id).await {
+                        tracing::warn!(container = %id, error = %e, "could not remove an owned container");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not list owned containers"),
+        }
+        self.inner.routes.clear();
+    }
+}
+
+async fn wake_loop(inner: Arc<Inner>, mut wakes: mpsc::UnboundedReceiver<TaskRef>) {
+    while let Some(task) = wakes.recv().await {
+        if let Some(tx) = inner.drivers.get(&task.task_arn) {
+            if tx.send(Signal::Wake).is_ok() {
+                continue;
+            }
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        inner.drivers.insert(task.task_arn.clone(), tx);
+        tokio::spawn(driver::drive(inner.clone(), task, rx));
+    }
+}
+
+async fn event_loop(inner: Arc<Inner>) {
+    let mut events = inner.runtime.subscribe(OWNER_LABEL, &inner.owner);
+    while let Some(event) = events.recv().await {
+        let id = match &event {
+            RuntimeEvent::Started { id }
+            | RuntimeEvent::Died { id, .. }
+            | RuntimeEvent::HealthChanged { id, .. } => id.clone(),
+            RuntimeEvent::Connection { available, message } => {
+                if let Ok(mut s) = inner.status.lock() {
+                    *s = RuntimeStatus {
+                        available: *available,
+                        message: message.clone(),
+                    };
+                }
+                if *available {
+                    tracing::info!("container runtime reachable again; resynchronising tasks");
+                } else {
+                    tracing::warn!(%message, "lost the container runtime");
+                }
+                for d in inner.drivers.iter() {
+                    let _ = d.value().send(Signal::Wake);
+                }
+                continue;
+            }
+        };
+        let Some(task) = inner.routes.get(&id).map(|r| r.clone()) else {
+            continue;
+        };
+        if let Some(tx) = inner.drivers.get(&task.task_arn) {
+            let _ = tx.send(Signal::Event(event));
+        }
+    }
+}
+
+/// Purges stopped tasks past their retention, removing their containers.
+async fn janitor(inner: Arc<Inner>) {
+    let period = (inner.retention / 4).clamp(Duration::from_millis(200), Duration::from_secs(60));
+    loop {
+        tokio::time::sleep(period).await;
+        let cutoff = crate::ecs::state::types::now_epoch() - inner.retention.as_secs_f64();
+        for (account, region) in inner.store.keys() {
+            let purged = inner.store.with(&account, &region, |st| {
+                let old: Vec<String> = st
+                    .tasks
+                    .values()
+                    .filter(|t| t.stopped_at.is_some_and(|s| s < cutoff))
+                    .map(|t| t.task_arn.clone())
+                    .collect();
+                let mut ids = Vec::new();
+                st.services
+                    .retain(|_, s| s.inactive_at.is_none_or(|at| at >= cutoff));
+                st.clusters
+                    .retain(|_, c| c.inactive_at.is_none_or(|at| at >= cutoff));
+                for arn in &old {
+                    if let Some(t) = st.tasks.remove(arn) {
+                        ids.extend(t.containers.into_iter().filter_map(|c| c.runtime_id));
+                    }
+                    st.task_books.remove(arn);
+                }
+                let tasks = &st.tasks;
+                for s in st.services.values_mut() {
+                    s.seen_stopped.retain(|a| tasks.contains_key(a));
+                }
+                ids
+            });
+            for id in purged {
+                inner.routes.remove(&id);
+                let _ = inner.runtime.remove(&id).await;
+            }
+        }
+    }
+}

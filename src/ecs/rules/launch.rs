@@ -1,0 +1,349 @@
+//! What RunTask and StartTask share: resolving the launch type, checking the network
+//! configuration and overrides, and building the task records in PROVISIONING.
+//! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html>
+
+use crate::core::ids::{hex, uuid};
+use crate::core::tags;
+use crate::ecs::api::task_definitions;
+use crate::ecs::rules::placement;
+use crate::ecs::state::task::{Attachment, Container, ContainerOverride, Task, TaskOverride};
+use crate::ecs::state::types::{
+    now_epoch, CapacityProviderStrategyItem, KeyValuePair, Tag, TaskDefinition,
+};
+use crate::ecs::state::{RegionState, TaskBook};
+use crate::ecs::{EcsError, EcsResult};
+use serde_json::Value;
+
+/// How and where a task is launched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Launch {
+    pub launch_type: String,
+    pub capacity_provider: Option<String>,
+}
+
+/// The launch type from `launchType`, a capacity provider strategy, or the cluster's default
+/// strategy; EC2 when none says otherwise, as in AWS.
+pub fn resolve_launch(
+    st: &RegionState,
+    cluster: &str,
+    launch_type: Option<String>,
+    strategy: &[CapacityProviderStrategyItem],
+) -> EcsResult<Launch> {
+    if launch_type.is_some() && !strategy.is_empty() {
+        return Err(EcsError::invalid(
+            "Specifying both a launchType and capacityProviderStrategy is not supported.",
+        ));
+    }
+    if let Some(lt) = launch_type {
+        return Ok(Launch {
+            launch_type: lt,
+            capacity_provider: None,
+        });
+    }
+    let default;
+    let strategy = if strategy.is_empty() {
+        default = st
+            .clusters
+            .get(cluster)
+            .map(|c| c.default_capacity_provider_strategy.clone())
+            .unwrap_or_default();
+        &default
+    } else {
+        crate::ecs::api::capacity_providers::validate_strategy(strategy)?;
+        strategy
+    };
+    // Pick the provider with the base, else the heaviest weight (one task's share).
+    let Some(item) = strategy
+        .iter()
+        .max_by_key(|i| (i.base.unwrap_or(0), i.weight.unwrap_or(0)))
+    else {
+        return Ok(Launch {
+            launch_type: "EC2".into(),
+            capacity_provider: None,
+        });
+    };
+    let name = item.capacity_provider.clone();
+    let associated = st
+        .clusters
+        .get(cluster)
+        .is_some_and(|c| c.capacity_providers.contains(&name));
+    if !associated {
+        return Err(EcsError::invalid(format!("The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again. Capacity provider: {name}")));
+    }
+    let launch_type = if name.starts_with("FARGATE") {
+        "FARGATE"
+    } else {
+        "EC2"
+    };
+    Ok(Launch {
+        launch_type: launch_type.into(),
+        capacity_provider: Some(name),
+    })
+}
+
+/// An ACTIVE task definition for a new task.
+pub fn definition_for_launch(st: &RegionState, ident: &str) -> EcsResult<TaskDefinition> {
+    let key = task_definitions::resolve(st, ident)
+        .ok_or_else(|| EcsError::client("Unable to find task definition."))?;
+    let td = st
+        .task_definitions
+        .get(&key)
+        .ok_or_else(|| EcsError::client("Unable to find task definition."))?;
+    if td.status != "ACTIVE" {
+        return Err(EcsError::client(format!(
+            "TaskDefinition is inactive: {}",
+            td.task_definition_arn
+        )));
+    }
+    Ok(td.clone())
+}
+
+/// Checks the definition against the launch type and the awsvpc configuration; returns it.
+pub fn check_network(
+    td: &TaskDefinition,
+    launch: &Launch,
+    network: Option<&Value>,
+) -> EcsResult<Option<Value>> {
+    if launch.launch_type == "FARGATE" && !td.compatibilities.iter().any(|c| c == "FARGATE") {
+        return Err(EcsError::invalid(
+            "Task definition does not support launch_type FARGATE.",
+        ));
+    }
+    let awsvpc = network.and_then(|n| n.get("awsvpcConfiguration")).cloned();
+    let is_awsvpc = td.network_mode.as_deref() == Some("awsvpc");
+    match (&awsvpc, is_awsvpc) {
+        (None, true) => Err(EcsError::invalid(
+            "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+        )),
+        (Some(_), false) => Err(EcsError::invalid(
+            "Network Configuration is not valid for the given networkMode of this task definition.",
+        )),
+        (Some(cfg), true) => {
+            let subnets = cfg
+                .get("subnets")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            if subnets == 0 || subnets > 16 {
+                return Err(EcsError::invalid(
+                    "subnets can not be empty and can have at most 16 items.",
+                ));
+            }
+            let groups = cfg
+                .get("securityGroups")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            if groups > 5 {
+                return Err(EcsError::invalid(
+                    "securityGroups can have at most 5 items.",
+                ));
+            }
+            Ok(awsvpc)
+        }
+        (None, false) => Ok(None),
+    }
+}
+
+/// Overrides must name containers of the definition.
+pub fn check_overrides(td: &TaskDefinition, overrides: &TaskOverride) -> EcsResult<()> {
+    for o in &overrides.container_overrides {
+        let name = o.name.as_deref().unwrap_or("");
+        if !td
+            .container_definitions
+            .iter()
+            .any(|c| c.name.as_deref() == Some(name))
+        {
+            return Err(EcsError::invalid(format!(
+                "Override for container named {name} is not a container in the TaskDefinition."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Everything a new task record is made of.
+pub struct NewTask<'a> {
+    pub cluster_arn: &'a str,
+    pub td: &'a TaskDefinition,
+    pub launch: &'a Launch,
+    pub overrides: &'a TaskOverride,
+    pub awsvpc: Option<Value>,
+    pub instance: Option<String>,
+    pub group: Option<String>,
+    pub started_by: Option<String>,
+    pub tags: Vec<Tag>,
+    pub enable_execute_command: bool,
+}
+
+/// Builds a task in PROVISIONING, records it and queues it for the task controller.
+pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
+    let id = hex(16);
+    let cluster_name = new
+        .cluster_arn
+        .rsplit('/')
+        .next()
+        .unwrap_or("default")
+        .to_string();
+    let task_arn = st.arn(&format!("task/{cluster_name}/{id}"));
+    let td = new.td;
+    let containers = td
+        .container_definitions
+        .iter()
+        .map(|c| new_container(st, &cluster_name, &id, &task_arn, c, new.overrides))
+        .collect();
+    let fargate = new.launch.launch_type == "FARGATE";
+    let task = Task {
+        attachments: new
+            .awsvpc
+            .as_ref()
+            .map(eni_attachment)
+            .into_iter()
+            .collect(),
+        availability_zone: Some(format!("{}a", st.region)),
+        capacity_provider_name: new.launch.capacity_provider.clone(),
+        cluster_arn: new.cluster_arn.to_string(),
+        container_instance_arn: new.instance.clone(),
+        containers,
+        cpu: new.overrides.cpu.clone().or_else(|| td.cpu.clone()),
+        created_at: now_epoch(),
+        desired_status: "RUNNING".into(),
+        enable_execute_command: new.enable_execute_command,
+        group: Some(new.group.unwrap_or_else(|| format!("family:{}", td.family))),
+        // Only awsvpc tasks have provisioning steps (their ENI); others start PENDING.
+        last_status: if new.awsvpc.is_some() {
+            "PROVISIONING"
+        } else {
+            "PENDING"
+        }
+        .into(),
+        health_status: Some("UNKNOWN".into()),
+        launch_type: Some(new.launch.launch_type.clone()),
+        memory: new.overrides.memory.clone().or_else(|| td.memory.clone()),
+        overrides: full_overrides(td, new.overrides),
+        platform_version: fargate.then(|| "1.4.0".to_string()),
+        platform_family: fargate.then(|| "Linux".to_string()),
+        started_by: new.started_by,
+        tags: new.tags,
+        task_arn: task_arn.clone(),
+        task_definition_arn: td.task_definition_arn.clone(),
+        version: 1,
+        ephemeral_storage: fargate.then(|| serde_json::json!({ "sizeInGiB": 20 })),
+        fargate_ephemeral_storage: fargate.then(|| serde_json::json!({ "sizeInGiB": 20 })),
+        awsvpc: new.awsvpc,
+        ..Default::default()
+    };
+    let demand = placement::demand(td);
+    st.task_books.insert(
+        task_arn.clone(),
+        TaskBook {
+            definition: td.clone(),
+            cpu: demand.cpu,
+            memory: demand.memory,
+            ports: demand.ports,
+        },
+    );
+    st.tasks.insert(task_arn.clone(), task.clone());
+    st.outbox.push(task_arn);
+    task
+}
+
+fn new_container(
+    st: &RegionState,
+    cluster: &str,
+    task_id: &str,
+    task_arn: &str,
+    def: &crate::ecs::state::types::ContainerDefinition,
+    overrides: &TaskOverride,
+) -> Container {
+    let name = def.name.clone().unwrap_or_default();
+    let o: Option<&ContainerOverride> = overrides
+        .container_overrides
+        .iter()
+        .find(|o| o.name.as_deref() == Some(name.as_str()));
+    let cpu = o.and_then(|o| o.cpu).or(def.cpu).unwrap_or(0);
+    Container {
+        container_arn: st.arn(&format!("container/{cluster}/{task_id}/{}", uuid())),
+        task_arn: task_arn.to_string(),
+        image: def.image.clone().unwrap_or_default(),
+        last_status: "PENDING".into(),
+        health_status: Some("UNKNOWN".into()),
+        has_health_check: def.health_check.is_some(),
+        cpu: Some(cpu.to_string()),
+        memory: o
+            .and_then(|o| o.memory)
+            .or(def.memory)
+            .map(|m| m.to_string()),
+        memory_reservation: o
+            .and_then(|o| o.memory_reservation)
+            .or(def.memory_reservation)
+            .map(|m| m.to_string()),
+        essential: def.essential.unwrap_or(true),
+        name,
+        ..Default::default()
+    }
+}
+
+/// The overrides as ECS echoes them: one entry per container, named, even when not overridden.
+fn full_overrides(td: &TaskDefinition, given: &TaskOverride) -> TaskOverride {
+    let mut out = given.clone();
+    out.container_overrides = td
+        .container_definitions
+        .iter()
+        .filter_map(|c| c.name.clone())
+        .map(|name| {
+            let o = given
+                .container_overrides
+                .iter()
+                .find(|o| o.name.as_deref() == Some(name.as_str()));
+            o.cloned().unwrap_or(ContainerOverride {
+                name: Some(name),
+                ..Default::default()
+            })
+        })
+        .collect();
+    out
+}
+
+/// The ENI attachment of an awsvpc task, PRECREATED until the controller attaches it.
+fn eni_attachment(awsvpc: &Value) -> Attachment {
+    let subnet = awsvpc
+        .get("subnets")
+        .and_then(|s| s.get(0))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    Attachment {
+        id: uuid(),
+        kind: "ElasticNetworkInterface".into(),
+        status: "PRECREATED".into(),
+        details: vec![KeyValuePair {
+            name: Some("subnetId".into()),
+            value: Some(subnet.into()),
+        }],
+    }
+}
+
+/// Tags for a new task: its own, plus the definition's with propagateTags TASK_DEFINITION, plus
+/// the ECS managed ones.
+pub fn task_tags(
+    own: Vec<Tag>,
+    td: &TaskDefinition,
+    propagate: Option<&str>,
+    managed: bool,
+    cluster_name: &str,
+) -> EcsResult<Vec<Tag>> {
+    let mut all = own;
+    if propagate == Some("TASK_DEFINITION") {
+        for t in &td.tags {
+            if !all.iter().any(|a| a.key == t.key) {
+                all.push(t.clone());
+            }
+        }
+    }
+    tags::validate(&all)?;
+    if managed {
+        all.push(Tag {
+            key: Some("aws:ecs:clusterName".into()),
+            value: Some(cluster_name.into()),
+        });
+    }
+    Ok(all)
+}

@@ -1,0 +1,358 @@
+//! Task placement onto the cluster's ACTIVE container instances, as ECS does it for RunTask and
+//! the service scheduler (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>).
+//!
+//! Each task goes, in turn, to the best instance that passes every placement constraint
+//! (`distinctInstance`, `memberOf` with a cluster query language expression, see
+//! [`instance_filter`](crate::ecs::rules::query_language)) and has the CPU, MEMORY and static host PORTS it
+//! reserves, less what the instance's unstopped tasks and this call's earlier tasks reserve.
+//! "Best" applies the placement strategies in order, each breaking the previous one's ties
+//! (`random`; `spread` over `instanceId`/`host` or `attribute:NAME`, fewest tasks of the group;
+//! `binpack` on `cpu`/`memory`, least remaining), then ARN order. Without strategies, RunTask's
+//! default applies: `spread(attribute:ecs.availability-zone), spread(instanceId)`.
+//! A task that fits nowhere is reported in `failures`, one per instance, with `RESOURCE:CPU`,
+//! `RESOURCE:MEMORY`, `RESOURCE:PORTS`, or `ATTRIBUTE` for an unmet constraint. Static host
+//! ports count across all instances, since they share the one local engine. Every fake
+//! instance runs its tasks on the one local engine.
+//!
+//! Missing: `memberOf` expressions see the groups of tasks running before the call, not those
+//! this call places; spread counts only tasks of the request's group (of this call without one);
+//! DRAINING instances are never candidates and their tasks do not count for spread.
+
+mod rules;
+#[cfg(test)]
+mod tests;
+
+pub use rules::{Constraint, Strategy, MAX_CONSTRAINTS, MAX_STRATEGIES};
+
+use crate::ecs::rules::query_language::InstanceSubjects;
+use crate::ecs::state::types::{ContainerInstance, Failure, TaskDefinition};
+use crate::ecs::state::{RegionState, TaskBook};
+use crate::ecs::{EcsError, EcsResult};
+use serde_json::Value;
+
+/// What a task reserves on an instance.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Demand {
+    pub cpu: i64,
+    pub memory: i64,
+    pub ports: Vec<String>,
+}
+
+/// The task's demand: task-level cpu/memory when set, else the containers' sums; static host ports.
+pub fn demand(td: &TaskDefinition) -> Demand {
+    let containers = &td.container_definitions;
+    let cpu = td
+        .cpu
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| containers.iter().map(|c| c.cpu.unwrap_or(0) as i64).sum());
+    let memory = td
+        .memory
+        .as_deref()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| {
+            containers
+                .iter()
+                .map(|c| c.memory.or(c.memory_reservation).unwrap_or(0) as i64)
+                .sum()
+        });
+    let mode = td.network_mode.as_deref().unwrap_or("bridge");
+    let ports = if mode == "awsvpc" {
+        Vec::new()
+    } else {
+        containers
+            .iter()
+            .flat_map(|c| c.port_mappings.iter().flatten())
+            .filter_map(|pm| {
+                pm.host_port.filter(|p| *p > 0).or(if mode == "host" {
+                    pm.container_port
+                } else {
+                    None
+                })
+            })
+            .map(|p| p.to_string())
+            .collect()
+    };
+    Demand { cpu, memory, ports }
+}
+
+/// One placement call: `count` tasks of one `demand`, under the request's constraints and
+/// strategies (the API's JSON shapes; the task definition's constraints belong in `constraints`).
+#[derive(Debug, Clone, Copy)]
+pub struct PlacementRequest<'a> {
+    pub cluster_arn: &'a str,
+    pub demand: &'a Demand,
+    pub count: usize,
+    pub constraints: &'a [Value],
+    pub strategies: &'a [Value],
+    /// Tasks of this group (e.g. "service:web") count for spread and distinctInstance; without
+    /// one, only the tasks of this call do.
+    pub group: Option<&'a str>,
+    /// Restrict placement to these instance ARNs (DAEMON: one per instance).
+    pub only: Option<&'a [String]>,
+}
+
+/// Checks constraints and strategies against the API's shapes and limits
+/// (InvalidParameterException).
+pub fn validate_placement(constraints: &[Value], strategies: &[Value]) -> EcsResult<()> {
+    rules::constraints(constraints)?;
+    rules::strategies(strategies)?;
+    Ok(())
+}
+
+/// Places `req.count` tasks: the instance ARN of each placed task, in order, and the failures of
+/// those placed nowhere. Errs on invalid rules or when the cluster has no ACTIVE instance.
+pub fn place_with(
+    st: &RegionState,
+    req: &PlacementRequest,
+) -> EcsResult<(Vec<String>, Vec<Failure>)> {
+    let constraints = rules::constraints(req.constraints)?;
+    let mut strategies = rules::strategies(req.strategies)?;
+    if strategies.is_empty() {
+        strategies = rules::default_strategies();
+    }
+    run(st, req, &constraints, &strategies)
+}
+
+/// Picks an instance for each of `count` tasks by first fit in ARN order, without constraints.
+/// Tasks that fit nowhere are reported as failures, one per instance, as ECS does.
+pub fn place(
+    st: &RegionState,
+    cluster_arn: &str,
+    want: &Demand,
+    count: usize,
+) -> EcsResult<(Vec<String>, Vec<Failure>)> {
+    let req = PlacementRequest {
+        cluster_arn,
+        demand: want,
+        count,
+        constraints: &[],
+        strategies: &[],
+        group: None,
+        only: None,
+    };
+    run(st, &req, &[], &[])
+}
+
+/// A candidate instance and what placement tracks about it during one call.
+struct Slot<'a> {
+    ci: &'a ContainerInstance,
+    /// Named by the request's `only` (or no `only`).
+    allowed: bool,
+    /// Satisfies every memberOf constraint.
+    member: bool,
+    /// Reserved by its unstopped tasks and by this call's.
+    used: Demand,
+    /// Its unstopped tasks of the group, plus this call's.
+    group_tasks: usize,
+}
+
+fn run(
+    st: &RegionState,
+    req: &PlacementRequest,
+    constraints: &[Constraint],
+    strategies: &[Strategy],
+) -> EcsResult<(Vec<String>, Vec<Failure>)> {
+    let mut slots = slots(st, req, constraints);
+    if slots.is_empty() {
+        return Err(EcsError::invalid(
+            "No Container Instances were found in your cluster.",
+        ));
+    }
+    let mut failures = missing(req.only, &slots);
+    let distinct = constraints.contains(&Constraint::DistinctInstance);
+    let mut placed = Vec::new();
+    for _ in 0..req.count {
+        match choose(&slots, req.demand, distinct, strategies) {
+            Ok(i) => {
+                // Every fake instance runs on the one local engine: a host port taken on one is
+                // taken on all, so two tasks never collide on the real host.
+                for slot in slots.iter_mut() {
+                    slot.used.ports.extend(req.demand.ports.iter().cloned());
+                }
+                let slot = &mut slots[i];
+                slot.used.cpu += req.demand.cpu;
+                slot.used.memory += req.demand.memory;
+                slot.group_tasks += 1;
+                placed.push(slot.ci.container_instance_arn.clone());
+            }
+            Err(reasons) => failures.extend(reasons),
+        }
+    }
+    Ok((placed, failures))
+}
+
+/// The cluster's ACTIVE instances, in ARN order.
+fn slots<'a>(
+    st: &'a RegionState,
+    req: &PlacementRequest,
+    constraints: &[Constraint],
+) -> Vec<Slot<'a>> {
+    let engine_ports = engine_ports(st);
+    st.container_instances
+        .values()
+        .filter(|ci| ci.cluster_arn == req.cluster_arn && ci.status == "ACTIVE")
+        .map(|ci| {
+            let arn = &ci.container_instance_arn;
+            let tasks: Vec<_> = st
+                .tasks
+                .values()
+                .filter(|t| !t.is_stopped() && t.container_instance_arn.as_ref() == Some(arn))
+                .collect();
+            let subjects = InstanceSubjects {
+                instance: ci,
+                groups: tasks.iter().filter_map(|t| t.group.clone()).collect(),
+            };
+            let member = constraints.iter().all(|c| match c {
+                Constraint::MemberOf(filter) => filter.matches_with(&subjects),
+                Constraint::DistinctInstance => true,
+            });
+            let group_tasks = req.group.map_or(0, |g| {
+                tasks
+                    .iter()
+                    .filter(|t| t.group.as_deref() == Some(g))
+                    .count()
+            });
+            Slot {
+                ci,
+                allowed: req.only.is_none_or(|only| only.contains(arn)),
+                member,
+                used: Demand {
+                    ports: engine_ports.clone(),
+                    ..used_on(st, arn)
+                },
+                group_tasks,
+            }
+        })
+        .collect()
+}
+
+/// `MISSING` for each instance named in `only` that is not an ACTIVE instance of the cluster.
+fn missing(only: Option<&[String]>, slots: &[Slot]) -> Vec<Failure> {
+    only.unwrap_or_default()
+        .iter()
+        .filter(|arn| !slots.iter().any(|s| s.ci.container_instance_arn == **arn))
+        .map(|arn| Failure::new(arn.clone(), "MISSING"))
+        .collect()
+}
+
+/// The best allowed instance for one more task, or why each allowed instance cannot take it.
+fn choose(
+    slots: &[Slot],
+    want: &Demand,
+    distinct: bool,
+    strategies: &[Strategy],
+) -> Result<usize, Vec<Failure>> {
+    let mut reasons = Vec::new();
+    let mut eligible = Vec::new();
+    for (i, slot) in slots.iter().enumerate().filter(|(_, s)| s.allowed) {
+        let verdict = if !slot.member || (distinct && slot.group_tasks > 0) {
+            Err("ATTRIBUTE")
+        } else {
+            fits(slot.ci, &slot.used, want)
+        };
+        match verdict {
+            Ok(()) => eligible.push(i),
+            Err(reason) => {
+                reasons.push(Failure::new(slot.ci.container_instance_arn.clone(), reason))
+            }
+        }
+    }
+    eligible
+        .into_iter()
+        .map(|i| (score(slots, i, want, strategies), i))
+        .min()
+        .map(|(_, i)| i)
+        .ok_or(reasons)
+}
+
+/// One number per strategy, lower is better, compared in order.
+fn score(slots: &[Slot], i: usize, want: &Demand, strategies: &[Strategy]) -> Vec<i64> {
+    let slot = &slots[i];
+    strategies
+        .iter()
+        .map(|strategy| match strategy {
+            Strategy::Random => i64::from(rand::random::<u32>()),
+            Strategy::SpreadInstance => slot.group_tasks as i64,
+            Strategy::SpreadAttribute(name) => {
+                let value = attribute(slot.ci, name);
+                slots
+                    .iter()
+                    .filter(|s| attribute(s.ci, name) == value)
+                    .map(|s| s.group_tasks as i64)
+                    .sum()
+            }
+            Strategy::BinpackCpu => registered(slot.ci, "CPU") - slot.used.cpu - want.cpu,
+            Strategy::BinpackMemory => {
+                registered(slot.ci, "MEMORY") - slot.used.memory - want.memory
+            }
+        })
+        .collect()
+}
+
+fn attribute<'a>(ci: &'a ContainerInstance, name: &str) -> Option<&'a str> {
+    ci.attributes
+        .iter()
+        .find(|a| a.name == name)
+        .and_then(|a| a.value.as_deref())
+}
+
+fn registered(ci: &ContainerInstance, name: &str) -> i64 {
+    ci.registered_resources
+        .iter()
+        .find(|r| r.name.as_deref() == Some(name))
+        .and_then(|r| r.integer_value)
+        .unwrap_or(0) as i64
+}
+
+/// Whether `want` fits beside `used` on the instance, else the `RESOURCE:` reason.
+fn fits(ci: &ContainerInstance, used: &Demand, want: &Demand) -> Result<(), &'static str> {
+    if used.cpu + want.cpu > registered(ci, "CPU") {
+        return Err("RESOURCE:CPU");
+    }
+    if used.memory + want.memory > registered(ci, "MEMORY") {
+        return Err("RESOURCE:MEMORY");
+    }
+    let reserved_ports: Vec<&String> = ci
+        .registered_resources
+        .iter()
+        .filter(|r| r.name.as_deref() == Some("PORTS"))
+        .flat_map(|r| r.string_set_value.iter().flatten())
+        .collect();
+    let taken = |p: &String| reserved_ports.contains(&p) || used.ports.contains(p);
+    if want.ports.iter().any(taken) {
+        return Err("RESOURCE:PORTS");
+    }
+    Ok(())
+}
+
+/// What the unstopped tasks on an instance reserve.
+pub fn used_on(st: &RegionState, instance_arn: &str) -> Demand {
+    let mut used = Demand::default();
+    for task in st
+        .tasks
+        .values()
+        .filter(|t| !t.is_stopped() && t.container_instance_arn.as_deref() == Some(instance_arn))
+    {
+        if let Some(book) = st.task_books.get(&task.task_arn) {
+            add(&mut used, book);
+        }
+    }
+    used
+}
+
+/// Static host ports held by any unstopped task on any instance: they all share one engine.
+fn engine_ports(st: &RegionState) -> Vec<String> {
+    st.tasks
+        .values()
+        .filter(|t| !t.is_stopped() && t.container_instance_arn.is_some())
+        .filter_map(|t| st.task_books.get(&t.task_arn))
+        .flat_map(|b| b.ports.iter().cloned())
+        .collect()
+}
+
+fn add(used: &mut Demand, book: &TaskBook) {
+    used.cpu += book.cpu;
+    used.memory += book.memory;
+    used.ports.extend(book.ports.iter().cloned());
+}

@@ -1,0 +1,177 @@
+//! Level-triggered mapping of a service's `Deployment`s onto its open service-deployment
+//! records. Only open records are touched (a range walk over the service's ARN prefix), so a
+//! pass costs little however long the history, and running it twice changes nothing.
+
+use crate::ecs::scheduler::failure_threshold;
+use crate::ecs::state::records::{self, CircuitBreakerState, Rollback, ServiceDeployment};
+use crate::ecs::state::records::{IN_PROGRESS, PENDING, STOPPED, SUCCESSFUL};
+use crate::ecs::state::records::{ROLLBACK_FAILED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL};
+use crate::ecs::state::service::{Deployment, Service};
+use crate::ecs::state::RegionState;
+
+const SUPERSEDED: &str = "The service deployment was superseded by a newer service deployment.";
+
+/// Brings the service-deployment records in line with the service's deployments (called at the
+/// end of every scheduler pass; level-triggered).
+pub fn sync(st: &mut RegionState, service_arn: &str, now: f64) {
+    let Some(service) = st.services.get(service_arn) else {
+        return;
+    };
+    let prefix = records::deployment_prefix(service_arn);
+    let open = st
+        .service_deployments
+        .range_mut(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(_, r)| r)
+        .filter(|r| records::is_open(&r.status));
+    for r in open {
+        let before = r.clone();
+        advance(r, service, now);
+        if *r != before {
+            r.updated_at = now;
+        }
+    }
+}
+
+/// Stops the service's open records: a new deployment replaces whatever was rolling out.
+pub fn supersede(st: &mut RegionState, service_arn: &str, now: f64) {
+    let prefix = records::deployment_prefix(service_arn);
+    let open = st
+        .service_deployments
+        .range_mut(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(_, r)| r)
+        .filter(|r| records::is_open(&r.status));
+    for r in open {
+        finish(r, STOPPED, Some(SUPERSEDED.into()), now);
+        r.updated_at = now;
+    }
+}
+
+/// One open record's next state.
+fn advance(r: &mut ServiceDeployment, s: &Service, now: f64) {
+    refresh_counts(r, s);
+    let own = s.deployments.iter().find(|d| d.id == r.deployment_id);
+    if let Some(d) = own {
+        refresh_breaker(r, s, d);
+    }
+    if let Some(target) = r.rollback_to.clone() {
+        return rolling_back(r, s, &target, now);
+    }
+    let Some(d) = own else {
+        return finish(r, STOPPED, Some(SUPERSEDED.into()), now);
+    };
+    match (d.status.as_str(), d.rollout_state.as_deref()) {
+        (_, Some("COMPLETED")) => finish(r, SUCCESSFUL, None, now),
+        (_, Some("FAILED")) => failed(r, s, d, now),
+        ("PRIMARY", _) => {
+            if r.status == PENDING {
+                r.status = IN_PROGRESS.into();
+            }
+            r.started_at.get_or_insert(now);
+        }
+        _ => finish(r, STOPPED, Some(SUPERSEDED.into()), now),
+    }
+}
+
+/// A FAILED deployment: rolled back by the circuit breaker (the PRIMARY now says so), or stopped
+/// where it stands (no rollback configured, or nothing completed to roll back to).
+fn failed(r: &mut ServiceDeployment, s: &Service, d: &Deployment, now: f64) {
+    let rolled_back_to = s.deployments.iter().find(|p| {
+        p.status == "PRIMARY"
+            && p.id != d.id
+            && p.rollout_state.as_deref() == Some("IN_PROGRESS")
+            && p.rollout_state_reason.as_deref()
+                == Some(
+                    format!(
+                        "ECS deployment circuit breaker: rolling back to deploymentId {}.",
+                        p.id
+                    )
+                    .as_str(),
+                )
+    });
+    match rolled_back_to {
+        Some(p) => {
+            start_rollback(r, s, p, now);
+            r.status = ROLLBACK_IN_PROGRESS.into();
+            r.status_reason = d.rollout_state_reason.clone();
+        }
+        None => finish(r, STOPPED, d.rollout_state_reason.clone(), now),
+    }
+}
+
+/// Notes a rollback to deployment `to` (its revision becomes the one deployed again).
+pub fn start_rollback(r: &mut ServiceDeployment, s: &Service, to: &Deployment, now: f64) {
+    r.rollback_to = Some(to.id.clone());
+    r.started_at.get_or_insert(now);
+    r.rollback = Some(Rollback {
+        reason: to.rollout_state_reason.clone(),
+        started_at: Some(now),
+        service_revision_arn: Some(records::revision_arn(&s.service_arn, &to.id)),
+    });
+}
+
+/// A rollback ends with the rolled-back-to deployment: completed, failed, or replaced.
+fn rolling_back(r: &mut ServiceDeployment, s: &Service, target: &str, now: f64) {
+    let t = s
+        .deployments
+        .iter()
+        .find(|d| d.id == target && d.status == "PRIMARY");
+    match t.map(|t| (t.rollout_state.as_deref(), t)) {
+        Some((Some("COMPLETED"), _)) => finish(r, ROLLBACK_SUCCESSFUL, None, now),
+        Some((Some("FAILED"), t)) => {
+            finish(r, ROLLBACK_FAILED, t.rollout_state_reason.clone(), now)
+        }
+        Some(_) => r.status = ROLLBACK_IN_PROGRESS.into(),
+        None => finish(r, STOPPED, Some(SUPERSEDED.into()), now),
+    }
+}
+
+/// Moves a record to a final status.
+fn finish(r: &mut ServiceDeployment, status: &str, reason: Option<String>, now: f64) {
+    r.status = status.into();
+    if reason.is_some() {
+        r.status_reason = reason;
+    }
+    r.started_at.get_or_insert(now);
+    r.finished_at = Some(now);
+    if status == STOPPED {
+        r.stopped_at = Some(now);
+    }
+    if let Some(cb) = r.deployment_circuit_breaker.as_mut() {
+        if cb.status == "MONITORING" && status == SUCCESSFUL {
+            cb.status = "MONITORING_COMPLETE".into();
+        }
+    }
+}
+
+/// Task counts of the target and source revisions, as their deployments show them now.
+fn refresh_counts(r: &mut ServiceDeployment, s: &Service) {
+    r.target_service_revision = records::summary(s, &r.target_service_revision.arn);
+    for source in &mut r.source_service_revisions {
+        *source = records::summary(s, &source.arn);
+    }
+}
+
+/// The circuit breaker as it watches deployment `d`: DISABLED, MONITORING or TRIGGERED.
+fn refresh_breaker(r: &mut ServiceDeployment, s: &Service, d: &Deployment) {
+    let enabled = s
+        .deployment_configuration
+        .as_ref()
+        .and_then(|c| c.deployment_circuit_breaker.as_ref())
+        .is_some_and(|c| c.enable);
+    let tripped = d.rollout_state.as_deref() == Some("FAILED")
+        && d.rollout_state_reason
+            .as_deref()
+            .is_some_and(|m| m.contains("circuit breaker"));
+    let status = match (enabled, tripped) {
+        (_, true) => "TRIGGERED",
+        (false, _) => "DISABLED",
+        (true, false) => "MONITORING",
+    };
+    r.deployment_circuit_breaker = Some(CircuitBreakerState {
+        status: status.into(),
+        failure_count: d.failed_tasks,
+        threshold: failure_threshold(s.desired_count),
+    });
+}

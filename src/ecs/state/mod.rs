@@ -1,0 +1,121 @@
+//! ECS state, one [`RegionState`] per account and region, as AWS keeps it.
+//!
+//! Each region's state sits behind one `Mutex`: invariants span tables (a cluster's counts, the
+//! capacity providers a cluster uses, task definitions that services reference), and every
+//! operation is a short, synchronous critical section. Access is closure-only, so no guard can
+//! escape a function or be held across an `.await`.
+
+pub mod records;
+pub mod service;
+pub mod task;
+pub mod types;
+
+use crate::ecs::state::service::Service;
+use crate::ecs::state::task::Task;
+use crate::ecs::state::types::{
+    AccountSetting, CapacityProvider, Cluster, ContainerInstance, TaskDefinition,
+};
+use crate::edge::RequestContext;
+use dashmap::DashMap;
+use records::{ServiceDeployment, ServiceRevision};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// Everything ECS holds for one account in one region.
+#[derive(Debug, Default)]
+pub struct RegionState {
+    pub account: String,
+    pub region: String,
+    /// By cluster name; deleted clusters stay as INACTIVE, as AWS shows them for a while.
+    pub clusters: BTreeMap<String, Cluster>,
+    /// Custom capacity providers by name (FARGATE and FARGATE_SPOT are built in).
+    pub capacity_providers: BTreeMap<String, CapacityProvider>,
+    /// By (family, revision): ordered, so listing and paging cost a range walk, not a sort.
+    pub task_definitions: BTreeMap<(String, u32), TaskDefinition>,
+    /// The last revision handed out per family; revisions are never reused, even after deletion.
+    pub last_revision: HashMap<String, u32>,
+    /// Explicit account settings, by (setting name, principal ARN; "" for the account default).
+    pub account_settings: BTreeMap<(String, String), AccountSetting>,
+    /// Container instances by ARN (registered by the agent's API, later by fake EC2). Custom
+    /// attributes live on them, as in AWS.
+    pub container_instances: BTreeMap<String, ContainerInstance>,
+    /// Tasks by ARN; stopped ones stay describable until the controller purges them.
+    pub tasks: BTreeMap<String, Task>,
+    /// What local-ecs itself tracks per task beside the AWS shape, by task ARN.
+    pub task_books: HashMap<String, TaskBook>,
+    /// Tasks whose desired state changed: the dispatcher hands them to the task controller.
+    pub outbox: Vec<String>,
+    /// Services by ARN; deleted ones stay describable as INACTIVE for a while.
+    pub services: BTreeMap<String, Service>,
+    /// Services whose desired state changed: handed to the service scheduler.
+    pub service_outbox: Vec<String>,
+    /// Service deployment records by ARN (ARNs group them by service, for range walks).
+    pub service_deployments: BTreeMap<String, ServiceDeployment>,
+    /// Service revisions by ARN.
+    pub service_revisions: BTreeMap<String, ServiceRevision>,
+    /// Cloud Map namespace ARNs by name: the HTTP namespaces ECS creates when a cluster's
+    /// Service Connect defaults name one (Cloud Map itself is not emulated).
+    pub namespaces: BTreeMap<String, String>,
+}
+
+/// Bookkeeping for one task that AWS does not show.
+#[derive(Debug, Clone, Default)]
+pub struct TaskBook {
+    /// The task definition as it was when the task started (it may be deleted later).
+    pub definition: TaskDefinition,
+    /// Resources reserved on its container instance (EC2): cpu units, MiB, static host ports.
+    pub cpu: i64,
+    pub memory: i64,
+    pub ports: Vec<String>,
+}
+
+impl RegionState {
+    pub fn new(account: &str, region: &str) -> Self {
+        RegionState {
+            account: account.into(),
+            region: region.into(),
+            ..Default::default()
+        }
+    }
+
+    /// `arn:aws:ecs:<region>:<account>:<resource>`.
+    pub fn arn(&self, resource: &str) -> String {
+        format!("arn:aws:ecs:{}:{}:{}", self.region, self.account, resource)
+    }
+}
+
+/// All regions' state.
+#[derive(Default)]
+pub struct Store {
+    regions: DashMap<(String, String), Arc<Mutex<RegionState>>>,
+}
+
+impl Store {
+    /// Runs `f` on the caller's region, creating it on first use.
+    pub fn with_region<R>(&self, ctx: &RequestContext, f: impl FnOnce(&mut RegionState) -> R) -> R {
+        self.with(&ctx.account, &ctx.region, f)
+    }
+
+    /// Runs `f` on the state of `account` in `region`, creating it on first use.
+    pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
+        let key = (account.to_string(), region.to_string());
+        let region = self
+            .regions
+            .entry(key)
+            .or_insert_with(|| Arc::new(Mutex::new(RegionState::new(account, region))))
+            .clone();
+        let mut guard = region
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut guard)
+    }
+
+    pub fn clear(&self) {
+        self.regions.clear();
+    }
+
+    /// Every (account, region) that has state.
+    pub fn keys(&self) -> Vec<(String, String)> {
+        self.regions.iter().map(|e| e.key().clone()).collect()
+    }
+}
