@@ -1,6 +1,8 @@
-//! What every emulated service needs, whatever its API: ids, pagination, tag rules.
+//! What every emulated service needs, whatever its API: the request context, ids, pagination,
+//! tag rules.
 //! Nothing here knows a service; each service maps [`Invalid`] onto its own error type.
 
+pub mod context;
 pub mod ids;
 pub mod pagination;
 pub mod tags;

@@ -1,6 +1,7 @@
 //! The ECS dispatch table: every implemented operation of the model and its function, and the
 //! modelled error an operation that is routed but not built yet answers.
 
+use crate::core::context::RequestContext;
 use crate::ecs::api::{
     account_settings, agent, attributes, capacity_providers, clusters, container_instances,
     service_deployments, services, tags, task_definitions, task_sets, tasks,
@@ -8,7 +9,6 @@ use crate::ecs::api::{
 use crate::ecs::state::RegionState;
 use crate::ecs::EcsError;
 use crate::ecs::EcsResult;
-use crate::edge::RequestContext;
 use crate::model::ServiceModel;
 use serde_json::{Map, Value};
 

@@ -14,14 +14,15 @@ pub mod rules;
 pub mod scheduler;
 pub mod state;
 
-use crate::edge::RequestContext;
+use crate::core::context::RequestContext;
 use crate::model::ServiceModel;
 use crate::runtime::SharedRuntime;
-use agent::{TaskController, TaskRef};
+use agent::TaskController;
 use dispatch::{handler, planned};
 pub use dispatch::{operation_support, Support};
 pub use error::{EcsError, EcsResult};
 use serde_json::{Map, Value};
+use state::refs::{ServiceRef, TaskRef};
 use state::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,7 +33,7 @@ use tokio::sync::mpsc;
 pub struct Ecs {
     store: Arc<Store>,
     wakes: mpsc::UnboundedSender<TaskRef>,
-    service_wakes: mpsc::UnboundedSender<scheduler::controller::ServiceRef>,
+    service_wakes: mpsc::UnboundedSender<ServiceRef>,
     controller: TaskController,
 }
 
@@ -93,7 +94,7 @@ impl Ecs {
             (result, queued, std::mem::take(&mut state.service_outbox))
         });
         for service_arn in services {
-            let service = scheduler::controller::ServiceRef {
+            let service = ServiceRef {
                 account: ctx.account.clone(),
                 region: ctx.region.clone(),
                 service_arn,

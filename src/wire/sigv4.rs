@@ -40,7 +40,7 @@ pub fn account_for(access_key: &str) -> String {
     if access_key.len() == 12 && access_key.bytes().all(|b| b.is_ascii_digit()) {
         access_key.to_string()
     } else {
-        crate::edge::DEFAULT_ACCOUNT.to_string()
+        crate::core::context::DEFAULT_ACCOUNT.to_string()
     }
 }
 

@@ -8,20 +8,13 @@ mod driver;
 mod order;
 pub mod spec;
 
+use crate::ecs::state::refs::TaskRef;
 use crate::ecs::state::Store;
 use crate::runtime::{RuntimeEvent, SharedRuntime, OWNER_LABEL};
 use dashmap::DashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// Names one task across all regions.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TaskRef {
-    pub account: String,
-    pub region: String,
-    pub task_arn: String,
-}
 
 /// What a driver is told.
 #[derive(Debug, Clone)]
@@ -49,7 +42,7 @@ struct Inner {
     drivers: DashMap<String, mpsc::UnboundedSender<Signal>>,
     status: Mutex<RuntimeStatus>,
     /// Tells the service controller that one of its tasks changed.
-    service_wakes: mpsc::UnboundedSender<crate::ecs::scheduler::controller::ServiceRef>,
+    service_wakes: mpsc::UnboundedSender<crate::ecs::state::refs::ServiceRef>,
 }
 
 /// A handle on the running controller.
@@ -67,7 +60,7 @@ impl TaskController {
         owner: String,
         retention: Duration,
         wakes: mpsc::UnboundedReceiver<TaskRef>,
-        service_wakes: mpsc::UnboundedSender<crate::ecs::scheduler::controller::ServiceRef>,
+        service_wakes: mpsc::UnboundedSender<crate::ecs::state::refs::ServiceRef>,
     ) -> TaskController {
         let inner = Arc::new(Inner {
             store,

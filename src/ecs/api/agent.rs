@@ -5,9 +5,9 @@
 //! services; here all three are this server, as the caller addressed it. Like AWS (whose model
 //! lists no ClusterNotFoundException for it), the cluster and instance are not checked.
 
+use crate::core::context::RequestContext;
 use crate::ecs::state::RegionState;
 use crate::ecs::EcsResult;
-use crate::edge::RequestContext;
 use serde_json::{json, Map, Value};
 
 pub fn discover_poll_endpoint(

@@ -4,13 +4,13 @@
 //! is named by id or ARN. AWS allows ten custom attributes per resource; the agent's own
 //! (`ecs.*`, `com.amazonaws.ecs.*`) do not count.
 
+use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
-use crate::ecs::api::clusters::cluster_arn;
-use crate::ecs::api::container_instances::find_arn;
+use crate::ecs::state::lookup::cluster_arn;
+use crate::ecs::state::lookup::find_instance_arn as find_arn;
 use crate::ecs::state::types::{to_wire, Attribute};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

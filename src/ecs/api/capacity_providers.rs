@@ -2,18 +2,15 @@
 //! Scaling group or ECS Managed Instances (stored and echoed; no EC2 behind them yet).
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html>
 
+use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::core::tags;
-use crate::ecs::state::types::{
-    to_wire, CapacityProvider, CapacityProviderStrategyItem, Failure, Tag,
-};
+use crate::ecs::rules::capacity::BUILT_IN;
+use crate::ecs::state::types::{to_wire, CapacityProvider, Failure, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-
-pub const BUILT_IN: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,7 +52,7 @@ pub fn create_capacity_provider(
                     "A cluster must be specified for a Managed Instances capacity provider.",
                 )
             })?;
-            let name = crate::ecs::api::clusters::active_name(st, ident)?;
+            let name = crate::ecs::state::lookup::active_name(st, ident)?;
             (
                 "MANAGED_INSTANCES",
                 st.clusters.get(&name).map(|c| c.cluster_arn.clone()),
@@ -232,70 +229,6 @@ pub fn delete_capacity_provider(
     cp.update_status = Some("DELETE_IN_PROGRESS".into());
     cp.update_status_reason = None;
     Ok(json!({ "capacityProvider": to_wire(&cp) }))
-}
-
-/// Checks that `name` may be associated with the cluster `cluster_arn`.
-pub fn check_attachable(st: &RegionState, name: &str, cluster_arn: &str) -> EcsResult<()> {
-    if BUILT_IN.contains(&name) {
-        return Ok(());
-    }
-    let cp = st.capacity_providers.get(name).filter(|cp| cp.status == "ACTIVE").ok_or_else(|| {
-        EcsError::invalid(format!("The specified capacity provider {name} does not exist. Specify a valid capacity provider and try again."))
-    })?;
-    if cp.cluster.as_deref().is_some_and(|c| c != cluster_arn) {
-        return Err(EcsError::invalid(format!(
-            "The capacity provider {name} belongs to another cluster."
-        )));
-    }
-    let other = st.clusters.values().find(|c| {
-        c.status == "ACTIVE"
-            && c.cluster_arn != cluster_arn
-            && c.capacity_providers.iter().any(|p| p == name)
-    });
-    if let Some(other) = other {
-        return Err(EcsError::invalid(format!(
-            "The capacity provider {name} is already associated with cluster {}. An Auto Scaling group capacity provider can be associated with one cluster only.",
-            other.cluster_name
-        )));
-    }
-    Ok(())
-}
-
-/// AWS's strategy rules: weights 0–1000, bases 0–100000, one base at most, some weight > 0.
-pub fn validate_strategy(strategy: &[CapacityProviderStrategyItem]) -> EcsResult<()> {
-    for item in strategy {
-        if !(0..=1000).contains(&item.weight.unwrap_or(0)) {
-            return Err(EcsError::invalid(
-                "The capacity provider strategy weight must be between 0 and 1000.",
-            ));
-        }
-        if !(0..=100_000).contains(&item.base.unwrap_or(0)) {
-            return Err(EcsError::invalid(
-                "The capacity provider strategy base must be between 0 and 100000.",
-            ));
-        }
-    }
-    if strategy.iter().filter(|i| i.base.unwrap_or(0) > 0).count() > 1 {
-        return Err(EcsError::invalid(
-            "Only one capacity provider in a strategy can have a base defined.",
-        ));
-    }
-    if !strategy.is_empty() && strategy.iter().all(|i| i.weight.unwrap_or(0) == 0) {
-        return Err(EcsError::invalid(
-            "At least one capacity provider in a strategy must have a weight greater than 0.",
-        ));
-    }
-    let mut names: Vec<&str> = strategy
-        .iter()
-        .map(|i| i.capacity_provider.as_str())
-        .collect();
-    names.sort_unstable();
-    if names.windows(2).any(|w| w[0] == w[1]) {
-        return Err(EcsError::invalid(
-            "A capacity provider strategy cannot list the same capacity provider twice.",
-        ));
-    }
-    Ok(())
 }
 
 fn built_in(st: &RegionState, name: &str) -> Option<CapacityProvider> {

@@ -3,16 +3,17 @@
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html> and siblings.
 //! A deleted cluster stays describable as INACTIVE; creating its name again makes a new one.
 
+use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::core::tags;
-use crate::ecs::api::capacity_providers::validate_strategy;
 use crate::ecs::api::cluster_view::{view, view_named, Include, ALL_FIELDS};
+use crate::ecs::rules::capacity::validate_strategy;
+use crate::ecs::state::lookup::{active_cluster, active_name, find_cluster as find};
 use crate::ecs::state::types::{
     now_epoch, to_wire, CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -280,42 +281,6 @@ pub fn put_cluster_capacity_providers(
     Ok(json!({ "cluster": view_named(st, &name) }))
 }
 
-/// Looks a cluster up by name or ARN, ACTIVE or INACTIVE.
-pub fn find<'a>(st: &'a RegionState, ident: &str) -> Option<&'a Cluster> {
-    st.clusters.get(&name_of(st, ident)?)
-}
-
-/// The name of an ACTIVE cluster, or ClusterNotFoundException.
-pub fn active_name(st: &RegionState, ident: &str) -> EcsResult<String> {
-    find(st, ident)
-        .filter(|c| c.status == "ACTIVE")
-        .map(|c| c.cluster_name.clone())
-        .ok_or(EcsError::ClusterNotFound)
-}
-
-/// The ARN of an ACTIVE cluster named by `ident` (default: `default`).
-pub fn cluster_arn(st: &RegionState, ident: Option<&str>) -> EcsResult<String> {
-    let ident = ident.unwrap_or(DEFAULT_CLUSTER);
-    active_cluster(st, ident).map(|(_, arn)| arn)
-}
-
-/// The name and ARN of an ACTIVE cluster, or ClusterNotFoundException.
-pub fn active_cluster(st: &RegionState, ident: &str) -> EcsResult<(String, String)> {
-    find(st, ident)
-        .filter(|c| c.status == "ACTIVE")
-        .map(|c| (c.cluster_name.clone(), c.cluster_arn.clone()))
-        .ok_or(EcsError::ClusterNotFound)
-}
-
-/// A cluster identifier's name: the name itself, or the name in an ARN of this account and region.
-fn name_of(st: &RegionState, ident: &str) -> Option<String> {
-    match ident.strip_prefix(&st.arn("cluster/")) {
-        Some(name) => Some(name.to_string()),
-        None if ident.starts_with("arn:") => None,
-        None => Some(ident.to_string()),
-    }
-}
-
 fn arn_for_ident(st: &RegionState, ident: &str) -> String {
     if ident.starts_with("arn:") {
         ident.to_string()
@@ -374,7 +339,7 @@ fn validate_providers(
     strategy: &[CapacityProviderStrategyItem],
 ) -> EcsResult<()> {
     for name in providers {
-        crate::ecs::api::capacity_providers::check_attachable(st, name, cluster_arn)?;
+        crate::ecs::rules::capacity::check_attachable(st, name, cluster_arn)?;
     }
     if let Some(item) = strategy
         .iter()

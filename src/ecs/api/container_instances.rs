@@ -5,19 +5,20 @@
 //! Registering into the `default` cluster creates it, as AWS does for a first instance. The
 //! cluster query language of ListContainerInstances' `filter` is `instance_filter`'s.
 
+use crate::core::context::RequestContext;
 use crate::core::ids::{hex, short_id};
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::core::tags;
 use crate::ecs::api::clusters;
-use crate::ecs::api::clusters::cluster_arn;
 use crate::ecs::rules::placement;
 use crate::ecs::rules::query_language::{Filter, InstanceSubjects};
+use crate::ecs::state::lookup::cluster_arn;
+use crate::ecs::state::lookup::{active_name, find_instance_arn as find_arn};
 use crate::ecs::state::types::{
     now_epoch, to_wire, Attribute, ContainerInstance, Failure, Resource, Tag,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -43,7 +44,7 @@ pub fn register_container_instance(
     let ident = req
         .cluster
         .unwrap_or_else(|| clusters::DEFAULT_CLUSTER.into());
-    if ident == clusters::DEFAULT_CLUSTER && clusters::active_name(st, &ident).is_err() {
+    if ident == clusters::DEFAULT_CLUSTER && active_name(st, &ident).is_err() {
         clusters::create_cluster(st, ctx, Map::new())?;
     }
     let cluster_arn = cluster_arn(st, Some(&ident))?;
@@ -308,20 +309,6 @@ pub fn update_container_instances_state(
         }
     }
     Ok(json!({ "containerInstances": updated, "failures": to_wire(&failures) }))
-}
-
-/// The ARN of a container instance of `cluster_arn`, named by its ARN or its id.
-pub fn find_arn(st: &RegionState, cluster_arn: &str, ident: &str) -> Option<String> {
-    let arn = if ident.starts_with("arn:") {
-        ident.to_string()
-    } else {
-        let cluster_name = cluster_arn.rsplit('/').next().unwrap_or_default();
-        st.arn(&format!("container-instance/{cluster_name}/{ident}"))
-    };
-    st.container_instances
-        .get(&arn)
-        .filter(|ci| ci.cluster_arn == cluster_arn)
-        .map(|_| arn)
 }
 
 /// The instance as AWS shows it: task counts and remaining resources derived from its tasks.

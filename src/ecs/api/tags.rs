@@ -2,10 +2,10 @@
 //! resource shares. <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-using-tags.html>
 //! Tags live inside the tagged entity; a resource is found by its ARN.
 
+use crate::core::context::RequestContext;
 use crate::ecs::state::types::{to_wire, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

@@ -4,15 +4,16 @@
 //! Revisions count from 1 per family and are never reused. The rules live in
 //! `task_definition_rules`.
 
+use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, token_after};
 use crate::core::tags;
 use crate::ecs::rules::task_definition as rules;
+use crate::ecs::state::lookup::{family_range, resolve_task_definition as resolve};
 use crate::ecs::state::types::{
     now_epoch, to_wire, ContainerDefinition, Failure, Tag, TaskDefinition, Volume,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::ops::Bound;
@@ -131,34 +132,6 @@ pub fn describe_task_definition(
         body["tags"] = to_wire(&td.tags);
     }
     Ok(body)
-}
-
-/// A definition's key from `family` (latest ACTIVE revision), `family:revision` or its ARN.
-pub fn resolve(st: &RegionState, ident: &str) -> Option<Key> {
-    let short = ident
-        .strip_prefix(&st.arn("task-definition/"))
-        .unwrap_or(ident);
-    if short.starts_with("arn:") {
-        return None;
-    }
-    match short.rsplit_once(':') {
-        Some((family, rev)) => {
-            let key = (family.to_string(), rev.parse().ok()?);
-            st.task_definitions.contains_key(&key).then_some(key)
-        }
-        None => family_range(st, short)
-            .rev()
-            .find(|(_, td)| td.status == "ACTIVE")
-            .map(|(k, _)| k.clone()),
-    }
-}
-
-fn family_range<'a>(
-    st: &'a RegionState,
-    family: &str,
-) -> std::collections::btree_map::Range<'a, Key, TaskDefinition> {
-    st.task_definitions
-        .range((family.to_string(), 0)..=(family.to_string(), u32::MAX))
 }
 
 #[derive(Deserialize, Default)]

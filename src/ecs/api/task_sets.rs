@@ -8,15 +8,15 @@
 
 use crate::ecs::rules::scale::{checked_scale, computed_count};
 
+use crate::core::context::RequestContext;
 use crate::core::tags;
-use crate::ecs::api::clusters::cluster_arn;
-use crate::ecs::api::services::{active_service, service_arn};
 use crate::ecs::rules::launch;
+use crate::ecs::state::lookup::cluster_arn;
+use crate::ecs::state::lookup::{active_service, service_arn};
 use crate::ecs::state::service::{Scale, Service, TaskSet};
 use crate::ecs::state::types::{now_epoch, to_wire, CapacityProviderStrategyItem, Failure, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

@@ -3,16 +3,16 @@
 //! Handlers only record desired state; the task controller (`controller`) drives each task
 //! through the lifecycle on the container runtime.
 
+use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
-use crate::ecs::api::clusters::cluster_arn;
-use crate::ecs::api::container_instances::find_arn;
 use crate::ecs::rules::launch::{self as launch, Launch, NewTask};
 use crate::ecs::rules::placement;
+use crate::ecs::state::lookup::cluster_arn;
+use crate::ecs::state::lookup::find_instance_arn as find_arn;
 use crate::ecs::state::task::{Task, TaskOverride};
 use crate::ecs::state::types::{to_wire, CapacityProviderStrategyItem, Failure, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

@@ -4,7 +4,6 @@
 
 use crate::core::ids::{hex, uuid};
 use crate::core::tags;
-use crate::ecs::api::task_definitions;
 use crate::ecs::rules::placement;
 use crate::ecs::state::task::{Attachment, Container, ContainerOverride, Task, TaskOverride};
 use crate::ecs::state::types::{
@@ -49,7 +48,7 @@ pub fn resolve_launch(
             .unwrap_or_default();
         &default
     } else {
-        crate::ecs::api::capacity_providers::validate_strategy(strategy)?;
+        crate::ecs::rules::capacity::validate_strategy(strategy)?;
         strategy
     };
     // Pick the provider with the base, else the heaviest weight (one task's share).
@@ -83,7 +82,7 @@ pub fn resolve_launch(
 
 /// An ACTIVE task definition for a new task.
 pub fn definition_for_launch(st: &RegionState, ident: &str) -> EcsResult<TaskDefinition> {
-    let key = task_definitions::resolve(st, ident)
+    let key = crate::ecs::state::lookup::resolve_task_definition(st, ident)
         .ok_or_else(|| EcsError::client("Unable to find task definition."))?;
     let td = st
         .task_definitions

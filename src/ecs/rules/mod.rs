@@ -1,6 +1,7 @@
 //! ECS's rules as pure functions over plain state: task-definition validation and defaults,
 //! launch checks, placement, the cluster query language, task-set scale.
 
+pub mod capacity;
 pub mod launch;
 pub mod placement;
 pub mod query_language;

@@ -3,21 +3,13 @@
 //! for services that are not steady (rollouts, grace periods), every 30 s for all. A steady
 //! service costs nothing between sweeps.
 
-use crate::ecs::agent::TaskRef;
+use crate::ecs::state::refs::{ServiceRef, TaskRef};
 use crate::ecs::state::types::now_epoch;
 use crate::ecs::state::Store;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// Names one service across all regions.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ServiceRef {
-    pub account: String,
-    pub region: String,
-    pub service_arn: String,
-}
 
 const FULL_SWEEP_EVERY: u32 = 30;
 

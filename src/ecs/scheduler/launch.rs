@@ -1,10 +1,9 @@
 //! Starting and stopping a service's tasks: records the task controller acts on, placement,
 //! tag propagation, and the events ECS writes for them.
 
-use crate::ecs::api::services::add_event;
-use crate::ecs::api::task_definitions;
 use crate::ecs::rules::launch::{Launch, NewTask};
 use crate::ecs::rules::placement;
+use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service};
 use crate::ecs::state::task::TaskOverride;
 use crate::ecs::state::types::{Tag, TaskDefinition};
@@ -165,7 +164,7 @@ fn note_placement(st: &mut RegionState, service: &Service, short: bool) {
 
 /// A deployment's task definition, even if it has been deregistered since (as ECS allows).
 fn definition(st: &RegionState, arn: &str) -> Option<TaskDefinition> {
-    let key = task_definitions::resolve(st, arn)?;
+    let key = crate::ecs::state::lookup::resolve_task_definition(st, arn)?;
     st.task_definitions.get(&key).cloned()
 }
 

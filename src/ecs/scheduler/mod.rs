@@ -19,7 +19,7 @@ pub(in crate::ecs) use launch::{start_tasks, stop_tasks};
 pub use rolling::{plan_replica, Plan};
 use rolling::{schedule_daemon, schedule_replica};
 
-use crate::ecs::api::services::add_event;
+use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service};
 use crate::ecs::state::task::Task;
 use crate::ecs::state::RegionState;

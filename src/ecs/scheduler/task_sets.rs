@@ -3,9 +3,9 @@
 //! the service's group); a DRAINING set has its tasks stopped and is removed once none is left.
 //! Counts and stability are then brought up to date on the sets and the service.
 
-use crate::ecs::api::services::add_event;
 use crate::ecs::rules::scale::computed_count;
 use crate::ecs::scheduler::{live_views, start_tasks, stop_tasks, TaskView};
+use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service, TaskSet};
 use crate::ecs::state::RegionState;
 

@@ -5,17 +5,19 @@
 //! operation is a short, synchronous critical section. Access is closure-only, so no guard can
 //! escape a function or be held across an `.await`.
 
+pub mod lookup;
 pub mod records;
+pub mod refs;
 pub mod service;
 pub mod task;
 pub mod types;
 
+use crate::core::context::RequestContext;
 use crate::ecs::state::service::Service;
 use crate::ecs::state::task::Task;
 use crate::ecs::state::types::{
     AccountSetting, CapacityProvider, Cluster, ContainerInstance, TaskDefinition,
 };
-use crate::edge::RequestContext;
 use dashmap::DashMap;
 use records::{ServiceDeployment, ServiceRevision};
 use std::collections::{BTreeMap, HashMap};

@@ -156,7 +156,7 @@ pub fn capture_revision(
     d: &Deployment,
     now: f64,
 ) -> ServiceRevision {
-    let td = crate::ecs::api::task_definitions::resolve(st, &d.task_definition)
+    let td = crate::ecs::state::lookup::resolve_task_definition(st, &d.task_definition)
         .and_then(|k| st.task_definitions.get(&k));
     let container_images = td
         .map(|td| {

@@ -1,6 +1,8 @@
 //! The service shapes of the ECS API (Service, Deployment, ServiceEvent, TaskSet) as serde
 //! structs with the wire names, plus the scheduler's bookkeeping beside them (`#[serde(skip)]`).
 
+use crate::core::ids::uuid;
+use crate::ecs::state::types::now_epoch;
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -155,4 +157,17 @@ impl Service {
     pub fn group(&self) -> String {
         format!("service:{}", self.service_name)
     }
+}
+
+/// Adds an event (newest first, at most 100 kept, as ECS keeps them).
+pub fn add_event(service: &mut Service, message: String) {
+    service.events.insert(
+        0,
+        ServiceEvent {
+            id: uuid(),
+            created_at: now_epoch(),
+            message,
+        },
+    );
+    service.events.truncate(100);
 }

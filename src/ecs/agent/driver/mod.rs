@@ -6,7 +6,8 @@
 mod launch;
 mod watch;
 
-use crate::ecs::agent::{Inner, Signal, TaskRef};
+use crate::ecs::agent::{Inner, Signal};
+use crate::ecs::state::refs::TaskRef;
 use crate::ecs::state::task::{lifecycle_rank, Task};
 use crate::ecs::state::types::now_epoch;
 use crate::ecs::state::TaskBook;
@@ -91,7 +92,7 @@ impl Driver {
             let _ = self
                 .cx
                 .service_wakes
-                .send(crate::ecs::scheduler::controller::ServiceRef {
+                .send(crate::ecs::state::refs::ServiceRef {
                     account: self.task.account.clone(),
                     region: self.task.region.clone(),
                     service_arn,

@@ -5,9 +5,9 @@
 //! a hook: an unknown deployment is ServiceDeploymentNotFoundException, a known one answers as
 //! ECS answers for a hook that is not AWAITING_ACTION (InvalidParameterException).
 
+use crate::core::context::RequestContext;
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

@@ -2,15 +2,16 @@
 //! DescribeServiceRevisions and StopServiceDeployment.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html>
 
+use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
-use crate::ecs::api::services::{self, add_event};
+use crate::ecs::state::lookup as services;
 use crate::ecs::state::records::{self, ServiceDeployment, IN_PROGRESS, PENDING};
 use crate::ecs::state::records::{ROLLBACK_REQUESTED, STOP_REQUESTED};
+use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service};
 use crate::ecs::state::types::{now_epoch, to_wire, Failure};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

@@ -6,17 +6,19 @@
 mod lookup;
 mod queries;
 
-pub use lookup::{active_service, add_event, service_arn, view};
+pub use crate::ecs::state::lookup::{active_service, service_arn};
+pub use crate::ecs::state::service::add_event;
+pub use lookup::view;
 pub use queries::{describe_services, list_services, list_services_by_namespace};
 
+use crate::core::context::RequestContext;
 use crate::core::tags;
-use crate::ecs::api::clusters::cluster_arn;
 use crate::ecs::rules::launch::{self as launch, Launch};
+use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::service::{CircuitBreaker, Deployment, DeploymentConfiguration, Service};
 use crate::ecs::state::types::{now_epoch, CapacityProviderStrategyItem, Tag, TaskDefinition};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -391,8 +393,10 @@ fn check_update_launch(
     new_td: Option<&TaskDefinition>,
 ) -> EcsResult<()> {
     let current = || {
-        let key =
-            crate::ecs::api::task_definitions::resolve(st, service.task_definition.as_deref()?)?;
+        let key = crate::ecs::state::lookup::resolve_task_definition(
+            st,
+            service.task_definition.as_deref()?,
+        )?;
         st.task_definitions.get(&key).cloned()
     };
     let td = new_td.cloned().or_else(current).unwrap_or_default();

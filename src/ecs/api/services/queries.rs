@@ -1,12 +1,13 @@
 //! DescribeServices, ListServices and ListServicesByNamespace.
 
+use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
-use crate::ecs::api::clusters::cluster_arn;
-use crate::ecs::api::services::lookup::{arn_of, view};
+use crate::ecs::api::services::lookup::view;
+use crate::ecs::state::lookup::cluster_arn;
+use crate::ecs::state::lookup::service_arn_of as arn_of;
 use crate::ecs::state::types::{to_wire, Failure};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use crate::edge::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
