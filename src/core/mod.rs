@@ -2,6 +2,8 @@
 //! tag rules.
 //! Nothing here knows a service; each service maps [`Invalid`] onto its own error type.
 
+pub mod bus;
+pub mod clock;
 pub mod context;
 pub mod ids;
 pub mod pagination;

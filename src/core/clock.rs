@@ -1,0 +1,118 @@
+//! The one clock of the emulator. Every timestamp in an answer and every emulated wait
+//! (health-check grace periods, the deployment settle time, task and cluster retention, the
+//! scheduler's tick, alarm periods…) goes through it, so that `--time-scale N` makes emulated
+//! time pass N times faster than the wall clock while answers stay consistent with each other.
+//!
+//! It reads elapsed time from Tokio's clock, so a test that pauses Tokio's time
+//! (`tokio::time::pause`) and advances it drives every timer and timestamp of the emulator.
+//! What is not emulated is not scaled: a container's real run time, Docker's stop timeout and
+//! Docker health checks run at the engine's pace.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
+
+/// Emulated time: `origin + elapsed × scale`, in seconds since the Unix epoch.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    /// Wall-clock seconds since the epoch when the clock was made.
+    origin: f64,
+    /// Tokio's instant at the same moment.
+    start: Instant,
+    scale: f64,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new(1.0)
+    }
+}
+
+impl Clock {
+    /// A clock running `scale` times faster than the wall clock (a scale that is not a positive
+    /// finite number counts as 1).
+    pub fn new(scale: f64) -> Self {
+        let origin = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        Clock {
+            origin,
+            start: Instant::now(),
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                1.0
+            },
+        }
+    }
+
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// Now, in emulated seconds since the Unix epoch (what timestamps in answers carry).
+    pub fn now(&self) -> f64 {
+        self.origin + self.start.elapsed().as_secs_f64() * self.scale
+    }
+
+    /// How long the wall clock takes for `emulated` to pass.
+    pub fn real(&self, emulated: Duration) -> Duration {
+        emulated.div_f64(self.scale)
+    }
+
+    /// Waits until `emulated` has passed on this clock.
+    pub async fn sleep(&self, emulated: Duration) {
+        tokio::time::sleep(self.real(emulated)).await;
+    }
+
+    /// A Tokio interval ticking every `emulated` period of this clock (at least every
+    /// millisecond of wall time), delaying missed ticks rather than bursting them.
+    pub fn interval(&self, emulated: Duration) -> tokio::time::Interval {
+        let period = self.real(emulated).max(Duration::from_millis(1));
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        interval
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn scaled_time_passes_faster() {
+        let clock = Clock::new(10.0);
+        let t0 = clock.now();
+        tokio::time::advance(Duration::from_secs(3)).await;
+        let passed = clock.now() - t0;
+        assert!((passed - 30.0).abs() < 0.01, "{passed}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sleep_takes_the_real_share_of_an_emulated_wait() {
+        let clock = Clock::new(4.0);
+        let before = Instant::now();
+        clock.sleep(Duration::from_secs(8)).await;
+        assert_eq!(before.elapsed(), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_bad_scale_counts_as_one() {
+        for bad in [0.0, -2.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(Clock::new(bad).scale(), 1.0);
+        }
+        assert_eq!(
+            Clock::new(2.0).real(Duration::from_secs(10)),
+            Duration::from_secs(5)
+        );
+    }
+
+    #[test]
+    fn now_is_close_to_the_wall_clock_at_scale_one() {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        assert!((Clock::default().now() - wall).abs() < 1.0);
+    }
+}
