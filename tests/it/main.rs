@@ -6,6 +6,7 @@
 
 mod clusters;
 mod common;
+mod hardening;
 mod protocol;
 mod robustness;
 mod service_deployments;

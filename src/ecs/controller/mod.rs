@@ -10,7 +10,7 @@ pub mod services;
 pub mod spec;
 
 use super::state::Store;
-use crate::runtime::{RuntimeEvent, SharedRuntime, OWNER_LABEL};
+use crate::runtime::{RuntimeError, RuntimeEvent, SharedRuntime, OWNER_LABEL};
 use dashmap::DashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -102,6 +102,22 @@ impl TaskController {
                 available: false,
                 message: "unknown".into(),
             })
+    }
+
+    /// The addresses of every container this server owns (tasks and awsvpc sandboxes), so the
+    /// internal endpoints can tell a task calling them from the host.
+    pub async fn owned_addresses(&self) -> Result<Vec<std::net::IpAddr>, RuntimeError> {
+        let rt = &self.inner.runtime;
+        let mut out = Vec::new();
+        for id in rt.list(OWNER_LABEL, &self.inner.owner).await? {
+            if let Ok(info) = rt.inspect(&id).await {
+                out.extend(
+                    info.ip_address
+                        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok()),
+                );
+            }
+        }
+        Ok(out)
     }
 
     /// Removes every container this server owns (start-up and reset): leftovers of a previous
