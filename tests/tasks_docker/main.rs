@@ -11,6 +11,7 @@
 //! Expectations follow the Amazon ECS API reference, not local-ecs' current behaviour. Without a
 //! Docker engine the tests are skipped, unless `CI` is set (then they fail).
 
+mod hardening;
 mod support;
 
 use aws_sdk_ecs::types::{

