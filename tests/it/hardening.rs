@@ -236,3 +236,72 @@ async fn connections_beyond_the_cap_get_a_clear_503() {
     })
     .await;
 }
+
+/// Fargate has no host to mount: `host.sourcePath` and `dockerVolumeConfiguration` are refused
+/// in AWS's words; EC2 definitions keep both (and are then not Fargate-compatible).
+#[tokio::test]
+async fn fargate_cannot_mount_the_host() {
+    use aws_sdk_ecs::types::{
+        Compatibility, DockerVolumeConfiguration, HostVolumeProperties, MountPoint, NetworkMode,
+        Volume,
+    };
+    let server = start().await;
+    let host_root = Volume::builder()
+        .name("root")
+        .host(HostVolumeProperties::builder().source_path("/").build())
+        .build();
+    let docker = Volume::builder()
+        .name("root")
+        .docker_volume_configuration(DockerVolumeConfiguration::builder().driver("local").build())
+        .build();
+    let scratch = Volume::builder().name("root").build();
+    let register = |compat: Compatibility, volume: Volume| {
+        let mut req = server
+            .client
+            .register_task_definition()
+            .family("mount-root")
+            .requires_compatibilities(compat.clone())
+            .volumes(volume)
+            .container_definitions(
+                aws_sdk_ecs::types::ContainerDefinition::builder()
+                    .name("web")
+                    .image("busybox")
+                    .memory(128)
+                    .mount_points(
+                        MountPoint::builder()
+                            .source_volume("root")
+                            .container_path("/host")
+                            .build(),
+                    )
+                    .build(),
+            );
+        if compat == Compatibility::Fargate {
+            req = req
+                .network_mode(NetworkMode::Awsvpc)
+                .cpu("256")
+                .memory("512");
+        }
+        req.send()
+    };
+    let (code, message) = common::err(register(Compatibility::Fargate, host_root.clone()).await);
+    assert_eq!(code, "ClientException");
+    assert_eq!(
+        message,
+        "Fargate compatible task definitions do not support sourcePath"
+    );
+    let (code, message) = common::err(register(Compatibility::Fargate, docker.clone()).await);
+    assert_eq!(code, "ClientException");
+    assert_eq!(
+        message,
+        "Fargate compatible task definitions do not support dockerVolumeConfiguration"
+    );
+    register(Compatibility::Fargate, scratch).await.unwrap();
+    for volume in [host_root, docker] {
+        let td = register(Compatibility::Ec2, volume).await.unwrap();
+        let td = td.task_definition().unwrap();
+        assert!(
+            !td.compatibilities().contains(&Compatibility::Fargate),
+            "{td:?}"
+        );
+    }
+}

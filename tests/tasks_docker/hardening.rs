@@ -192,3 +192,150 @@ async fn http_post(host: &str, port: u16, path: &str) -> String {
     .await
     .expect("join")
 }
+
+/// The real binary on Docker: SIGTERM stops every task (stop timeouts honoured), removes every
+/// container, sandbox and volume it created, logs it and exits 0, within the longest stop
+/// sequence plus a few seconds.
+#[tokio::test]
+async fn sigterm_stops_every_task_and_removes_what_it_created() {
+    if !docker_ready().await {
+        return;
+    }
+    let owner = new_owner();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let log_path = std::env::temp_dir().join(format!("{owner}.log"));
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_local-ecs"))
+        .args([
+            "--runtime",
+            "docker",
+            "--port",
+            &port.to_string(),
+            "--owner",
+            &owner,
+        ])
+        .env("RUST_LOG", "info")
+        .env_remove("LOCAL_ECS_HOST")
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("spawn local-ecs");
+    http_get("127.0.0.1", port, "/_local-ecs/health").await;
+    let env = binary_env(port, &owner).await;
+    env.register_instance().await;
+    // Two containers of 2 s stop timeout each (busybox sleep as PID 1 ignores SIGTERM): 4 s.
+    let fargate = env
+        .fargate_def("graceful", vec![sleeper("a").build(), sleeper("b").build()])
+        .await;
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        tasks.push(env.run_fargate(&fargate).await);
+    }
+    let with_volume = env
+        .client
+        .register_task_definition()
+        .family("graceful-volume")
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Ec2)
+        .volumes(docker_volume("data", Scope::Task))
+        .container_definitions(
+            sleeper("main")
+                .memory(64)
+                .mount_points(mount("data", "/data"))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RegisterTaskDefinition");
+    let with_volume = with_volume
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .expect("ARN");
+    tasks.push(env.run_ec2(with_volume, None).await);
+    for arn in &tasks {
+        env.wait_running(arn).await;
+    }
+    assert_eq!(owned_volumes(&owner).len(), 1);
+
+    let started = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let status = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .expect("join");
+    let took = started.elapsed();
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&log_path);
+    let containers = ps(true, &[format!("label={OWNER_LABEL}={owner}")]);
+    let volumes = owned_volumes(&owner);
+    if !containers.is_empty() {
+        let mut args = vec!["rm", "-f"];
+        args.extend(containers.iter().map(String::as_str));
+        docker(&args);
+    }
+    let status = status.unwrap_or_else(|| panic!("still running 30 s after SIGTERM:\n{log}"));
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(took < Duration::from_secs(4 + 8), "took {took:?}:\n{log}");
+    assert!(
+        took >= Duration::from_secs(2),
+        "stop timeouts not honoured ({took:?}):\n{log}"
+    );
+    assert!(
+        containers.is_empty(),
+        "containers left: {containers:?}\n{log}"
+    );
+    assert!(volumes.is_empty(), "volumes left: {volumes:?}\n{log}");
+    assert!(log.contains("stopped every task"), "{log}");
+}
+
+/// An [`Env`] talking to a server in another process. Its `app` is an unused placeholder:
+/// the helpers only use the client and the cluster.
+async fn binary_env(port: u16, owner: &str) -> Env {
+    let placeholder = local_ecs::App::new(local_ecs::Config::default());
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let client = aws_sdk_ecs::Client::from_conf(
+        aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
+            .endpoint_url(format!("http://{addr}"))
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                "t", "t", None, None, "t",
+            ))
+            .build(),
+    );
+    let cluster = client
+        .create_cluster()
+        .cluster_name("tasks")
+        .send()
+        .await
+        .expect("CreateCluster")
+        .cluster
+        .and_then(|c| c.cluster_arn)
+        .expect("cluster ARN");
+    Env {
+        app: placeholder,
+        addr,
+        client,
+        owner: owner.to_string(),
+        cluster,
+    }
+}
