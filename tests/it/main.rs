@@ -7,6 +7,7 @@
 mod clusters;
 mod common;
 mod hardening;
+mod properties;
 mod protocol;
 mod robustness;
 mod service_deployments;
