@@ -4,6 +4,7 @@
 
 pub mod cors;
 mod internal;
+mod limits;
 
 use crate::router::{self, RouteInput, Service};
 use crate::wire::{self, cbor, json, sigv4, Protocol, WireError, WireResponse};
@@ -131,11 +132,14 @@ fn dispatch(
         Err((protocol, err)) => return wire::encode_error(protocol, &err, &ctx.request_id),
     };
     let result = match route.service {
-        Some(Service::Ecs) => decode(route.protocol, &req.body).and_then(|input| {
-            app.ecs
-                .dispatch(ctx, &route.operation, input)
-                .map_err(WireError::from)
-        }),
+        Some(Service::Ecs) => limits::check_body(&route.operation, &req.body)
+            .and_then(|()| decode(route.protocol, &req.body))
+            .and_then(|input| {
+                limits::check_input(&route.operation, &input)?;
+                app.ecs
+                    .dispatch(ctx, &route.operation, input)
+                    .map_err(WireError::from)
+            }),
         Some(other) => Err(not_emulated(route.protocol, other.name(), &route.operation)),
         None => Err(not_emulated(
             route.protocol,

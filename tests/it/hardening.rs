@@ -305,3 +305,59 @@ async fn fargate_cannot_mount_the_host() {
         );
     }
 }
+
+/// AWS's own size limits: a task definition of more than 65,536 bytes, and RunTask overrides of
+/// more than 8,192 characters, are refused with AWS's messages.
+#[tokio::test]
+async fn aws_request_size_limits() {
+    use aws_sdk_ecs::types::{ContainerOverride, KeyValuePair, TaskOverride};
+    let server = start().await;
+    let env: Vec<KeyValuePair> = (0..2000)
+        .map(|i| {
+            KeyValuePair::builder()
+                .name(format!("VARIABLE_{i}"))
+                .value("a value of some length")
+                .build()
+        })
+        .collect();
+    let container = aws_sdk_ecs::types::ContainerDefinition::builder()
+        .name("web")
+        .image("busybox")
+        .memory(128)
+        .set_environment(Some(env))
+        .build();
+    let registered = server
+        .client
+        .register_task_definition()
+        .family("huge")
+        .container_definitions(container)
+        .send()
+        .await;
+    let (code, message) = common::err(registered);
+    assert_eq!(code, "ClientException");
+    assert!(
+        message.starts_with("Actual length: '")
+            && message.ends_with("Max allowed length is '65536' bytes."),
+        "{message}"
+    );
+    common::create_cluster(&server.client, "default").await;
+    common::register_simple(&server.client, "small").await;
+    let overrides = TaskOverride::builder()
+        .container_overrides(
+            ContainerOverride::builder()
+                .name("web")
+                .command("x".repeat(9000))
+                .build(),
+        )
+        .build();
+    let ran = server
+        .client
+        .run_task()
+        .task_definition("small")
+        .overrides(overrides)
+        .send()
+        .await;
+    let (code, message) = common::err(ran);
+    assert_eq!(code, "InvalidParameterException");
+    assert_eq!(message, "Container Overrides length must be at most 8192");
+}
