@@ -339,3 +339,65 @@ async fn binary_env(port: u16, owner: &str) -> Env {
         cluster,
     }
 }
+
+/// As PID 1 in a container (the sidecar image's ENTRYPOINT), SIGTERM from `docker stop` is
+/// handled, not ignored: the container exits 0 at once instead of being killed after the grace
+/// period. The test binary runs in the busybox test image with the host's libraries mounted
+/// read-only (cheaper than building an image around a static build).
+#[tokio::test]
+async fn docker_stop_of_a_local_ecs_container_exits_cleanly() {
+    if !docker_ready().await {
+        return;
+    }
+    let owner = new_owner();
+    let mount = |path: &str| {
+        let real = std::fs::canonicalize(path).expect("host library directory");
+        format!("{}:{path}:ro", real.display())
+    };
+    let bin = format!("{}:/local-ecs:ro", env!("CARGO_BIN_EXE_local-ecs"));
+    let (lib, lib64) = (mount("/lib"), mount("/lib64"));
+    let label = format!("{OWNER_LABEL}={owner}");
+    let run = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &owner,
+        "--label",
+        &label,
+        "-v",
+        &bin,
+        "-v",
+        &lib,
+        "-v",
+        &lib64,
+        IMAGE,
+        "/local-ecs",
+        "--runtime",
+        "simulated",
+        "--host",
+        "0.0.0.0",
+    ]);
+    assert!(run.status.success(), "docker run: {run:?}");
+    let logs = || {
+        let out = docker(&["logs", &owner]);
+        String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned()
+    };
+    let deadline = Instant::now() + PATIENCE;
+    while !logs().contains("listening") {
+        assert!(Instant::now() < deadline, "never listened: {}", logs());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let started = Instant::now();
+    let stop = docker(&["stop", "-t", "20", &owner]);
+    let took = started.elapsed();
+    let code = inspect(&owner)["State"]["ExitCode"].clone();
+    let log = logs();
+    docker(&["rm", "-f", &owner]);
+    assert!(stop.status.success(), "{stop:?}");
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        took < Duration::from_secs(10),
+        "docker stop took {took:?}: {log}"
+    );
+    assert!(log.contains("SIGTERM received"), "{log}");
+}
