@@ -162,6 +162,9 @@ done
 
 helper summary "$RESULTS"
 echo
+echo "== hardening: peak RSS with 50 concurrent 16 MiB bodies, and 50 bodies under the 1 MiB limit"
+python3 "$ROOT/scripts/bench/hardening.py" bodies "$BIN"
+echo
 echo "raw results: .bench/results.txt; wrk logs: .bench/wrk-*.log"
 
 # Tasks and services on the real engine (needs Docker and local-ecs-test:latest; BENCH_SKIP_DOCKER=1
@@ -174,4 +177,7 @@ if [ -z "${BENCH_SKIP_DOCKER:-}" ] && docker info >/dev/null 2>&1; then
   echo
   echo "== services: a 20-task service to steady state vs 20 x docker run -d; CPU with 100 steady services"
   python3 "$ROOT/scripts/bench/services.py" "$BIN"
+  echo
+  echo "== shutdown: SIGTERM with 50 running Fargate tasks, until the process exits"
+  python3 "$ROOT/scripts/bench/hardening.py" shutdown "$BIN"
 fi

@@ -1,10 +1,13 @@
 //! Configuration: command-line flags first, then `LOCAL_ECS_*` environment variables, then defaults.
+//! Every setting has one flag and one variable, applied by one function ([`set`]).
 
 use std::time::Duration;
 
 pub const USAGE: &str = "\
 usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [--owner ID]
-                 [--task-retention SECONDS] [--list-operations]
+                 [--task-retention SECONDS] [--cors-allowed-origins LIST]
+                 [--header-read-timeout S] [--idle-timeout S] [--body-read-timeout S]
+                 [--max-connections N] [--list-operations]
 
   --host HOST          address to listen on (env LOCAL_ECS_HOST, default 127.0.0.1)
   --port PORT          port to listen on (env LOCAL_ECS_PORT, default 4566)
@@ -14,6 +17,20 @@ usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [
                        (env LOCAL_ECS_OWNER, default port-<PORT>)
   --task-retention S   seconds a stopped task stays describable before it and its containers
                        are removed (env LOCAL_ECS_TASK_RETENTION, default 3600)
+  --cors-allowed-origins LIST
+                       comma-separated origins (e.g. http://localhost:3000, or *) whose browser
+                       requests are accepted besides the server's own (env
+                       LOCAL_ECS_CORS_ALLOWED_ORIGINS, default none)
+  --header-read-timeout S
+                       seconds a client may take to send a request's headers (env
+                       LOCAL_ECS_HEADER_READ_TIMEOUT, default 10)
+  --idle-timeout S     seconds an idle keep-alive connection is kept open (env
+                       LOCAL_ECS_IDLE_TIMEOUT, default 60)
+  --body-read-timeout S
+                       seconds a client may take to send a request's body (env
+                       LOCAL_ECS_BODY_READ_TIMEOUT, default 30)
+  --max-connections N  connections served at once; more get a 503 (env
+                       LOCAL_ECS_MAX_CONNECTIONS, default 512)
   --list-operations    print the supported-operations table (Markdown) and exit
   -h, --help           print this help and exit
 
@@ -28,6 +45,32 @@ pub struct Config {
     /// Owner label value; `None` means `port-<port>`.
     pub owner: Option<String>,
     pub task_retention: Duration,
+    /// Browser origins allowed besides the server's own; `*` allows any.
+    pub cors_allowed_origins: Vec<String>,
+    pub limits: Limits,
+}
+
+/// Bounds on what one client can hold of the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// From a request's first byte to the end of its headers.
+    pub header_read_timeout: Duration,
+    /// An open keep-alive connection with no request on it.
+    pub idle_timeout: Duration,
+    /// From the end of the headers to the end of the body.
+    pub body_read_timeout: Duration,
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 512,
+        }
+    }
 }
 
 /// Which container runtime runs tasks.
@@ -46,6 +89,8 @@ impl Default for Config {
             runtime: RuntimeChoice::Auto,
             owner: None,
             task_retention: Duration::from_secs(3600),
+            cors_allowed_origins: Vec::new(),
+            limits: Limits::default(),
         }
     }
 }
@@ -59,6 +104,20 @@ impl Config {
     }
 }
 
+/// Each setting's flag and environment variable.
+const SETTINGS: [(&str, &str); 10] = [
+    ("--host", "LOCAL_ECS_HOST"),
+    ("--port", "LOCAL_ECS_PORT"),
+    ("--runtime", "LOCAL_ECS_RUNTIME"),
+    ("--owner", "LOCAL_ECS_OWNER"),
+    ("--task-retention", "LOCAL_ECS_TASK_RETENTION"),
+    ("--cors-allowed-origins", "LOCAL_ECS_CORS_ALLOWED_ORIGINS"),
+    ("--header-read-timeout", "LOCAL_ECS_HEADER_READ_TIMEOUT"),
+    ("--idle-timeout", "LOCAL_ECS_IDLE_TIMEOUT"),
+    ("--body-read-timeout", "LOCAL_ECS_BODY_READ_TIMEOUT"),
+    ("--max-connections", "LOCAL_ECS_MAX_CONNECTIONS"),
+];
+
 impl Config {
     /// Reads flags (`args`, without the program name) and environment (`env`). `Ok(None)` means an
     /// informational flag was handled and the program should exit.
@@ -68,20 +127,10 @@ impl Config {
         E: Fn(&str) -> Option<String>,
     {
         let mut config = Config::default();
-        if let Some(h) = env("LOCAL_ECS_HOST").filter(|h| !h.is_empty()) {
-            config.host = h;
-        }
-        if let Some(p) = env("LOCAL_ECS_PORT").filter(|p| !p.is_empty()) {
-            config.port = parse_port(&p)?;
-        }
-        if let Some(r) = env("LOCAL_ECS_RUNTIME").filter(|r| !r.is_empty()) {
-            config.runtime = parse_runtime(&r)?;
-        }
-        if let Some(o) = env("LOCAL_ECS_OWNER").filter(|o| !o.is_empty()) {
-            config.owner = Some(o);
-        }
-        if let Some(t) = env("LOCAL_ECS_TASK_RETENTION").filter(|t| !t.is_empty()) {
-            config.task_retention = parse_seconds(&t)?;
+        for (flag, var) in SETTINGS {
+            if let Some(v) = env(var).filter(|v| !v.is_empty()) {
+                set(&mut config, flag, &v)?;
+            }
         }
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -89,18 +138,7 @@ impl Config {
                 Some((f, v)) => (f.to_string(), Some(v.to_string())),
                 None => (arg.clone(), None),
             };
-            let mut value = || {
-                inline
-                    .clone()
-                    .or_else(|| args.next())
-                    .ok_or(format!("{flag} needs a value"))
-            };
             match flag.as_str() {
-                "--host" => config.host = value()?,
-                "--port" => config.port = parse_port(&value()?)?,
-                "--runtime" => config.runtime = parse_runtime(&value()?)?,
-                "--owner" => config.owner = Some(value()?),
-                "--task-retention" => config.task_retention = parse_seconds(&value()?)?,
                 "--list-operations" => {
                     print!("{}", crate::operations_table());
                     return Ok(None);
@@ -109,6 +147,12 @@ impl Config {
                     println!("{USAGE}");
                     return Ok(None);
                 }
+                f if SETTINGS.iter().any(|(known, _)| *known == f) => {
+                    let value = inline
+                        .or_else(|| args.next())
+                        .ok_or(format!("{flag} needs a value"))?;
+                    set(&mut config, f, &value)?;
+                }
                 other => return Err(format!("unknown argument {other}")),
             }
         }
@@ -116,6 +160,49 @@ impl Config {
     }
 }
 
+/// Applies one setting, named by its flag.
+fn set(config: &mut Config, flag: &str, value: &str) -> Result<(), String> {
+    let limits = &mut config.limits;
+    match flag {
+        "--host" => config.host = value.to_string(),
+        "--port" => config.port = parse_port(value)?,
+        "--runtime" => config.runtime = parse_runtime(value)?,
+        "--owner" => config.owner = Some(value.to_string()),
+        "--task-retention" => config.task_retention = parse_seconds(value)?,
+        "--cors-allowed-origins" => config.cors_allowed_origins = parse_origins(value),
+        "--header-read-timeout" => limits.header_read_timeout = parse_positive_seconds(value)?,
+        "--idle-timeout" => limits.idle_timeout = parse_positive_seconds(value)?,
+        "--body-read-timeout" => limits.body_read_timeout = parse_positive_seconds(value)?,
+        "--max-connections" => limits.max_connections = parse_count(value)?,
+        other => return Err(format!("unknown argument {other}")),
+    }
+    Ok(())
+}
+
+/// Origins as browsers send them: scheme://host[:port], no trailing slash, compared as text.
+fn parse_origins(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_string())
+        .filter(|o| !o.is_empty())
+        .collect()
+}
+
+fn parse_count(s: &str) -> Result<usize, String> {
+    s.parse::<usize>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(format!("invalid count {s:?}: expected a positive integer"))
+}
+
+fn parse_positive_seconds(s: &str) -> Result<Duration, String> {
+    parse_seconds(s).and_then(|d| {
+        if d.is_zero() {
+            Err(format!("invalid number of seconds {s:?}: must be above 0"))
+        } else {
+            Ok(d)
+        }
+    })
+}
 fn parse_runtime(s: &str) -> Result<RuntimeChoice, String> {
     match s {
         "auto" => Ok(RuntimeChoice::Auto),
@@ -190,5 +277,25 @@ mod tests {
         );
         assert_eq!(Config::default().owner(), "port-4566");
         assert!(parse(&["--runtime", "podman"], &[]).is_err());
+    }
+
+    #[test]
+    fn cors_and_limits() {
+        let c = parse(
+            &["--max-connections", "7", "--idle-timeout=2"],
+            &[
+                ("LOCAL_ECS_CORS_ALLOWED_ORIGINS", "http://a:1/, https://b ,"),
+                ("LOCAL_ECS_HEADER_READ_TIMEOUT", "0.5"),
+            ],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(c.cors_allowed_origins, ["http://a:1", "https://b"]);
+        assert_eq!(c.limits.max_connections, 7);
+        assert_eq!(c.limits.idle_timeout, Duration::from_secs(2));
+        assert_eq!(c.limits.header_read_timeout, Duration::from_millis(500));
+        assert_eq!(c.limits.body_read_timeout, Duration::from_secs(30));
+        assert!(parse(&["--max-connections", "0"], &[]).is_err());
+        assert!(parse(&["--body-read-timeout", "0"], &[]).is_err());
     }
 }

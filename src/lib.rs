@@ -73,6 +73,11 @@ impl App {
         self.ecs.reset().await;
     }
 
+    /// Stops every task this server started and removes everything it owns (SIGTERM/SIGINT).
+    pub async fn shutdown(&self) -> ecs::agent::ShutdownReport {
+        self.ecs.controller().shutdown().await
+    }
+
     /// The runtime's kind, reachability and any fallback note, for the health endpoint.
     pub fn runtime_health(&self) -> serde_json::Value {
         let controller = self.ecs.controller();

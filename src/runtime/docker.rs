@@ -5,13 +5,15 @@
 //!
 //! Submodules: [`spec`] turns a [`ContainerSpec`] into a create request, [`inspect`] turns an
 //! inspect answer into a [`ContainerInfo`], [`events`] streams engine events, [`pause`] builds
-//! the awsvpc sandbox image and [`image`] resolves and pulls images.
+//! the awsvpc sandbox image, [`image`] resolves and pulls images and [`volumes`] manages the
+//! named volumes of tasks.
 
 mod events;
 mod image;
 mod inspect;
 mod pause;
 mod spec;
+mod volumes;
 
 use super::{
     BoxFuture, ContainerInfo, ContainerSpec, ImageInfo, Runtime, RuntimeError, RuntimeEvent,
@@ -236,6 +238,26 @@ impl Runtime for DockerRuntime {
         value: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, RuntimeError>> {
         Box::pin(self.list_containers(label, value))
+    }
+
+    fn create_volume<'a>(
+        &'a self,
+        name: &'a str,
+        labels: &'a BTreeMap<String, String>,
+    ) -> BoxFuture<'a, Result<(), RuntimeError>> {
+        Box::pin(volumes::create(&self.docker, name, labels))
+    }
+
+    fn remove_volume<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
+        Box::pin(volumes::remove(&self.docker, name))
+    }
+
+    fn list_volumes<'a>(
+        &'a self,
+        label: &'a str,
+        value: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, RuntimeError>> {
+        Box::pin(volumes::list(&self.docker, label, value))
     }
 
     fn subscribe(&self, label: &str, value: &str) -> mpsc::UnboundedReceiver<RuntimeEvent> {

@@ -258,6 +258,27 @@ pub trait Runtime: Send + Sync {
         label: &'a str,
         value: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, RuntimeError>>;
+    /// Creates a named volume with `labels`, unless one by that name exists (left as it is).
+    /// Backends without volumes (the simulated one) keep only the name: nothing to do.
+    fn create_volume<'a>(
+        &'a self,
+        _name: &'a str,
+        _labels: &'a BTreeMap<String, String>,
+    ) -> BoxFuture<'a, Result<(), RuntimeError>> {
+        Box::pin(async { Ok(()) })
+    }
+    /// Removes a named volume (not in use by any container); one already gone is fine.
+    fn remove_volume<'a>(&'a self, _name: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
+        Box::pin(async { Ok(()) })
+    }
+    /// Names of the volumes carrying `label=value`.
+    fn list_volumes<'a>(
+        &'a self,
+        _label: &'a str,
+        _value: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, RuntimeError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
     /// A stream of events for containers carrying `label=value`; the backend reconnects by
     /// itself after losing the engine and reports that as `Connection` events.
     fn subscribe(&self, label: &str, value: &str) -> mpsc::UnboundedReceiver<RuntimeEvent>;

@@ -29,7 +29,12 @@ impl Server {
 
 /// Starts a fresh server on an ephemeral port; it lives as long as the test's runtime.
 pub async fn start() -> Server {
-    let app = local_ecs::App::new(local_ecs::Config::default());
+    start_with(local_ecs::Config::default()).await
+}
+
+/// Like [`start`], with the given settings (the runtime is always simulated).
+pub async fn start_with(config: local_ecs::Config) -> Server {
+    let app = local_ecs::App::new(config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(local_ecs::serve(

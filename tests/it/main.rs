@@ -7,6 +7,8 @@
 mod clusters;
 mod common;
 mod conformance;
+mod hardening;
+mod properties;
 mod protocol;
 mod robustness;
 mod service_deployments;

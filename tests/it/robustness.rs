@@ -18,6 +18,7 @@ fn request(operation: &str, body: Vec<u8>) -> HttpRequest {
             ("content-type", "application/x-amz-json-1.1"),
         ]),
         body: body.into(),
+        ..Default::default()
     }
 }
 

@@ -1,6 +1,9 @@
 //! ECS tasks on real Docker containers, through the official Rust SDK against an in-process
 //! server on the Docker runtime (`local-ecs-test:latest`, built by `scripts/build-test-image.sh`).
 //!
+//! Also (in `hardening`): labelled Docker volumes, a lost sandbox, reset refused to tasks, SIGTERM
+//! on the real binary, and `docker stop` of local-ecs as PID 1.
+//!
 //! Covers: Fargate/awsvpc tasks (shared localhost, the task IP reachable from the host, ECS agent
 //! labels and environment), bridge/EC2 tasks (ephemeral host ports, command/environment
 //! overrides, cpu/memory limits, docker labels), StopTask with a stop timeout, essential
@@ -11,6 +14,7 @@
 //! Expectations follow the Amazon ECS API reference, not local-ecs' current behaviour. Without a
 //! Docker engine the tests are skipped, unless `CI` is set (then they fail).
 
+mod hardening;
 mod support;
 
 use aws_sdk_ecs::types::{

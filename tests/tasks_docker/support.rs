@@ -106,12 +106,17 @@ pub struct Env {
 }
 
 impl Env {
-    /// Serves `app` on an ephemeral port and creates the test's cluster.
+    /// Serves `app` on an ephemeral loopback port and creates the test's cluster.
     pub async fn serve(app: Arc<App>, owner: String) -> Env {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        Env::serve_on(app, owner, "127.0.0.1:0").await
+    }
+
+    /// Serves `app` on `bind` (e.g. `0.0.0.0:0`, reachable from containers); the client talks to
+    /// it over loopback.
+    pub async fn serve_on(app: Arc<App>, owner: String, bind: &str) -> Env {
+        let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
         tokio::spawn(local_ecs::serve(
             listener,
             app.clone(),
@@ -152,6 +157,12 @@ impl Env {
         let outcome = AssertUnwindSafe(body(self)).catch_unwind().await;
         let reset = tokio::time::timeout(Duration::from_secs(60), app.reset()).await;
         let leftovers = owned_containers_after_reset(&owner).await;
+        let volumes = owned_volumes(&owner);
+        if !volumes.is_empty() {
+            let mut args = vec!["volume", "rm", "-f"];
+            args.extend(volumes.iter().map(String::as_str));
+            docker(&args);
+        }
         if !leftovers.is_empty() {
             let mut args = vec!["rm", "-f"];
             args.extend(leftovers.iter().map(String::as_str));
@@ -164,6 +175,10 @@ impl Env {
         assert!(
             leftovers.is_empty(),
             "reset left containers of {owner}: {leftovers:?}"
+        );
+        assert!(
+            volumes.is_empty(),
+            "reset left volumes of {owner}: {volumes:?}"
         );
     }
 
@@ -450,6 +465,17 @@ pub fn inspect(id: &str) -> Value {
     );
     let all: Value = serde_json::from_slice(&out.stdout).expect("inspect JSON");
     all[0].clone()
+}
+
+/// Names of the volumes carrying `local-ecs.owner=<owner>`.
+pub fn owned_volumes(owner: &str) -> Vec<String> {
+    let filter = format!("label={OWNER_LABEL}={owner}");
+    let out = docker(&["volume", "ls", "-q", "--filter", &filter]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 pub fn container_exists(id: &str) -> bool {

@@ -4,14 +4,20 @@
 //! purges stopped tasks (and their containers) once their retention has passed, as ECS forgets
 //! stopped tasks after a while.
 
+mod cleanup;
 mod driver;
 mod order;
+mod shutdown;
 pub mod spec;
+pub mod volumes;
+
+pub use shutdown::ShutdownReport;
 
 use crate::ecs::state::refs::TaskRef;
 use crate::ecs::state::Store;
-use crate::runtime::{RuntimeEvent, SharedRuntime, OWNER_LABEL};
+use crate::runtime::{RuntimeError, RuntimeEvent, SharedRuntime, OWNER_LABEL};
 use dashmap::DashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -41,6 +47,8 @@ struct Inner {
     /// Task ARN → its driver's inbox.
     drivers: DashMap<String, mpsc::UnboundedSender<Signal>>,
     status: Mutex<RuntimeStatus>,
+    /// Set by shutdown: no new task is launched from then on.
+    closing: AtomicBool,
     /// Tells the service controller that one of its tasks changed.
     service_wakes: mpsc::UnboundedSender<crate::ecs::state::refs::ServiceRef>,
 }
@@ -70,6 +78,7 @@ impl TaskController {
             retention,
             routes: DashMap::new(),
             drivers: DashMap::new(),
+            closing: AtomicBool::new(false),
             status: Mutex::new(RuntimeStatus {
                 available: true,
                 message: String::new(),
@@ -96,22 +105,30 @@ impl TaskController {
             })
     }
 
-    /// Removes every container this server owns (start-up and reset): leftovers of a previous
-    /// run, or of state that was just dropped. Touches nothing without our owner label.
-    pub async fn remove_owned_containers(&self) {
+    /// The addresses of every container this server owns (tasks and awsvpc sandboxes), so the
+    /// internal endpoints can tell a task calling them from the host.
+    pub async fn owned_addresses(&self) -> Result<Vec<std::net::IpAddr>, RuntimeError> {
         let rt = &self.inner.runtime;
-        match rt.list(OWNER_LABEL, &self.inner.owner).await {
-            Ok(ids) => {
-                for id in ids {
-                    let _ = rt.stop(&id, 0).await;
-                    if let Err(e) = rt.remove(&id).await {
-                        tracing::warn!(container = %id, error = %e, "could not remove an owned container");
-                    }
-                }
+        let mut out = Vec::new();
+        for id in rt.list(OWNER_LABEL, &self.inner.owner).await? {
+            if let Ok(info) = rt.inspect(&id).await {
+                out.extend(
+                    info.ip_address
+                        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok()),
+                );
             }
-            Err(e) => tracing::warn!(error = %e, "could not list owned containers"),
         }
+        Ok(out)
+    }
+
+    /// Removes every container (tasks' and awsvpc sandboxes) and volume this server owns
+    /// (start-up, reset and shutdown): leftovers of a previous run, or of state that was just
+    /// dropped. Touches nothing without our owner label. Returns how many of each it removed.
+    pub async fn remove_owned_containers(&self) -> (usize, usize) {
+        let containers = cleanup::remove_containers(&self.inner).await;
         self.inner.routes.clear();
+        let volumes = cleanup::remove_volumes(&self.inner).await;
+        (containers, volumes)
     }
 }
 
@@ -121,6 +138,9 @@ async fn wake_loop(inner: Arc<Inner>, mut wakes: mpsc::UnboundedReceiver<TaskRef
             if tx.send(Signal::Wake).is_ok() {
                 continue;
             }
+        }
+        if inner.closing.load(Ordering::SeqCst) {
+            continue; // shutting down: tasks created now are never launched
         }
         let (tx, rx) = mpsc::unbounded_channel();
         inner.drivers.insert(task.task_arn.clone(), tx);
@@ -176,14 +196,15 @@ async fn janitor(inner: Arc<Inner>) {
                     .filter(|t| t.stopped_at.is_some_and(|s| s < cutoff))
                     .map(|t| t.task_arn.clone())
                     .collect();
-                let mut ids = Vec::new();
+                let mut purged = Vec::new();
                 st.services
                     .retain(|_, s| s.inactive_at.is_none_or(|at| at >= cutoff));
                 st.clusters
                     .retain(|_, c| c.inactive_at.is_none_or(|at| at >= cutoff));
                 for arn in &old {
                     if let Some(t) = st.tasks.remove(arn) {
-                        ids.extend(t.containers.into_iter().filter_map(|c| c.runtime_id));
+                        let ids = t.containers.into_iter().filter_map(|c| c.runtime_id);
+                        purged.push((arn.clone(), ids.collect::<Vec<_>>()));
                     }
                     st.task_books.remove(arn);
                 }
@@ -191,11 +212,14 @@ async fn janitor(inner: Arc<Inner>) {
                 for s in st.services.values_mut() {
                     s.seen_stopped.retain(|a| tasks.contains_key(a));
                 }
-                ids
+                purged
             });
-            for id in purged {
-                inner.routes.remove(&id);
-                let _ = inner.runtime.remove(&id).await;
+            for (arn, ids) in purged {
+                for id in ids {
+                    inner.routes.remove(&id);
+                    let _ = inner.runtime.remove(&id).await;
+                }
+                cleanup::remove_task_volumes(&inner, &arn).await;
             }
         }
     }

@@ -253,14 +253,9 @@ fn mounts(td: &TaskDefinition, def: &ContainerDefinition, task_id: &str) -> Vec<
                 .as_ref()
                 .and_then(|h| h.get("sourcePath"))
                 .and_then(|p| p.as_str());
-            let source = match (host_path, &vol.docker_volume_configuration) {
+            let source = match (host_path, super::volumes::engine_name(vol, task_id)) {
                 (Some(path), _) => MountSource::HostPath(path.to_string()),
-                (None, Some(cfg))
-                    if cfg.get("scope").and_then(|s| s.as_str()) == Some("shared") =>
-                {
-                    MountSource::Volume(source.to_string())
-                }
-                (None, Some(_)) => MountSource::Volume(format!("ecs-{task_id}-{source}")),
+                (None, Some(name)) => MountSource::Volume(name),
                 (None, None) => MountSource::Anonymous,
             };
             Some(Mount {

@@ -147,7 +147,33 @@ fn validate_fargate(td: &TaskDefinition) -> EcsResult<()> {
             "The sum of the container memory values exceeds the task memory.",
         ));
     }
-    Ok(())
+    validate_fargate_volumes(td)
+}
+
+/// Fargate has no host to bind-mount and no Docker volume drivers: a `host.sourcePath` or a
+/// `dockerVolumeConfiguration` is refused in AWS's words (an empty `host` is a scratch volume,
+/// which Fargate allows). EC2 tasks keep both, as on AWS.
+fn validate_fargate_volumes(td: &TaskDefinition) -> EcsResult<()> {
+    match fargate_volume_error(td) {
+        Some(message) => Err(client(message)),
+        None => Ok(()),
+    }
+}
+
+fn fargate_volume_error(td: &TaskDefinition) -> Option<&'static str> {
+    let source_path = |v: &crate::ecs::state::types::Volume| {
+        v.host
+            .as_ref()
+            .and_then(|h| h.get("sourcePath"))
+            .is_some_and(|p| !p.is_null())
+    };
+    if td.volumes.iter().any(source_path) {
+        return Some("Fargate compatible task definitions do not support sourcePath");
+    }
+    td.volumes
+        .iter()
+        .any(|v| v.docker_volume_configuration.is_some())
+        .then_some("Fargate compatible task definitions do not support dockerVolumeConfiguration")
 }
 
 fn validate_container(
@@ -357,7 +383,8 @@ pub fn compatibilities(td: &TaskDefinition) -> Vec<String> {
         && td
             .container_definitions
             .iter()
-            .all(|c| c.privileged != Some(true));
+            .all(|c| c.privileged != Some(true))
+        && fargate_volume_error(td).is_none();
     if fargate_ok {
         out.push("FARGATE".to_string());
     }

@@ -4,6 +4,7 @@
 use crate::core::ids;
 use crate::ecs::agent::driver::{Driver, StopCause};
 use crate::ecs::agent::spec::{self, SpecContext};
+use crate::ecs::agent::volumes;
 use crate::ecs::state::task::{NetworkBinding, NetworkInterface, Task};
 use crate::ecs::state::types::{now_epoch, KeyValuePair, TaskDefinition};
 use crate::runtime::{ContainerInfo, RuntimeError};
@@ -134,6 +135,15 @@ impl Driver {
         let mut order: Vec<_> = td.container_definitions.iter().collect();
         order.sort_by_key(|c| c.volumes_from.as_ref().is_some_and(|v| !v.is_empty()));
         let network = spec::network_for(td, self.sandbox.as_deref());
+        for (volume, labels) in volumes::for_task(task, td, &self.cx.owner) {
+            self.cx
+                .runtime
+                .create_volume(&volume, &labels)
+                .await
+                .map_err(|e| {
+                    StopCause::failed(format!("CannotCreateContainerError: volume {volume}: {e}"))
+                })?;
+        }
         for def in order {
             let name = def.name.clone().unwrap_or_default();
             let unsupported = spec::unsupported_fields(def);

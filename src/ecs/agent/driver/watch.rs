@@ -7,6 +7,16 @@ use crate::ecs::state::types::now_epoch;
 use crate::runtime::{Health, RuntimeError, RuntimeEvent};
 use std::time::Duration;
 
+/// The awsvpc sandbox (the task's ENI, locally) went away behind our back: the task cannot keep
+/// its network, so it stops, as a task whose ENI is deleted does. ECS has no stop code for a
+/// lost ENI; TerminationNotice (the infrastructure under the task went away) is the closest.
+fn network_lost() -> StopCause {
+    StopCause {
+        code: "TerminationNotice",
+        reason: "Task network interface was removed: its awsvpc sandbox container was removed or stopped outside local-ecs".into(),
+    }
+}
+
 impl Driver {
     /// Waits up to `timeout` for a signal and applies it; returns a stop cause when the task must stop.
     pub(super) async fn wait_signal(&mut self, timeout: Duration) -> Option<StopCause> {
@@ -39,6 +49,9 @@ impl Driver {
 
     pub(super) async fn apply_event(&self, event: RuntimeEvent) -> Option<StopCause> {
         match event {
+            RuntimeEvent::Died { id, .. } if self.sandbox.as_deref() == Some(id.as_str()) => {
+                Some(network_lost())
+            }
             RuntimeEvent::Died { id, exit_code } => {
                 // The engine's die event does not say why; inspect tells an OOM kill apart.
                 let oom = self
@@ -110,6 +123,13 @@ impl Driver {
 
     /// Compares the record with the engine, catching exits whose events were missed.
     pub(super) async fn resync(&self) -> Option<StopCause> {
+        if let Some(sandbox) = &self.sandbox {
+            match self.cx.runtime.inspect(sandbox).await {
+                Err(RuntimeError::NotFound(_)) => return Some(network_lost()),
+                Ok(info) if !info.running => return Some(network_lost()),
+                _ => {}
+            }
+        }
         let running: Vec<String> = self
             .read(|t, _| {
                 t.containers

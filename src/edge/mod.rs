@@ -1,5 +1,10 @@
 //! The edge: internal endpoints, routing, the request context (account, region, request id),
 //! decoding with the protocol's codec and encoding the answer. It knows no service's logic.
+//! Browsers are held to CORS first ([`cors`]), before anything is routed.
+
+pub mod cors;
+mod internal;
+mod limits;
 
 use crate::router::{self, RouteInput, Service};
 use crate::wire::{self, cbor, json, sigv4, Protocol, WireError, WireResponse};
@@ -19,6 +24,10 @@ pub struct HttpRequest {
     pub query: String,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The client's address (`None` when embedded without a socket).
+    pub peer: Option<std::net::SocketAddr>,
+    /// The address the request arrived on.
+    pub local: Option<std::net::SocketAddr>,
 }
 
 impl HttpRequest {
@@ -44,6 +53,28 @@ impl HttpRequest {
 
 /// Answers one request. Never panics on input; every answer carries `x-amzn-RequestId`.
 pub async fn handle(app: &App, req: &HttpRequest) -> WireResponse {
+    let config = &app.config;
+    let origin = match cors::check(req, &config.cors_allowed_origins, &config.host, config.port) {
+        cors::Verdict::Refused(origin) => return with_request_id(cors::refused(&origin)),
+        cors::Verdict::Allowed(origin) => Some(origin),
+        cors::Verdict::NoOrigin => None,
+    };
+    let mut resp = match &origin {
+        Some(origin) if cors::is_preflight(req) => with_request_id(cors::preflight(req, origin)),
+        _ => answer(app, req).await,
+    };
+    if let Some(origin) = origin {
+        cors::decorate(&mut resp, &origin);
+    }
+    resp
+}
+
+fn with_request_id(mut resp: WireResponse) -> WireResponse {
+    resp.headers.push(("x-amzn-requestid", new_request_id()));
+    resp
+}
+
+async fn answer(app: &App, req: &HttpRequest) -> WireResponse {
     let scope = credential_scope(req);
     let mut ctx = RequestContext::new(
         &sigv4::account_for(scope.as_ref().map_or("", |s| s.access_key.as_str())),
@@ -54,7 +85,7 @@ pub async fn handle(app: &App, req: &HttpRequest) -> WireResponse {
             .unwrap_or(DEFAULT_REGION),
     );
     ctx.host = req.header("host").map(str::to_string);
-    let mut resp = match internal(app, req).await {
+    let mut resp = match internal::handle(app, req).await {
         Some(resp) => resp,
         None => dispatch(app, req, &ctx, scope.as_ref().map(|s| s.service.as_str())),
     };
@@ -83,11 +114,14 @@ fn dispatch(
         Err((protocol, err)) => return wire::encode_error(protocol, &err, &ctx.request_id),
     };
     let result = match route.service {
-        Some(Service::Ecs) => decode(route.protocol, &req.body).and_then(|input| {
-            app.ecs
-                .dispatch(ctx, &route.operation, input)
-                .map_err(WireError::from)
-        }),
+        Some(Service::Ecs) => limits::check_body(&route.operation, &req.body)
+            .and_then(|()| decode(route.protocol, &req.body))
+            .and_then(|input| {
+                limits::check_input(&route.operation, &input)?;
+                app.ecs
+                    .dispatch(ctx, &route.operation, input)
+                    .map_err(WireError::from)
+            }),
         Some(other) => Err(not_emulated(route.protocol, other.name(), &route.operation)),
         None => Err(not_emulated(
             route.protocol,
@@ -123,37 +157,6 @@ fn not_emulated(protocol: Protocol, service: &str, operation: &str) -> WireError
         Protocol::Query | Protocol::Ec2Query => WireError::new("InvalidAction", 400, message),
         _ => WireError::new("UnknownOperationException", 400, message),
     }
-}
-
-/// The `/_local-ecs/*` endpoints: health and reset.
-async fn internal(app: &App, req: &HttpRequest) -> Option<WireResponse> {
-    let path = req.path.strip_prefix("/_local-ecs/")?;
-    let json = |status: u16, body: Value| WireResponse {
-        status,
-        headers: vec![("content-type", "application/json".into())],
-        body: Bytes::from(body.to_string()),
-    };
-    Some(match (req.method.as_str(), path.trim_end_matches('/')) {
-        ("GET", "health") => json(
-            200,
-            serde_json::json!({
-                "version": env!("CARGO_PKG_VERSION"),
-                "status": "running",
-                "uptimeSeconds": app.uptime().as_secs(),
-                "services": { "ecs": "running" },
-                "runtime": app.runtime_health(),
-            }),
-        ),
-        ("POST", "reset") => {
-            app.reset().await;
-            json(200, serde_json::json!({ "reset": true }))
-        }
-        (_, "health" | "reset") => json(405, serde_json::json!({ "error": "method not allowed" })),
-        _ => json(
-            404,
-            serde_json::json!({ "error": "no such local-ecs endpoint" }),
-        ),
-    })
 }
 
 fn credential_scope(req: &HttpRequest) -> Option<sigv4::Scope> {
