@@ -5,7 +5,7 @@ use std::time::Duration;
 
 pub const USAGE: &str = "\
 usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [--owner ID]
-                 [--task-retention SECONDS] [--cors-allowed-origins LIST]
+                 [--task-retention SECONDS] [--time-scale N] [--cors-allowed-origins LIST]
                  [--header-read-timeout S] [--idle-timeout S] [--body-read-timeout S]
                  [--max-connections N] [--list-operations]
 
@@ -17,6 +17,9 @@ usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [
                        (env LOCAL_ECS_OWNER, default port-<PORT>)
   --task-retention S   seconds a stopped task stays describable before it and its containers
                        are removed (env LOCAL_ECS_TASK_RETENTION, default 3600)
+  --time-scale N       emulated time passes N times faster than the wall clock: grace periods,
+                       deployment settle time, retention, the scheduler's tick (env
+                       LOCAL_ECS_TIME_SCALE, default 1); timestamps in answers follow it
   --cors-allowed-origins LIST
                        comma-separated origins (e.g. http://localhost:3000, or *) whose browser
                        requests are accepted besides the server's own (env
@@ -45,6 +48,8 @@ pub struct Config {
     /// Owner label value; `None` means `port-<port>`.
     pub owner: Option<String>,
     pub task_retention: Duration,
+    /// How much faster than the wall clock emulated time passes (see `core::clock`).
+    pub time_scale: f64,
     /// Browser origins allowed besides the server's own; `*` allows any.
     pub cors_allowed_origins: Vec<String>,
     pub limits: Limits,
@@ -89,6 +94,7 @@ impl Default for Config {
             runtime: RuntimeChoice::Auto,
             owner: None,
             task_retention: Duration::from_secs(3600),
+            time_scale: 1.0,
             cors_allowed_origins: Vec::new(),
             limits: Limits::default(),
         }
@@ -105,12 +111,13 @@ impl Config {
 }
 
 /// Each setting's flag and environment variable.
-const SETTINGS: [(&str, &str); 10] = [
+const SETTINGS: [(&str, &str); 11] = [
     ("--host", "LOCAL_ECS_HOST"),
     ("--port", "LOCAL_ECS_PORT"),
     ("--runtime", "LOCAL_ECS_RUNTIME"),
     ("--owner", "LOCAL_ECS_OWNER"),
     ("--task-retention", "LOCAL_ECS_TASK_RETENTION"),
+    ("--time-scale", "LOCAL_ECS_TIME_SCALE"),
     ("--cors-allowed-origins", "LOCAL_ECS_CORS_ALLOWED_ORIGINS"),
     ("--header-read-timeout", "LOCAL_ECS_HEADER_READ_TIMEOUT"),
     ("--idle-timeout", "LOCAL_ECS_IDLE_TIMEOUT"),
@@ -169,6 +176,7 @@ fn set(config: &mut Config, flag: &str, value: &str) -> Result<(), String> {
         "--runtime" => config.runtime = parse_runtime(value)?,
         "--owner" => config.owner = Some(value.to_string()),
         "--task-retention" => config.task_retention = parse_seconds(value)?,
+        "--time-scale" => config.time_scale = parse_scale(value)?,
         "--cors-allowed-origins" => config.cors_allowed_origins = parse_origins(value),
         "--header-read-timeout" => limits.header_read_timeout = parse_positive_seconds(value)?,
         "--idle-timeout" => limits.idle_timeout = parse_positive_seconds(value)?,
@@ -220,6 +228,15 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
         .filter(|v| v.is_finite() && *v >= 0.0)
         .map(Duration::from_secs_f64)
         .ok_or(format!("invalid number of seconds {s:?}"))
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v <= 10_000.0)
+        .ok_or(format!(
+            "invalid time scale {s:?}: a number above 0, at most 10000"
+        ))
 }
 
 fn parse_port(s: &str) -> Result<u16, String> {
@@ -277,6 +294,15 @@ mod tests {
         );
         assert_eq!(Config::default().owner(), "port-4566");
         assert!(parse(&["--runtime", "podman"], &[]).is_err());
+        let scaled = parse(&["--time-scale", "60"], &[]).unwrap().unwrap();
+        assert_eq!(scaled.time_scale, 60.0);
+        let from_env = parse(&[], &[("LOCAL_ECS_TIME_SCALE", "2.5")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(from_env.time_scale, 2.5);
+        for bad in ["0", "-1", "fast", "inf"] {
+            assert!(parse(&["--time-scale", bad], &[]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -23,9 +23,13 @@ use std::time::Instant;
 pub use config::Config;
 pub use server::serve;
 
-/// The whole emulator: one handle per emulated service. Cheap to share behind an `Arc`.
+/// The whole emulator: the machinery every service shares (the container runtime, the clock,
+/// the bus of facts) and one handle per emulated service. Cheap to share behind an `Arc`.
 pub struct App {
     pub config: Config,
+    pub runtime: runtime::SharedRuntime,
+    pub clock: core::clock::Clock,
+    pub bus: core::bus::Bus,
     pub ecs: ecs::Ecs,
     started: Instant,
     /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
@@ -52,9 +56,20 @@ impl App {
         runtime: runtime::SharedRuntime,
         runtime_note: Option<String>,
     ) -> Arc<App> {
-        let ecs = ecs::Ecs::new(runtime, config.owner(), config.task_retention);
+        let clock = core::clock::Clock::new(config.time_scale);
+        let bus = core::bus::Bus::new();
+        let ecs = ecs::Ecs::new(ecs::EcsSetup {
+            runtime: runtime.clone(),
+            clock: clock.clone(),
+            bus: bus.clone(),
+            owner: config.owner(),
+            retention: config.task_retention,
+        });
         Arc::new(App {
             config,
+            runtime,
+            clock,
+            bus,
             ecs,
             started: Instant::now(),
             runtime_note,
@@ -73,9 +88,10 @@ impl App {
         self.ecs.reset().await;
     }
 
-    /// Stops every task this server started and removes everything it owns (SIGTERM/SIGINT).
+    /// Stops every service's controllers in order, every task this server started, and removes
+    /// everything it owns (SIGTERM/SIGINT, and embedders when they are done).
     pub async fn shutdown(&self) -> ecs::agent::ShutdownReport {
-        self.ecs.controller().shutdown().await
+        self.ecs.shutdown().await
     }
 
     /// The runtime's kind, reachability and any fallback note, for the health endpoint.

@@ -50,9 +50,11 @@ impl Clock {
         self.scale
     }
 
-    /// Now, in emulated seconds since the Unix epoch (what timestamps in answers carry).
+    /// Now, in emulated seconds since the Unix epoch, to the millisecond (as AWS JSON timestamps
+    /// travel).
     pub fn now(&self) -> f64 {
-        self.origin + self.start.elapsed().as_secs_f64() * self.scale
+        let secs = self.origin + self.start.elapsed().as_secs_f64() * self.scale;
+        (secs * 1000.0).floor() / 1000.0
     }
 
     /// How long the wall clock takes for `emulated` to pass.

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod context;
 pub mod ids;
 pub mod pagination;
+pub mod shutdown;
 pub mod tags;
 
 /// A request that breaks a rule shared by every service (a page size, a token, a tag): each

@@ -14,7 +14,10 @@ pub mod rules;
 pub mod scheduler;
 pub mod state;
 
+use crate::core::bus::Bus;
+use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
+use crate::core::shutdown::Loops;
 use crate::model::ServiceModel;
 use crate::runtime::SharedRuntime;
 use agent::TaskController;
@@ -28,37 +31,64 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// The ECS service: its state for every account and region, and the task controller that acts
-/// on it.
+/// The ECS service: its state for every account and region, the service scheduler's controller
+/// and the task controller that act on it.
 pub struct Ecs {
     store: Arc<Store>,
     wakes: mpsc::UnboundedSender<TaskRef>,
     service_wakes: mpsc::UnboundedSender<ServiceRef>,
     controller: TaskController,
+    scheduler: Loops,
+}
+
+/// What ECS takes from the App: the shared machinery and its own settings.
+pub struct EcsSetup {
+    pub runtime: SharedRuntime,
+    pub clock: Clock,
+    pub bus: Bus,
+    /// The owner label of every container it creates.
+    pub owner: String,
+    /// How long stopped tasks (and INACTIVE services and clusters) stay describable.
+    pub retention: Duration,
 }
 
 impl Ecs {
-    /// Builds the service and starts its controllers on `runtime` (needs a Tokio runtime).
-    /// `owner` labels every container it creates; stopped tasks are kept for `retention`.
-    pub fn new(runtime: SharedRuntime, owner: String, retention: Duration) -> Self {
-        let store = Arc::new(Store::default());
+    /// Builds the service and starts its controllers (needs a Tokio runtime).
+    pub fn new(setup: EcsSetup) -> Self {
+        let store = Arc::new(Store::new(setup.clock));
         let (wakes, rx) = mpsc::unbounded_channel();
         let (service_wakes, service_rx) = mpsc::unbounded_channel();
+        let scheduler = Loops::new("service scheduler");
+        let inputs = scheduler::controller::Inputs {
+            wakes: service_rx,
+            facts: setup.bus.subscribe(),
+            tasks: wakes.clone(),
+        };
+        scheduler::controller::spawn(store.clone(), inputs, &scheduler);
         let controller = TaskController::spawn(
             store.clone(),
-            runtime,
-            owner,
-            retention,
+            setup.runtime,
+            setup.owner,
+            setup.retention,
             rx,
-            service_wakes.clone(),
+            setup.bus,
         );
-        scheduler::controller::spawn(store.clone(), service_rx, wakes.clone());
         Ecs {
             store,
             wakes,
             service_wakes,
             controller,
+            scheduler,
         }
+    }
+
+    /// Stops ECS in order: the service scheduler first (so nothing replaces what is being
+    /// stopped), then every task, then the task controller's own loops.
+    pub async fn shutdown(&self) -> agent::ShutdownReport {
+        self.scheduler.stop().await;
+        let report = self.controller.shutdown().await;
+        self.controller.stop_loops().await;
+        report
     }
 
     pub fn controller(&self) -> &TaskController {

@@ -13,6 +13,8 @@ pub mod volumes;
 
 pub use shutdown::ShutdownReport;
 
+use crate::core::bus::Bus;
+use crate::core::shutdown::{Loops, Stopping};
 use crate::ecs::state::refs::TaskRef;
 use crate::ecs::state::Store;
 use crate::runtime::{RuntimeError, RuntimeEvent, SharedRuntime, OWNER_LABEL};
@@ -49,14 +51,15 @@ struct Inner {
     status: Mutex<RuntimeStatus>,
     /// Set by shutdown: no new task is launched from then on.
     closing: AtomicBool,
-    /// Tells the service controller that one of its tasks changed.
-    service_wakes: mpsc::UnboundedSender<crate::ecs::state::refs::ServiceRef>,
+    /// Where the drivers publish what happened to their tasks.
+    bus: Bus,
 }
 
 /// A handle on the running controller.
 #[derive(Clone)]
 pub struct TaskController {
     inner: Arc<Inner>,
+    loops: Arc<Loops>,
 }
 
 impl TaskController {
@@ -68,11 +71,11 @@ impl TaskController {
         owner: String,
         retention: Duration,
         wakes: mpsc::UnboundedReceiver<TaskRef>,
-        service_wakes: mpsc::UnboundedSender<crate::ecs::state::refs::ServiceRef>,
+        bus: Bus,
     ) -> TaskController {
         let inner = Arc::new(Inner {
             store,
-            service_wakes,
+            bus,
             runtime,
             owner,
             retention,
@@ -84,10 +87,20 @@ impl TaskController {
                 message: String::new(),
             }),
         });
-        tokio::spawn(wake_loop(inner.clone(), wakes));
-        tokio::spawn(event_loop(inner.clone()));
-        tokio::spawn(janitor(inner.clone()));
-        TaskController { inner }
+        let loops = Loops::new("task controller");
+        loops.spawn(wake_loop(inner.clone(), wakes, loops.stopping()));
+        loops.spawn(event_loop(inner.clone(), loops.stopping()));
+        loops.spawn(janitor(inner.clone(), loops.stopping()));
+        TaskController {
+            inner,
+            loops: Arc::new(loops),
+        }
+    }
+
+    /// Stops the controller's own loops (after [`TaskController::shutdown`] has stopped the
+    /// tasks): no wake, engine event or purge is handled from then on.
+    pub async fn stop_loops(&self) {
+        self.loops.stop().await;
     }
 
     pub fn runtime(&self) -> &SharedRuntime {
@@ -132,8 +145,19 @@ impl TaskController {
     }
 }
 
-async fn wake_loop(inner: Arc<Inner>, mut wakes: mpsc::UnboundedReceiver<TaskRef>) {
-    while let Some(task) = wakes.recv().await {
+async fn wake_loop(
+    inner: Arc<Inner>,
+    mut wakes: mpsc::UnboundedReceiver<TaskRef>,
+    mut stopping: Stopping,
+) {
+    loop {
+        let task = tokio::select! {
+            task = wakes.recv() => match task {
+                Some(task) => task,
+                None => return,
+            },
+            _ = stopping.wait() => return,
+        };
         if let Some(tx) = inner.drivers.get(&task.task_arn) {
             if tx.send(Signal::Wake).is_ok() {
                 continue;
@@ -148,9 +172,16 @@ async fn wake_loop(inner: Arc<Inner>, mut wakes: mpsc::UnboundedReceiver<TaskRef
     }
 }
 
-async fn event_loop(inner: Arc<Inner>) {
+async fn event_loop(inner: Arc<Inner>, mut stopping: Stopping) {
     let mut events = inner.runtime.subscribe(OWNER_LABEL, &inner.owner);
-    while let Some(event) = events.recv().await {
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => event,
+                None => return,
+            },
+            _ = stopping.wait() => return,
+        };
         let id = match &event {
             RuntimeEvent::Started { id }
             | RuntimeEvent::Died { id, .. }
@@ -182,12 +213,22 @@ async fn event_loop(inner: Arc<Inner>) {
     }
 }
 
-/// Purges stopped tasks past their retention, removing their containers.
-async fn janitor(inner: Arc<Inner>) {
-    let period = (inner.retention / 4).clamp(Duration::from_millis(200), Duration::from_secs(60));
+/// Purges stopped tasks (and INACTIVE services and clusters) past their retention, removing
+/// their containers. Retention is emulated time: `--time-scale` shortens it.
+async fn janitor(inner: Arc<Inner>, mut stopping: Stopping) {
+    // A quarter of the retention in wall time, checked at least every minute and at most
+    // every 200 ms.
+    let period = inner
+        .store
+        .clock()
+        .real(inner.retention / 4)
+        .clamp(Duration::from_millis(200), Duration::from_secs(60));
     loop {
-        tokio::time::sleep(period).await;
-        let cutoff = crate::ecs::state::types::now_epoch() - inner.retention.as_secs_f64();
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = stopping.wait() => return,
+        }
+        let cutoff = inner.store.clock().now() - inner.retention.as_secs_f64();
         for (account, region) in inner.store.keys() {
             let purged = inner.store.with(&account, &region, |st| {
                 let old: Vec<String> = st

@@ -10,7 +10,7 @@ use crate::ecs::api::cluster_view::{view, view_named, Include, ALL_FIELDS};
 use crate::ecs::rules::capacity::validate_strategy;
 use crate::ecs::state::lookup::{active_cluster, active_name, find_cluster as find};
 use crate::ecs::state::types::{
-    now_epoch, to_wire, CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag,
+    to_wire, CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
@@ -151,6 +151,7 @@ pub fn delete_cluster(
     _ctx: &RequestContext,
     input: Map<String, Value>,
 ) -> EcsResult<Value> {
+    let now = st.now();
     let req: ClusterRequest = parse(input)?;
     let (name, arn) = active_cluster(st, &req.cluster)?;
     let in_cluster = |cluster: &str| cluster == arn;
@@ -187,7 +188,7 @@ pub fn delete_cluster(
         .get_mut(&name)
         .ok_or(EcsError::ClusterNotFound)?;
     cluster.status = "INACTIVE".into();
-    cluster.inactive_at = Some(now_epoch());
+    cluster.inactive_at = Some(now);
     cluster.capacity_providers.clear();
     cluster.default_capacity_provider_strategy.clear();
     cluster.attachments_status = None;

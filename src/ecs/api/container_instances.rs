@@ -14,9 +14,7 @@ use crate::ecs::rules::placement;
 use crate::ecs::rules::query_language::{Filter, InstanceSubjects};
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::{active_name, find_instance_arn as find_arn};
-use crate::ecs::state::types::{
-    now_epoch, to_wire, Attribute, ContainerInstance, Failure, Resource, Tag,
-};
+use crate::ecs::state::types::{to_wire, Attribute, ContainerInstance, Failure, Resource, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use serde::Deserialize;
@@ -39,6 +37,7 @@ pub fn register_container_instance(
     ctx: &RequestContext,
     input: Map<String, Value>,
 ) -> EcsResult<Value> {
+    let now = st.now();
     let req: RegisterRequest = parse(input)?;
     tags::validate(&req.tags)?;
     let ident = req
@@ -82,7 +81,7 @@ pub fn register_container_instance(
         status: "ACTIVE".into(),
         agent_connected: true,
         attributes,
-        registered_at: Some(previous.as_ref().and_then(|p| p.registered_at).unwrap_or_else(now_epoch)),
+        registered_at: Some(previous.as_ref().and_then(|p| p.registered_at).unwrap_or(now)),
         tags: req.tags,
         cluster_arn,
         ..Default::default()

@@ -10,7 +10,7 @@ use crate::core::tags;
 use crate::ecs::rules::task_definition as rules;
 use crate::ecs::state::lookup::{family_range, resolve_task_definition as resolve};
 use crate::ecs::state::types::{
-    now_epoch, to_wire, ContainerDefinition, Failure, Tag, TaskDefinition, Volume,
+    to_wire, ContainerDefinition, Failure, Tag, TaskDefinition, Volume,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
@@ -85,7 +85,7 @@ pub fn register_task_definition(
     st.last_revision.insert(td.family.clone(), revision);
     td.revision = revision;
     td.task_definition_arn = st.arn(&format!("task-definition/{}:{revision}", td.family));
-    td.registered_at = Some(now_epoch());
+    td.registered_at = Some(st.now());
     td.registered_by = Some(format!("arn:aws:iam::{}:root", st.account));
     let body = json!({ "taskDefinition": to_wire(&td), "tags": to_wire(&td.tags) });
     st.task_definitions
@@ -264,6 +264,7 @@ pub fn deregister_task_definition(
     _ctx: &RequestContext,
     input: Map<String, Value>,
 ) -> EcsResult<Value> {
+    let now = st.now();
     let req: DeregisterRequest = parse(input)?;
     let key = exact_key(st, &req.task_definition)?;
     let td = st
@@ -272,7 +273,7 @@ pub fn deregister_task_definition(
         .ok_or_else(|| EcsError::client("Unable to describe task definition."))?;
     if td.status == "ACTIVE" {
         td.status = "INACTIVE".into();
-        td.deregistered_at = Some(now_epoch());
+        td.deregistered_at = Some(now);
     }
     Ok(json!({ "taskDefinition": to_wire(&*td) }))
 }
@@ -308,6 +309,7 @@ pub fn delete_task_definitions(
     _ctx: &RequestContext,
     input: Map<String, Value>,
 ) -> EcsResult<Value> {
+    let now = st.now();
     let req: DeleteRequest = parse(input)?;
     if req.task_definitions.is_empty() || req.task_definitions.len() > 10 {
         return Err(EcsError::invalid(
@@ -340,7 +342,7 @@ pub fn delete_task_definitions(
         }
         if td.status == "INACTIVE" {
             td.status = "DELETE_IN_PROGRESS".into();
-            td.delete_requested_at = Some(now_epoch());
+            td.delete_requested_at = Some(now);
         }
         deleted.push(to_wire(&*td));
     }

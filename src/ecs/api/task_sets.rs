@@ -14,7 +14,7 @@ use crate::ecs::rules::launch;
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::{active_service, service_arn};
 use crate::ecs::state::service::{Scale, Service, TaskSet};
-use crate::ecs::state::types::{now_epoch, to_wire, CapacityProviderStrategyItem, Failure, Tag};
+use crate::ecs::state::types::{to_wire, CapacityProviderStrategyItem, Failure, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use serde::Deserialize;
@@ -91,7 +91,7 @@ fn new_task_set(
     choice: &launch::Launch,
     strategy: &[CapacityProviderStrategyItem],
 ) -> TaskSet {
-    let now = now_epoch();
+    let now = st.now();
     let id = crate::core::ids::deployment_id();
     let fargate = choice.launch_type == "FARGATE";
     let platform = req
@@ -147,7 +147,7 @@ pub fn update_task_set(
     let arn = external_service(st, &req.cluster, &req.service, true)?;
     let scale = checked_scale(Some(req.scale), None)?;
     let desired = st.services.get(&arn).map_or(0, |s| s.desired_count);
-    let now = now_epoch();
+    let now = st.now();
     let view = with_set(st, &arn, &req.task_set, |set| {
         not_draining(set)?;
         set.computed_desired_count = computed_count(desired, &scale);
@@ -180,7 +180,7 @@ pub fn delete_task_set(
 ) -> EcsResult<Value> {
     let req: DeleteTaskSetRequest = parse(input)?;
     let arn = external_service(st, &req.cluster, &req.service, true)?;
-    let now = now_epoch();
+    let now = st.now();
     let view = with_set(st, &arn, &req.task_set, |set| {
         if set.status != "DRAINING" && set.computed_desired_count > 0 && !req.force {
             return Err(EcsError::invalid(format!(
@@ -260,6 +260,7 @@ pub fn update_service_primary_task_set(
 ) -> EcsResult<Value> {
     let req: UpdatePrimaryRequest = parse(input)?;
     let arn = external_service(st, &req.cluster, &req.service, true)?;
+    let now = st.now();
     let s = st.services.get_mut(&arn).ok_or(EcsError::ServiceNotFound)?;
     let sets = s.task_sets.get_or_insert_with(Vec::new);
     let i = sets
@@ -267,7 +268,6 @@ pub fn update_service_primary_task_set(
         .position(|t| names(t, &req.primary_task_set))
         .ok_or(EcsError::TaskSetNotFound)?;
     not_draining(&sets[i])?;
-    let now = now_epoch();
     if sets[i].status != "PRIMARY" {
         for other in sets.iter_mut().filter(|t| t.status == "PRIMARY") {
             other.status = "ACTIVE".into();

@@ -6,9 +6,7 @@ use crate::core::ids::{hex, uuid};
 use crate::core::tags;
 use crate::ecs::rules::placement;
 use crate::ecs::state::task::{Attachment, Container, ContainerOverride, Task, TaskOverride};
-use crate::ecs::state::types::{
-    now_epoch, CapacityProviderStrategyItem, KeyValuePair, Tag, TaskDefinition,
-};
+use crate::ecs::state::types::{CapacityProviderStrategyItem, KeyValuePair, Tag, TaskDefinition};
 use crate::ecs::state::{RegionState, TaskBook};
 use crate::ecs::{EcsError, EcsResult};
 use serde_json::Value;
@@ -203,7 +201,7 @@ pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
         container_instance_arn: new.instance.clone(),
         containers,
         cpu: new.overrides.cpu.clone().or_else(|| td.cpu.clone()),
-        created_at: now_epoch(),
+        created_at: st.now(),
         desired_status: "RUNNING".into(),
         enable_execute_command: new.enable_execute_command,
         group: Some(new.group.unwrap_or_else(|| format!("family:{}", td.family))),

@@ -1,10 +1,12 @@
 //! The service controller: runs the service scheduler (`crate::ecs::scheduler::reconcile`) for a
-//! service whenever its desired state or one of its tasks changes, and on a tick: every second
-//! for services that are not steady (rollouts, grace periods), every 30 s for all. A steady
-//! service costs nothing between sweeps.
+//! service whenever its desired state changes (a handler queued it), whenever one of its tasks
+//! changes (a task fact on the bus), and on a tick of the App's clock: every second for services
+//! that are not steady (rollouts, grace periods), every 30 s for all. A steady service costs
+//! nothing between sweeps. A missed fact (the bus outran it) is answered with a full sweep.
 
+use crate::core::bus::{Fact, Received, Subscription};
+use crate::core::shutdown::{Loops, Stopping};
 use crate::ecs::state::refs::{ServiceRef, TaskRef};
-use crate::ecs::state::types::now_epoch;
 use crate::ecs::state::Store;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -13,56 +15,89 @@ use tokio::sync::mpsc;
 
 const FULL_SWEEP_EVERY: u32 = 30;
 
-pub fn spawn(
-    store: Arc<Store>,
-    mut wakes: mpsc::UnboundedReceiver<ServiceRef>,
-    tasks: mpsc::UnboundedSender<TaskRef>,
-) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut ticks = 0u32;
-        let mut unsteady: BTreeSet<ServiceRef> = BTreeSet::new();
-        loop {
-            let mut due: BTreeSet<ServiceRef> = BTreeSet::new();
-            tokio::select! {
-                woke = wakes.recv() => match woke {
-                    Some(r) => {
+/// Where the controller's work comes from.
+pub struct Inputs {
+    /// Services a handler changed.
+    pub wakes: mpsc::UnboundedReceiver<ServiceRef>,
+    /// Facts from the bus (task changes).
+    pub facts: Subscription,
+    /// Where tasks the scheduler created or stopped are handed to the task controller.
+    pub tasks: mpsc::UnboundedSender<TaskRef>,
+}
+
+/// Spawns the controller into `loops`.
+pub fn spawn(store: Arc<Store>, inputs: Inputs, loops: &Loops) {
+    loops.spawn(run(store, inputs, loops.stopping()));
+}
+
+async fn run(store: Arc<Store>, mut inputs: Inputs, mut stopping: Stopping) {
+    let mut tick = store.clock().interval(Duration::from_secs(1));
+    let mut ticks = 0u32;
+    let mut unsteady: BTreeSet<ServiceRef> = BTreeSet::new();
+    loop {
+        let mut due: BTreeSet<ServiceRef> = BTreeSet::new();
+        tokio::select! {
+            woke = inputs.wakes.recv() => match woke {
+                Some(r) => {
+                    due.insert(r);
+                    while let Ok(r) = inputs.wakes.try_recv() {
                         due.insert(r);
-                        while let Ok(r) = wakes.try_recv() {
-                            due.insert(r);
-                        }
                     }
-                    None => return,
-                },
-                _ = tick.tick() => {
-                    ticks = ticks.wrapping_add(1);
-                    due.extend(unsteady.iter().cloned());
-                    if ticks % FULL_SWEEP_EVERY == 0 {
-                        due.extend(all_services(&store));
+                }
+                None => return,
+            },
+            fact = inputs.facts.recv() => {
+                let Some(first) = fact else { return };
+                let mut received = vec![first];
+                while let Some(more) = inputs.facts.try_recv() {
+                    received.push(more);
+                }
+                for r in received {
+                    match r {
+                        Received::Fact(fact) => due.extend(service_of(&fact)),
+                        Received::Missed(_) => due.extend(all_services(&store)),
                     }
                 }
             }
-            for r in due {
-                let (steady, queued) = store.with(&r.account, &r.region, |st| {
-                    let steady = crate::ecs::scheduler::reconcile(st, &r.service_arn, now_epoch());
-                    (steady, std::mem::take(&mut st.outbox))
+            _ = tick.tick() => {
+                ticks = ticks.wrapping_add(1);
+                due.extend(unsteady.iter().cloned());
+                if ticks % FULL_SWEEP_EVERY == 0 {
+                    due.extend(all_services(&store));
+                }
+            }
+            _ = stopping.wait() => return,
+        }
+        for r in due {
+            let (steady, queued) = store.with(&r.account, &r.region, |st| {
+                let steady = crate::ecs::scheduler::reconcile(st, &r.service_arn, st.now());
+                (steady, std::mem::take(&mut st.outbox))
+            });
+            for task_arn in queued {
+                let _ = inputs.tasks.send(TaskRef {
+                    account: r.account.clone(),
+                    region: r.region.clone(),
+                    task_arn,
                 });
-                for task_arn in queued {
-                    let _ = tasks.send(TaskRef {
-                        account: r.account.clone(),
-                        region: r.region.clone(),
-                        task_arn,
-                    });
-                }
-                if steady {
-                    unsteady.remove(&r);
-                } else {
-                    unsteady.insert(r);
-                }
+            }
+            if steady {
+                unsteady.remove(&r);
+            } else {
+                unsteady.insert(r);
             }
         }
-    });
+    }
+}
+
+/// The service a fact concerns, if any.
+fn service_of(fact: &Fact) -> Option<ServiceRef> {
+    match fact {
+        Fact::Task(t) => t.service_arn.as_ref().map(|arn| ServiceRef {
+            account: t.account.clone(),
+            region: t.region.clone(),
+            service_arn: arn.clone(),
+        }),
+    }
 }
 
 fn all_services(store: &Store) -> Vec<ServiceRef> {

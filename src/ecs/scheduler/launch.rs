@@ -17,6 +17,7 @@ pub(in crate::ecs) fn stop_tasks(
     reason: &str,
     event: bool,
 ) {
+    let now = st.now();
     let mut stopped = Vec::new();
     for task_arn in tasks {
         let Some(t) = st.tasks.get_mut(task_arn) else {
@@ -43,6 +44,7 @@ pub(in crate::ecs) fn stop_tasks(
                     stopped.len(),
                     list.join(" ")
                 ),
+                now,
             );
         }
     }
@@ -56,6 +58,7 @@ pub(in crate::ecs) fn start_tasks(
     count: usize,
     on: Option<String>,
 ) {
+    let now = st.now();
     let Some(td) = definition(st, &deployment.task_definition) else {
         return;
     };
@@ -147,17 +150,19 @@ pub(in crate::ecs) fn start_tasks(
                 started.len(),
                 started.join(" ")
             ),
+            now,
         );
     }
 }
 
 /// The unplaceable event, once per episode, as ECS words it.
 fn note_placement(st: &mut RegionState, service: &Service, short: bool) {
+    let now = st.now();
     let Some(s) = st.services.get_mut(&service.service_arn) else {
         return;
     };
     if short && !s.unplaceable {
-        add_event(s, format!("(service {}) was unable to place a task because no container instance met all of its requirements.", s.service_name));
+        add_event(s, format!("(service {}) was unable to place a task because no container instance met all of its requirements.", s.service_name), now);
     }
     s.unplaceable = short;
 }

@@ -156,6 +156,7 @@ fn account_stopped(st: &mut RegionState, service: &Service) {
 
 /// DRAINING: stop every task; INACTIVE once none is left.
 fn drain(st: &mut RegionState, arn: &str) -> bool {
+    let now = st.now();
     let live: Vec<String> = service_tasks(st, arn)
         .filter(|t| !t.is_stopped() && t.desired_status == "RUNNING")
         .map(|t| t.task_arn.clone())
@@ -167,7 +168,7 @@ fn drain(st: &mut RegionState, arn: &str) -> bool {
         s.pending_count = 0;
         if !remaining {
             s.status = "INACTIVE".into();
-            s.inactive_at = Some(crate::ecs::state::types::now_epoch());
+            s.inactive_at = Some(now);
             s.deployments.iter_mut().for_each(|d| {
                 d.running_count = 0;
                 d.pending_count = 0;
@@ -180,6 +181,7 @@ fn drain(st: &mut RegionState, arn: &str) -> bool {
 /// Trips the circuit breaker of a PRIMARY deployment whose failures reached the threshold, and
 /// rolls back to the last COMPLETED deployment when asked to.
 fn circuit_breaker(st: &mut RegionState, arn: &str) {
+    let now = st.now();
     let Some(s) = st.services.get_mut(arn) else {
         return;
     };
@@ -208,6 +210,7 @@ fn circuit_breaker(st: &mut RegionState, arn: &str) {
         format!(
             "(service {name}) (deployment {failed_id}) deployment failed: tasks failed to start."
         ),
+        now,
     );
     let target = s
         .deployments
@@ -230,6 +233,7 @@ fn circuit_breaker(st: &mut RegionState, arn: &str) {
     add_event(
         s,
         format!("(service {name}) rolling back to deployment {}.", back.id),
+        now,
     );
     s.deployments.insert(0, back);
 }
@@ -252,6 +256,7 @@ fn replace_unhealthy(st: &mut RegionState, arn: &str, now: f64) {
                     "(service {}) (task {id}) failed container health checks.",
                     s.service_name
                 ),
+                now,
             );
             if let Some(d) = s
                 .deployments
@@ -314,6 +319,7 @@ fn settle(st: &mut RegionState, arn: &str, now: f64) -> bool {
             add_event(
                 s,
                 format!("(service {name}) (deployment {id}) deployment completed."),
+                now,
             );
         }
     }
@@ -328,7 +334,11 @@ fn settle(st: &mut RegionState, arn: &str, now: f64) -> bool {
     let steady =
         completed && s.deployments.len() == 1 && s.running_count == desired && s.pending_count == 0;
     if steady && !s.steady {
-        add_event(s, format!("(service {name}) has reached a steady state."));
+        add_event(
+            s,
+            format!("(service {name}) has reached a steady state."),
+            now,
+        );
     }
     s.steady = steady;
     steady

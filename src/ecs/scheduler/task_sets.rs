@@ -139,7 +139,11 @@ fn settle(st: &mut RegionState, arn: &str, now: f64) -> bool {
     s.task_sets = Some(kept);
     if steady && !s.steady {
         let name = s.service_name.clone();
-        add_event(s, format!("(service {name}) has reached a steady state."));
+        add_event(
+            s,
+            format!("(service {name}) has reached a steady state."),
+            now,
+        );
     }
     s.steady = steady;
     steady

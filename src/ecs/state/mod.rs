@@ -12,6 +12,7 @@ pub mod service;
 pub mod task;
 pub mod types;
 
+use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
 use crate::ecs::state::service::Service;
 use crate::ecs::state::task::Task;
@@ -28,6 +29,8 @@ use std::sync::{Arc, Mutex};
 pub struct RegionState {
     pub account: String,
     pub region: String,
+    /// The App's clock: every timestamp ECS writes is read from it.
+    pub clock: Clock,
     /// By cluster name; deleted clusters stay as INACTIVE, as AWS shows them for a while.
     pub clusters: BTreeMap<String, Cluster>,
     /// Custom capacity providers by name (FARGATE and FARGATE_SPOT are built in).
@@ -80,19 +83,36 @@ impl RegionState {
         }
     }
 
+    /// Now on the App's clock (emulated seconds since the epoch).
+    pub fn now(&self) -> f64 {
+        self.clock.now()
+    }
+
     /// `arn:aws:ecs:<region>:<account>:<resource>`.
     pub fn arn(&self, resource: &str) -> String {
         format!("arn:aws:ecs:{}:{}:{}", self.region, self.account, resource)
     }
 }
 
-/// All regions' state.
+/// All regions' state, on one clock.
 #[derive(Default)]
 pub struct Store {
     regions: DashMap<(String, String), Arc<Mutex<RegionState>>>,
+    clock: Clock,
 }
 
 impl Store {
+    pub fn new(clock: Clock) -> Self {
+        Store {
+            regions: DashMap::new(),
+            clock,
+        }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Runs `f` on the caller's region, creating it on first use.
     pub fn with_region<R>(&self, ctx: &RequestContext, f: impl FnOnce(&mut RegionState) -> R) -> R {
         self.with(&ctx.account, &ctx.region, f)
@@ -104,7 +124,11 @@ impl Store {
         let region = self
             .regions
             .entry(key)
-            .or_insert_with(|| Arc::new(Mutex::new(RegionState::new(account, region))))
+            .or_insert_with(|| {
+                let mut state = RegionState::new(account, region);
+                state.clock = self.clock.clone();
+                Arc::new(Mutex::new(state))
+            })
             .clone();
         let mut guard = region
             .lock()

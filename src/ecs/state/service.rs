@@ -2,7 +2,6 @@
 //! structs with the wire names, plus the scheduler's bookkeeping beside them (`#[serde(skip)]`).
 
 use crate::core::ids::uuid;
-use crate::ecs::state::types::now_epoch;
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -160,12 +159,12 @@ impl Service {
 }
 
 /// Adds an event (newest first, at most 100 kept, as ECS keeps them).
-pub fn add_event(service: &mut Service, message: String) {
+pub fn add_event(service: &mut Service, message: String, now: f64) {
     service.events.insert(
         0,
         ServiceEvent {
             id: uuid(),
-            created_at: now_epoch(),
+            created_at: now,
             message,
         },
     );

@@ -285,14 +285,6 @@ pub struct Attribute {
     pub target_id: Option<String>,
 }
 
-/// Seconds since the epoch with millisecond precision, as AWS JSON timestamps travel.
-pub fn now_epoch() -> f64 {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (d.as_millis() as f64) / 1000.0
-}
-
 /// Serializes `value` for a response. `null` members are removed once, by the dispatcher, when
 /// the whole response leaves it (AWS omits absent members rather than sending null).
 pub fn to_wire<T: Serialize>(value: &T) -> Value {

@@ -6,7 +6,7 @@ use crate::ecs::agent::driver::{Driver, StopCause};
 use crate::ecs::agent::spec::{self, SpecContext};
 use crate::ecs::agent::volumes;
 use crate::ecs::state::task::{NetworkBinding, NetworkInterface, Task};
-use crate::ecs::state::types::{now_epoch, KeyValuePair, TaskDefinition};
+use crate::ecs::state::types::{KeyValuePair, TaskDefinition};
 use crate::runtime::{ContainerInfo, RuntimeError};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -21,7 +21,7 @@ impl Driver {
         if td.network_mode.as_deref() != Some("awsvpc") {
             self.update(|t| {
                 t.connectivity = Some("CONNECTED".into());
-                t.connectivity_at = Some(now_epoch());
+                t.connectivity_at = Some(self.now());
             });
             return Ok(());
         }
@@ -79,13 +79,13 @@ impl Driver {
                 }];
             }
             t.connectivity = Some("CONNECTED".into());
-            t.connectivity_at = Some(now_epoch());
+            t.connectivity_at = Some(self.now());
         });
         Ok(())
     }
 
     pub(super) async fn pull(&self, td: &TaskDefinition) -> Result<(), StopCause> {
-        self.update(|t| t.pull_started_at = Some(now_epoch()));
+        self.update(|t| t.pull_started_at = Some(self.now()));
         let images: Vec<(String, String)> = td
             .container_definitions
             .iter()
@@ -106,7 +106,7 @@ impl Driver {
                 Err(e) => {
                     let reason = format!("CannotPullContainerError: {}", pull_message(&e));
                     self.update(|t| {
-                        t.pull_stopped_at = Some(now_epoch());
+                        t.pull_stopped_at = Some(self.now());
                         for c in &mut t.containers {
                             c.reason = Some(reason.clone());
                         }
@@ -115,7 +115,7 @@ impl Driver {
                 }
             }
         }
-        self.update(|t| t.pull_stopped_at = Some(now_epoch()));
+        self.update(|t| t.pull_stopped_at = Some(self.now()));
         Ok(())
     }
 

@@ -6,10 +6,10 @@
 mod launch;
 mod watch;
 
+use crate::core::bus::{Fact, TaskFact};
 use crate::ecs::agent::{Inner, Signal};
 use crate::ecs::state::refs::TaskRef;
 use crate::ecs::state::task::{lifecycle_rank, Task};
-use crate::ecs::state::types::now_epoch;
 use crate::ecs::state::TaskBook;
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +65,11 @@ pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedRece
 }
 
 impl Driver {
+    /// Now on the App's clock.
+    fn now(&self) -> f64 {
+        self.cx.store.clock().now()
+    }
+
     /// Reads the task and its book; `None` once the task is gone (reset or purge).
     fn read<R>(&self, f: impl FnOnce(&Task, &TaskBook) -> R) -> Option<R> {
         let arn = &self.task.task_arn;
@@ -75,28 +80,29 @@ impl Driver {
             })
     }
 
-    /// Changes the task (bumping its version).
-    /// Changes the task (bumping its version) and tells its service's scheduler.
+    /// Changes the task (bumping its version), then publishes it on the bus for whoever
+    /// follows tasks (its service's scheduler; later load balancers).
     fn update(&self, f: impl FnOnce(&mut Task)) {
         let arn = &self.task.task_arn;
-        let service = self
+        let fact = self
             .cx
             .store
             .with(&self.task.account, &self.task.region, |st| {
                 let t = st.tasks.get_mut(arn)?;
                 f(t);
                 t.version += 1;
-                t.service_arn.clone()
-            });
-        if let Some(service_arn) = service {
-            let _ = self
-                .cx
-                .service_wakes
-                .send(crate::ecs::state::refs::ServiceRef {
+                Some(TaskFact {
                     account: self.task.account.clone(),
                     region: self.task.region.clone(),
-                    service_arn,
-                });
+                    task_arn: t.task_arn.clone(),
+                    cluster_arn: t.cluster_arn.clone(),
+                    service_arn: t.service_arn.clone(),
+                    last_status: t.last_status.clone(),
+                    desired_status: t.desired_status.clone(),
+                })
+            });
+        if let Some(fact) = fact {
+            self.cx.bus.publish(Fact::Task(fact));
         }
     }
 
@@ -148,7 +154,7 @@ impl Driver {
         self.set_status("ACTIVATING");
         self.update(|t| {
             t.last_status = "RUNNING".into();
-            t.started_at = Some(now_epoch());
+            t.started_at = Some(self.now());
         });
         Ok(())
     }

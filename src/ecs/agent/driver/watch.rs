@@ -3,7 +3,6 @@
 
 use crate::ecs::agent::driver::{Driver, StopCause, RESYNC};
 use crate::ecs::agent::Signal;
-use crate::ecs::state::types::now_epoch;
 use crate::runtime::{Health, RuntimeError, RuntimeEvent};
 use std::time::Duration;
 
@@ -185,7 +184,7 @@ impl Driver {
                 t.stop_code = Some(cause.code.into());
                 t.stopped_reason = Some(cause.reason.clone());
             }
-            t.stopping_at = Some(now_epoch());
+            t.stopping_at = Some(self.now());
             t.last_status = if awsvpc { "DEACTIVATING" } else { "STOPPING" }.into();
         });
         self.set_status("STOPPING");
@@ -204,7 +203,7 @@ impl Driver {
             for c in &mut t.containers {
                 c.last_status = "STOPPED".into();
             }
-            t.execution_stopped_at = Some(now_epoch());
+            t.execution_stopped_at = Some(self.now());
         });
         if awsvpc {
             self.set_status("DEPROVISIONING");
@@ -221,7 +220,7 @@ impl Driver {
         }
         self.update(|t| {
             t.last_status = "STOPPED".into();
-            t.stopped_at = Some(now_epoch());
+            t.stopped_at = Some(self.now());
         });
     }
 }

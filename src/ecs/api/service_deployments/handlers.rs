@@ -9,7 +9,7 @@ use crate::ecs::state::records::{self, ServiceDeployment, IN_PROGRESS, PENDING};
 use crate::ecs::state::records::{ROLLBACK_REQUESTED, STOP_REQUESTED};
 use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service};
-use crate::ecs::state::types::{now_epoch, to_wire, Failure};
+use crate::ecs::state::types::{to_wire, Failure};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use serde::{Deserialize, Serialize};
@@ -204,7 +204,7 @@ pub fn stop_service_deployment(
         }
     }
     let (service_arn, deployment_id) = (r.service_arn.clone(), r.deployment_id.clone());
-    let now = now_epoch();
+    let now = st.now();
     if req.stop_type.as_deref() == Some("ABORT") {
         abort(st, &arn, &service_arn, &deployment_id, now)?;
     } else {
@@ -286,7 +286,7 @@ fn promote(s: &mut Service, ti: usize, now: f64) -> Deployment {
         "(service {}) rolling back to deployment {}.",
         s.service_name, back.id
     );
-    add_event(s, message);
+    add_event(s, message, now);
     s.deployments.insert(0, back.clone());
     back
 }
@@ -302,7 +302,7 @@ fn abort(st: &mut RegionState, arn: &str, service_arn: &str, id: &str, now: f64)
         "(service {}) (deployment {id}) deployment stopped.",
         s.service_name
     );
-    add_event(s, message);
+    add_event(s, message, now);
     if let Some(r) = st.service_deployments.get_mut(arn) {
         r.status = STOP_REQUESTED.into();
         r.status_reason = Some("Service deployment stop requested.".into());

@@ -16,7 +16,7 @@ use crate::core::tags;
 use crate::ecs::rules::launch::{self as launch, Launch};
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::service::{CircuitBreaker, Deployment, DeploymentConfiguration, Service};
-use crate::ecs::state::types::{now_epoch, CapacityProviderStrategyItem, Tag, TaskDefinition};
+use crate::ecs::state::types::{CapacityProviderStrategyItem, Tag, TaskDefinition};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use serde::Deserialize;
@@ -60,7 +60,7 @@ pub fn create_service(
     let arn = free_service_arn(st, &cluster, &req.service_name)?;
     check_create(&req)?;
     let (td_arn, choice) = resolve_create(st, &cluster, &req)?;
-    let now = now_epoch();
+    let now = st.now();
     let mut service = build_service(st, arn.clone(), cluster, req, td_arn, choice, now)?;
     let external = service.controller_type() == "EXTERNAL";
     if !external {
@@ -325,9 +325,9 @@ pub fn update_service(
         .clone()
         .map(|c| deployment_config(Some(c), daemon))
         .transpose()?;
+    let now = st.now();
     let s = st.services.get_mut(&arn).ok_or(EcsError::ServiceNotFound)?;
     apply_update(s, req, new_td, config);
-    let now = now_epoch();
     if redeploy {
         for d in &mut s.deployments {
             d.status = "ACTIVE".into();
