@@ -10,10 +10,11 @@ use crate::ecs::state::RegionState;
 use crate::ecs::EcsError;
 use crate::ecs::EcsResult;
 use crate::model::ServiceModel;
+use crate::wire::Reply;
 use serde_json::{Map, Value};
 
 /// An operation: region state, the caller, the validated input.
-pub type Handler = fn(&mut RegionState, &RequestContext, Map<String, Value>) -> EcsResult<Value>;
+pub type Handler = fn(&mut RegionState, &RequestContext, Map<String, Value>) -> EcsResult<Reply>;
 
 /// The dispatch table: every implemented operation and its function.
 const OPERATIONS: &[(&str, Handler)] = &[

@@ -19,6 +19,7 @@ use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
 use crate::core::shutdown::Loops;
 use crate::model::ServiceModel;
+use crate::wire::Reply;
 use crate::runtime::SharedRuntime;
 use agent::TaskController;
 use dispatch::{handler, planned};
@@ -107,7 +108,7 @@ impl Ecs {
         ctx: &RequestContext,
         operation: &str,
         input: Map<String, Value>,
-    ) -> EcsResult<Value> {
+    ) -> EcsResult<Reply> {
         let model = ServiceModel::ecs();
         if !model.has_operation(operation) {
             return Err(EcsError::UnknownOperation(format!(
@@ -139,9 +140,7 @@ impl Ecs {
             };
             let _ = self.wakes.send(task);
         }
-        let mut output = result?;
-        state::types::strip_nulls(&mut output);
-        Ok(output)
+        result
     }
 }
 

@@ -7,7 +7,7 @@ mod internal;
 mod limits;
 
 use crate::router::{self, RouteInput, Service};
-use crate::wire::{self, cbor, json, sigv4, Protocol, WireError, WireResponse};
+use crate::wire::{self, cbor, json, sigv4, Protocol, Reply, WireError, WireResponse};
 use crate::App;
 use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
@@ -130,7 +130,7 @@ fn dispatch(
         )),
     };
     match result {
-        Ok(body) => encode_ok(route.protocol, &body),
+        Ok(reply) => encode_ok(route.protocol, reply),
         Err(err) => wire::encode_error(route.protocol, &err, &ctx.request_id),
     }
 }
@@ -142,10 +142,10 @@ fn decode(protocol: Protocol, body: &[u8]) -> Result<Map<String, Value>, WireErr
     }
 }
 
-fn encode_ok(protocol: Protocol, body: &Value) -> WireResponse {
+fn encode_ok(protocol: Protocol, reply: Reply) -> WireResponse {
     match protocol {
-        Protocol::RpcV2Cbor => cbor::encode_ok(body),
-        _ => json::encode_ok(protocol, body),
+        Protocol::RpcV2Cbor => cbor::encode_ok(&reply.to_value()),
+        _ => json::encode_ok(protocol, reply.into_json()),
     }
 }
 

@@ -34,8 +34,8 @@ fn serialization(message: &str) -> WireError {
     WireError::new("SerializationException", 400, message)
 }
 
-pub fn encode_ok(protocol: Protocol, body: &Value) -> WireResponse {
-    let body = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+/// A successful answer whose JSON body is already serialized.
+pub fn encode_ok(protocol: Protocol, body: Vec<u8>) -> WireResponse {
     WireResponse {
         status: 200,
         headers: vec![("content-type", content_type(protocol).to_string())],

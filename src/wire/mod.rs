@@ -4,8 +4,11 @@ pub mod base64;
 pub mod cbor;
 pub mod json;
 pub mod query;
+pub mod reply;
 pub mod sigv4;
 pub mod xml;
+
+pub use reply::Reply;
 
 use bytes::Bytes;
 

@@ -4,6 +4,7 @@
 //! account defaults. A setting's effective value is the principal's, else the account default,
 //! else AWS's default.
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::state::types::{to_wire, AccountSetting};
@@ -111,7 +112,7 @@ pub fn put_account_setting(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: PutRequest = parse(input)?;
     let spec = check(&req.name, &req.value)?;
     if spec.3 {
@@ -129,18 +130,18 @@ pub fn put_account_setting(
         .principal_arn
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| root_arn(st));
-    Ok(store(st, req.name, req.value, principal))
+    Ok(store(st, req.name, req.value, principal).into())
 }
 
 pub fn put_account_setting_default(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: PutRequest = parse(input)?;
     check(&req.name, &req.value)?;
     let principal = root_arn(st);
-    Ok(store(st, req.name, req.value, principal))
+    Ok(store(st, req.name, req.value, principal).into())
 }
 
 fn store(st: &mut RegionState, name: String, value: String, principal_arn: String) -> Value {
@@ -193,7 +194,7 @@ pub fn list_account_settings(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ListRequest = parse(input)?;
     let size = page_size(req.max_results, 10, 10)?;
     let after = resume_after(req.next_token.as_deref())?;
@@ -212,7 +213,7 @@ pub fn list_account_settings(
     let mut settings = settings;
     settings.sort_by(|a, b| a.name.cmp(&b.name));
     let (page, token) = take_page(settings.into_iter(), size, |s| s.name.clone());
-    Ok(json!({ "settings": to_wire(&page), "nextToken": token }))
+    Ok(json!({ "settings": to_wire(&page), "nextToken": token }).into())
 }
 
 /// The principal's own setting; with `effective`, falling back to the account's and AWS's.
@@ -258,7 +259,7 @@ pub fn delete_account_setting(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DeleteRequest = parse(input)?;
     let spec = SETTINGS
         .iter()
@@ -277,5 +278,5 @@ pub fn delete_account_setting(
         principal_arn: principal,
         kind: Some("aws_managed".into()),
     });
-    Ok(json!({ "setting": to_wire(&setting) }))
+    Ok(json!({ "setting": to_wire(&setting) }).into())
 }

@@ -5,6 +5,7 @@
 //! services; here all three are this server, as the caller addressed it. Like AWS (whose model
 //! lists no ClusterNotFoundException for it), the cluster and instance are not checked.
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::ecs::state::RegionState;
 use crate::ecs::EcsResult;
@@ -14,11 +15,11 @@ pub fn discover_poll_endpoint(
     _st: &mut RegionState,
     ctx: &RequestContext,
     _input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let base = ctx.endpoint();
     Ok(json!({
         "endpoint": format!("{base}/"),
         "telemetryEndpoint": format!("{base}/"),
         "serviceConnectEndpoint": base,
-    }))
+    }).into())
 }

@@ -4,6 +4,7 @@
 //! is named by id or ARN. AWS allows ten custom attributes per resource; the agent's own
 //! (`ecs.*`, `com.amazonaws.ecs.*`) do not count.
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::state::lookup::cluster_arn;
@@ -26,7 +27,7 @@ pub fn put_attributes(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: AttributesRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     let mut targets = Vec::with_capacity(req.attributes.len());
@@ -66,7 +67,7 @@ pub fn put_attributes(
             ci.attributes = new.attributes;
         }
     }
-    Ok(json!({ "attributes": to_wire(&req.attributes) }))
+    Ok(json!({ "attributes": to_wire(&req.attributes) }).into())
 }
 
 #[derive(Deserialize)]
@@ -84,7 +85,7 @@ pub fn list_attributes(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ListRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     if req.attribute_value.is_some() && req.attribute_name.is_none() {
@@ -113,14 +114,14 @@ pub fn list_attributes(
         .collect();
     all.sort_by_key(key);
     let (page, token) = take_page(all.into_iter(), size, key);
-    Ok(json!({ "attributes": to_wire(&page), "nextToken": token }))
+    Ok(json!({ "attributes": to_wire(&page), "nextToken": token }).into())
 }
 
 pub fn delete_attributes(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: AttributesRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     let mut targets = Vec::with_capacity(req.attributes.len());
@@ -132,7 +133,7 @@ pub fn delete_attributes(
             ci.attributes.retain(|a| a.name != attr.name);
         }
     }
-    Ok(json!({ "attributes": to_wire(&req.attributes) }))
+    Ok(json!({ "attributes": to_wire(&req.attributes) }).into())
 }
 
 fn is_custom(name: &str) -> bool {

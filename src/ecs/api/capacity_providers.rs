@@ -2,6 +2,7 @@
 //! Scaling group or ECS Managed Instances (stored and echoed; no EC2 behind them yet).
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html>
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::core::tags;
@@ -27,7 +28,7 @@ pub fn create_capacity_provider(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: CreateRequest = parse(input)?;
     validate_name(&req.name)?;
     tags::validate(&req.tags)?;
@@ -77,7 +78,7 @@ pub fn create_capacity_provider(
     };
     let body = json!({ "capacityProvider": to_wire(&provider) });
     st.capacity_providers.insert(req.name, provider);
-    Ok(body)
+    Ok(body.into())
 }
 
 /// Fills the Auto Scaling group provider's defaults as AWS echoes them.
@@ -115,7 +116,7 @@ pub fn describe_capacity_providers(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DescribeRequest = parse(input)?;
     let with_tags = req.include.iter().any(|i| i == "TAGS");
     let show = |cp: &CapacityProvider| {
@@ -133,7 +134,7 @@ pub fn describe_capacity_providers(
                 None => failures.push(Failure::new(arn_for(st, ident), "MISSING")),
             }
         }
-        return Ok(json!({ "capacityProviders": found, "failures": to_wire(&failures) }));
+        return Ok(json!({ "capacityProviders": found, "failures": to_wire(&failures) }).into());
     }
     let size = page_size(req.max_results, 10, 10)?;
     let after = resume_after(req.next_token.as_deref())?;
@@ -151,7 +152,7 @@ pub fn describe_capacity_providers(
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let (page, token) = take_page(sorted.into_iter(), size, |cp| cp.name.clone());
     let page: Vec<Value> = page.iter().map(show).collect();
-    Ok(json!({ "capacityProviders": page, "failures": [], "nextToken": token }))
+    Ok(json!({ "capacityProviders": page, "failures": [], "nextToken": token }).into())
 }
 
 #[derive(Deserialize)]
@@ -166,7 +167,7 @@ pub fn update_capacity_provider(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: UpdateRequest = parse(input)?;
     let name = custom_name(st, &req.name)?;
     let cp = st
@@ -180,7 +181,7 @@ pub fn update_capacity_provider(
         merge_into(&mut cp.managed_instances_provider, update);
     }
     cp.update_status = Some("UPDATE_COMPLETE".into());
-    Ok(json!({ "capacityProvider": to_wire(&*cp) }))
+    Ok(json!({ "capacityProvider": to_wire(&*cp) }).into())
 }
 
 fn merge_into(target: &mut Option<Value>, update: Map<String, Value>) {
@@ -207,7 +208,7 @@ pub fn delete_capacity_provider(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DeleteRequest = parse(input)?;
     let name = custom_name(st, &req.capacity_provider)?;
     if let Some(c) = st
@@ -228,7 +229,7 @@ pub fn delete_capacity_provider(
         .ok_or_else(|| not_found(&req.capacity_provider))?;
     cp.update_status = Some("DELETE_IN_PROGRESS".into());
     cp.update_status_reason = None;
-    Ok(json!({ "capacityProvider": to_wire(&cp) }))
+    Ok(json!({ "capacityProvider": to_wire(&cp) }).into())
 }
 
 fn built_in(st: &RegionState, name: &str) -> Option<CapacityProvider> {

@@ -2,9 +2,14 @@
 //! `include` asks for, and counters derived from the instance, task and service tables, so that
 //! they are always true to the state.
 
-use crate::ecs::state::types::{to_wire, Cluster, KeyValuePair};
+use crate::ecs::state::types::{
+    CapacityProviderStrategyItem, Cluster, ClusterSetting, KeyValuePair, Tag,
+};
 use crate::ecs::state::RegionState;
+use crate::wire::Reply;
+use serde::Serialize;
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 
 /// Which optional parts of a cluster DescribeClusters shows (its `include`).
 #[derive(Default)]
@@ -37,52 +42,70 @@ impl From<&Vec<String>> for Include {
     }
 }
 
-pub(super) fn view(st: &RegionState, cluster: &Cluster, include: &Include) -> Value {
-    // Serialized straight from the stored cluster (no clone), then patched: this is on the path
-    // of every DescribeClusters.
-    let counts = Counts::of(st, &cluster.cluster_arn);
-    let mut v = to_wire(cluster);
-    let Some(obj) = v.as_object_mut() else {
-        return v;
-    };
-    let running = counts.running_ec2 + counts.running_fargate;
-    let pending = counts.pending_ec2 + counts.pending_fargate;
-    let active = counts.active_ec2 + counts.active_fargate;
-    obj.insert(
-        "registeredContainerInstancesCount".into(),
-        counts.instances.into(),
-    );
-    obj.insert("runningTasksCount".into(), running.into());
-    obj.insert("pendingTasksCount".into(), pending.into());
-    obj.insert("activeServicesCount".into(), active.into());
-    let statistics = if include.statistics {
-        to_wire(&counts.statistics())
-    } else {
-        Value::Array(Vec::new())
-    };
-    obj.insert("statistics".into(), statistics);
-    if !include.tags {
-        obj.insert("tags".into(), Value::Array(Vec::new()));
-    }
-    let hidden = [
-        (!include.configurations, "configuration"),
-        (!include.attachments, "attachments"),
-        (!include.settings, "settings"),
-    ];
-    for (hide, key) in hidden {
-        if hide {
-            obj.remove(key);
-        }
-    }
-    v
+/// A cluster as the API shows it, serialized straight from the stored cluster (no clone, no
+/// tree): this is on the path of every DescribeClusters.
+#[skip_serializing_none]
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ClusterView<'a> {
+    cluster_arn: &'a str,
+    cluster_name: &'a str,
+    configuration: Option<&'a Value>,
+    status: &'a str,
+    registered_container_instances_count: i32,
+    running_tasks_count: i32,
+    pending_tasks_count: i32,
+    active_services_count: i32,
+    statistics: Vec<KeyValuePair>,
+    tags: &'a [Tag],
+    settings: Option<&'a [ClusterSetting]>,
+    capacity_providers: &'a [String],
+    default_capacity_provider_strategy: &'a [CapacityProviderStrategyItem],
+    attachments: Option<&'a [Value]>,
+    attachments_status: Option<&'a str>,
+    service_connect_defaults: Option<&'a Value>,
 }
 
-/// The cluster as its name currently stands in the state.
-pub(super) fn view_named(st: &RegionState, name: &str) -> Value {
-    st.clusters
-        .get(name)
-        .map(|c| view(st, c, &ALL_FIELDS))
-        .unwrap_or(Value::Null)
+/// An answer carrying one cluster.
+#[derive(Serialize)]
+pub(super) struct OneCluster<'a> {
+    pub cluster: Option<ClusterView<'a>>,
+}
+
+pub(super) fn view<'a>(st: &RegionState, cluster: &'a Cluster, include: &Include) -> ClusterView<'a> {
+    let counts = Counts::of(st, &cluster.cluster_arn);
+    ClusterView {
+        cluster_arn: &cluster.cluster_arn,
+        cluster_name: &cluster.cluster_name,
+        configuration: cluster
+            .configuration
+            .as_ref()
+            .filter(|_| include.configurations),
+        status: &cluster.status,
+        registered_container_instances_count: counts.instances,
+        running_tasks_count: counts.running_ec2 + counts.running_fargate,
+        pending_tasks_count: counts.pending_ec2 + counts.pending_fargate,
+        active_services_count: counts.active_ec2 + counts.active_fargate,
+        statistics: if include.statistics {
+            counts.statistics()
+        } else {
+            Vec::new()
+        },
+        tags: if include.tags { &cluster.tags } else { &[] },
+        settings: include.settings.then_some(cluster.settings.as_slice()),
+        capacity_providers: &cluster.capacity_providers,
+        default_capacity_provider_strategy: &cluster.default_capacity_provider_strategy,
+        attachments: include.attachments.then_some(cluster.attachments.as_slice()),
+        attachments_status: cluster.attachments_status.as_deref(),
+        service_connect_defaults: cluster.service_connect_defaults.as_ref(),
+    }
+}
+
+/// The answer of an operation on one cluster: the cluster as its name now stands, with every
+/// optional part.
+pub(super) fn reply_named(st: &RegionState, name: &str) -> Reply {
+    let cluster = st.clusters.get(name).map(|c| view(st, c, &ALL_FIELDS));
+    Reply::of(&OneCluster { cluster })
 }
 
 /// A cluster's counters, derived from the instance and task tables so they are always true.

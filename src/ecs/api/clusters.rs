@@ -3,18 +3,21 @@
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html> and siblings.
 //! A deleted cluster stays describable as INACTIVE; creating its name again makes a new one.
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::core::tags;
-use crate::ecs::api::cluster_view::{view, view_named, Include, ALL_FIELDS};
+use crate::ecs::api::cluster_view::{
+    reply_named, view, ClusterView, Include, OneCluster, ALL_FIELDS,
+};
 use crate::ecs::rules::capacity::validate_strategy;
 use crate::ecs::state::lookup::{active_cluster, active_name, find_cluster as find};
 use crate::ecs::state::types::{
-    to_wire, CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag,
+    CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 pub const DEFAULT_CLUSTER: &str = "default";
@@ -40,14 +43,15 @@ pub fn create_cluster(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: CreateClusterRequest = parse(input)?;
     let name = req
         .cluster_name
         .unwrap_or_else(|| DEFAULT_CLUSTER.to_string());
     validate_name(&name)?;
     if let Some(existing) = st.clusters.get(&name).filter(|c| c.status == "ACTIVE") {
-        return Ok(json!({ "cluster": view(st, existing, &ALL_FIELDS) }));
+        let cluster = Some(view(st, existing, &ALL_FIELDS));
+        return Ok(Reply::of(&OneCluster { cluster }));
     }
     tags::validate(&req.tags)?;
     let settings = match req.settings {
@@ -79,7 +83,7 @@ pub fn create_cluster(
         ..Default::default()
     };
     st.clusters.insert(name.clone(), cluster);
-    Ok(json!({ "cluster": view_named(st, &name) }))
+    Ok(reply_named(st, &name))
 }
 
 #[derive(Deserialize, Default)]
@@ -89,11 +93,17 @@ struct DescribeClustersRequest {
     include: Vec<String>,
 }
 
+#[derive(Serialize)]
+struct DescribeClustersOutput<'a> {
+    clusters: Vec<ClusterView<'a>>,
+    failures: Vec<Failure>,
+}
+
 pub fn describe_clusters(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DescribeClustersRequest = parse(input)?;
     let idents = req
         .clusters
@@ -112,7 +122,7 @@ pub fn describe_clusters(
             None => failures.push(Failure::new(arn_for_ident(st, ident), "MISSING")),
         }
     }
-    Ok(json!({ "clusters": clusters, "failures": to_wire(&failures) }))
+    Ok(Reply::of(&DescribeClustersOutput { clusters, failures }))
 }
 
 #[derive(Deserialize, Default)]
@@ -126,7 +136,7 @@ pub fn list_clusters(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ListRequest = parse(input)?;
     let size = page_size(req.max_results, 100, 100)?;
     let after = resume_after(req.next_token.as_deref())?;
@@ -138,7 +148,7 @@ pub fn list_clusters(
     });
     let (page, token) = take_page(listed, size, |c| c.cluster_name.clone());
     let arns: Vec<&str> = page.iter().map(|c| c.cluster_arn.as_str()).collect();
-    Ok(json!({ "clusterArns": arns, "nextToken": token }))
+    Ok(json!({ "clusterArns": arns, "nextToken": token }).into())
 }
 
 #[derive(Deserialize)]
@@ -150,7 +160,7 @@ pub fn delete_cluster(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let now = st.now();
     let req: ClusterRequest = parse(input)?;
     let (name, arn) = active_cluster(st, &req.cluster)?;
@@ -192,7 +202,7 @@ pub fn delete_cluster(
     cluster.capacity_providers.clear();
     cluster.default_capacity_provider_strategy.clear();
     cluster.attachments_status = None;
-    Ok(json!({ "cluster": view_named(st, &name) }))
+    Ok(reply_named(st, &name))
 }
 
 #[derive(Deserialize)]
@@ -208,7 +218,7 @@ pub fn update_cluster(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: UpdateClusterRequest = parse(input)?;
     let name = active_name(st, &req.cluster)?;
     let namespace = req
@@ -227,7 +237,7 @@ pub fn update_cluster(
     if let Some(namespace) = namespace {
         cluster.service_connect_defaults = Some(json!({ "namespace": namespace }));
     }
-    Ok(json!({ "cluster": view_named(st, &name) }))
+    Ok(reply_named(st, &name))
 }
 
 #[derive(Deserialize)]
@@ -240,7 +250,7 @@ pub fn update_cluster_settings(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: UpdateClusterSettingsRequest = parse(input)?;
     let name = active_name(st, &req.cluster)?;
     let cluster = st
@@ -248,7 +258,7 @@ pub fn update_cluster_settings(
         .get_mut(&name)
         .ok_or(EcsError::ClusterNotFound)?;
     cluster.settings = merge_settings(std::mem::take(&mut cluster.settings), req.settings)?;
-    Ok(json!({ "cluster": view_named(st, &name) }))
+    Ok(reply_named(st, &name))
 }
 
 #[derive(Deserialize)]
@@ -263,7 +273,7 @@ pub fn put_cluster_capacity_providers(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: PutClusterCapacityProvidersRequest = parse(input)?;
     let (name, arn) = active_cluster(st, &req.cluster)?;
     validate_providers(
@@ -279,7 +289,7 @@ pub fn put_cluster_capacity_providers(
     cluster.attachments_status = Some("UPDATE_COMPLETE".into());
     cluster.capacity_providers = req.capacity_providers;
     cluster.default_capacity_provider_strategy = req.default_capacity_provider_strategy;
-    Ok(json!({ "cluster": view_named(st, &name) }))
+    Ok(reply_named(st, &name))
 }
 
 fn arn_for_ident(st: &RegionState, ident: &str) -> String {

@@ -5,6 +5,7 @@
 //! Registering into the `default` cluster creates it, as AWS does for a first instance. The
 //! cluster query language of ListContainerInstances' `filter` is `instance_filter`'s.
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::ids::{hex, short_id};
 use crate::core::pagination::{page_size, resume_after, take_page};
@@ -36,7 +37,7 @@ pub fn register_container_instance(
     st: &mut RegionState,
     ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let now = st.now();
     let req: RegisterRequest = parse(input)?;
     tags::validate(&req.tags)?;
@@ -87,7 +88,7 @@ pub fn register_container_instance(
         ..Default::default()
     };
     st.container_instances.insert(arn.clone(), instance);
-    Ok(json!({ "containerInstance": view_arn(st, &arn) }))
+    Ok(json!({ "containerInstance": view_arn(st, &arn) }).into())
 }
 
 /// What the agent reports of an instance when it registers.
@@ -159,7 +160,7 @@ pub fn describe_container_instances(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DescribeRequest = parse(input)?;
     let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
     if req.container_instances.is_empty() {
@@ -178,7 +179,7 @@ pub fn describe_container_instances(
             None => failures.push(Failure::new(ident.clone(), "MISSING")),
         }
     }
-    Ok(json!({ "containerInstances": found, "failures": to_wire(&failures) }))
+    Ok(json!({ "containerInstances": found, "failures": to_wire(&failures) }).into())
 }
 
 #[derive(Deserialize, Default)]
@@ -195,7 +196,7 @@ pub fn list_container_instances(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ListRequest = parse(input)?;
     let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
     let size = page_size(req.max_results, 100, 100)?;
@@ -224,7 +225,7 @@ pub fn list_container_instances(
         .iter()
         .map(|ci| ci.container_instance_arn.as_str())
         .collect();
-    Ok(json!({ "containerInstanceArns": arns, "nextToken": token }))
+    Ok(json!({ "containerInstanceArns": arns, "nextToken": token }).into())
 }
 
 #[derive(Deserialize)]
@@ -239,7 +240,7 @@ pub fn deregister_container_instance(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DeregisterRequest = parse(input)?;
     let cluster_arn = cluster_arn(st, req.cluster.as_deref())?;
     let arn = find_arn(st, &cluster_arn, &req.container_instance)
@@ -266,7 +267,7 @@ pub fn deregister_container_instance(
         .ok_or_else(|| EcsError::Server("container instance vanished".into()))?;
     ci.status = "INACTIVE".into();
     ci.agent_connected = false;
-    Ok(json!({ "containerInstance": view_arn(st, &arn) }))
+    Ok(json!({ "containerInstance": view_arn(st, &arn) }).into())
 }
 
 #[derive(Deserialize)]
@@ -281,7 +282,7 @@ pub fn update_container_instances_state(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: UpdateStateRequest = parse(input)?;
     if req.status != "ACTIVE" && req.status != "DRAINING" {
         return Err(EcsError::invalid(
@@ -307,7 +308,7 @@ pub fn update_container_instances_state(
             None => failures.push(Failure::new(ident.clone(), "MISSING")),
         }
     }
-    Ok(json!({ "containerInstances": updated, "failures": to_wire(&failures) }))
+    Ok(json!({ "containerInstances": updated, "failures": to_wire(&failures) }).into())
 }
 
 /// The instance as AWS shows it: task counts and remaining resources derived from its tasks.

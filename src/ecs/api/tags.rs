@@ -2,6 +2,7 @@
 //! resource shares. <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-using-tags.html>
 //! Tags live inside the tagged entity; a resource is found by its ARN.
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::ecs::state::types::{to_wire, Tag};
 use crate::ecs::state::RegionState;
@@ -22,7 +23,7 @@ pub fn tag_resource(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: TagRequest = parse(input)?;
     validate(&req.tags)?;
     let current = tags_mut(st, &req.resource_arn, true)?;
@@ -37,7 +38,7 @@ pub fn tag_resource(
         )));
     }
     *current = merged;
-    Ok(json!({}))
+    Ok(json!({}).into())
 }
 
 #[derive(Deserialize)]
@@ -51,11 +52,11 @@ pub fn untag_resource(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: UntagRequest = parse(input)?;
     let current = tags_mut(st, &req.resource_arn, true)?;
     current.retain(|t| !t.key.as_ref().is_some_and(|k| req.tag_keys.contains(k)));
-    Ok(json!({}))
+    Ok(json!({}).into())
 }
 
 #[derive(Deserialize)]
@@ -68,10 +69,10 @@ pub fn list_tags_for_resource(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ListRequest = parse(input)?;
     let tags = tags_mut(st, &req.resource_arn, false)?;
-    Ok(json!({ "tags": to_wire(tags) }))
+    Ok(json!({ "tags": to_wire(tags) }).into())
 }
 
 /// The tags of the resource named by `arn`. `for_change` picks the error AWS gives for a missing

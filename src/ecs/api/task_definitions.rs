@@ -4,6 +4,7 @@
 //! Revisions count from 1 per family and are never reused. The rules live in
 //! `task_definition_rules`.
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, token_after};
 use crate::core::tags;
@@ -14,7 +15,8 @@ use crate::ecs::state::types::{
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 use serde_json::{json, Map, Value};
 use std::ops::Bound;
 
@@ -50,7 +52,7 @@ pub fn register_task_definition(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: RegisterRequest = parse(input)?;
     tags::validate(&req.tags)?;
     let cpu = normalize(req.cpu, rules::parse_cpu, "cpu")?;
@@ -87,10 +89,22 @@ pub fn register_task_definition(
     td.task_definition_arn = st.arn(&format!("task-definition/{}:{revision}", td.family));
     td.registered_at = Some(st.now());
     td.registered_by = Some(format!("arn:aws:iam::{}:root", st.account));
-    let body = json!({ "taskDefinition": to_wire(&td), "tags": to_wire(&td.tags) });
+    let reply = Reply::of(&OneDefinition {
+        task_definition: &td,
+        tags: Some(&td.tags),
+    });
     st.task_definitions
         .insert((td.family.clone(), revision), td);
-    Ok(body)
+    Ok(reply)
+}
+
+/// An answer carrying one task definition (and its tags, which live beside it on the wire).
+#[skip_serializing_none]
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OneDefinition<'a> {
+    task_definition: &'a TaskDefinition,
+    tags: Option<&'a [Tag]>,
 }
 
 /// AWS stores task cpu and memory as plain numbers ("1 vCPU" becomes "1024").
@@ -119,7 +133,7 @@ pub fn describe_task_definition(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DescribeRequest = parse(input)?;
     let key = resolve(st, &req.task_definition)
         .ok_or_else(|| EcsError::client("Unable to describe task definition."))?;
@@ -127,11 +141,11 @@ pub fn describe_task_definition(
         .task_definitions
         .get(&key)
         .ok_or_else(|| EcsError::client("Unable to describe task definition."))?;
-    let mut body = json!({ "taskDefinition": to_wire(td) });
-    if req.include.iter().any(|i| i == "TAGS") {
-        body["tags"] = to_wire(&td.tags);
-    }
-    Ok(body)
+    let with_tags = req.include.iter().any(|i| i == "TAGS");
+    Ok(Reply::of(&OneDefinition {
+        task_definition: td,
+        tags: with_tags.then_some(td.tags.as_slice()),
+    }))
 }
 
 #[derive(Deserialize, Default)]
@@ -148,7 +162,7 @@ pub fn list_task_definitions(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ListRequest = parse(input)?;
     let size = page_size(req.max_results, 100, 100)?;
     let after = resume_after(req.next_token.as_deref())?
@@ -185,7 +199,7 @@ pub fn list_task_definitions(
         .iter()
         .map(|(_, td)| td.task_definition_arn.as_str())
         .collect();
-    Ok(json!({ "taskDefinitionArns": arns, "nextToken": token }))
+    Ok(json!({ "taskDefinitionArns": arns, "nextToken": token }).into())
 }
 
 fn encode_key((family, rev): &Key) -> String {
@@ -212,7 +226,7 @@ pub fn list_task_definition_families(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: FamiliesRequest = parse(input)?;
     let size = page_size(req.max_results, 100, 100)?;
     let after = resume_after(req.next_token.as_deref())?;
@@ -250,7 +264,7 @@ pub fn list_task_definition_families(
         }
         cursor = Bound::Excluded((family.clone(), u32::MAX));
     }
-    Ok(json!({ "families": families, "nextToken": token }))
+    Ok(json!({ "families": families, "nextToken": token }).into())
 }
 
 #[derive(Deserialize)]
@@ -263,7 +277,7 @@ pub fn deregister_task_definition(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let now = st.now();
     let req: DeregisterRequest = parse(input)?;
     let key = exact_key(st, &req.task_definition)?;
@@ -275,7 +289,7 @@ pub fn deregister_task_definition(
         td.status = "INACTIVE".into();
         td.deregistered_at = Some(now);
     }
-    Ok(json!({ "taskDefinition": to_wire(&*td) }))
+    Ok(json!({ "taskDefinition": to_wire(&*td) }).into())
 }
 
 /// A `family:revision` or ARN naming an existing revision; a bare family is not enough here.
@@ -308,7 +322,7 @@ pub fn delete_task_definitions(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let now = st.now();
     let req: DeleteRequest = parse(input)?;
     if req.task_definitions.is_empty() || req.task_definitions.len() > 10 {
@@ -346,5 +360,5 @@ pub fn delete_task_definitions(
         }
         deleted.push(to_wire(&*td));
     }
-    Ok(json!({ "taskDefinitions": deleted, "failures": to_wire(&failures) }))
+    Ok(json!({ "taskDefinitions": deleted, "failures": to_wire(&failures) }).into())
 }

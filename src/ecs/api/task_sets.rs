@@ -6,6 +6,7 @@
 //! PRIMARY, DRAINING) and queue the service; the scheduler pass ([`crate::ecs::scheduler::task_sets`]) keeps each set
 //! at `ceil(desiredCount × scale% / 100)` tasks, started by the set's id, and drops drained sets.
 
+use crate::wire::Reply;
 use crate::ecs::rules::scale::{checked_scale, computed_count};
 
 use crate::core::context::RequestContext;
@@ -41,7 +42,7 @@ pub fn create_task_set(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: CreateTaskSetRequest = parse(input)?;
     let arn = external_service(st, &req.cluster, &req.service, true)?;
     let service = st
@@ -79,7 +80,7 @@ pub fn create_task_set(
     let view = to_wire(&set);
     with_sets(st, &arn, |sets| sets.push(set))?;
     st.service_outbox.push(arn);
-    Ok(json!({ "taskSet": view }))
+    Ok(json!({ "taskSet": view }).into())
 }
 
 /// A new ACTIVE, STABILIZING task set of `service` from a validated request.
@@ -142,7 +143,7 @@ pub fn update_task_set(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: UpdateTaskSetRequest = parse(input)?;
     let arn = external_service(st, &req.cluster, &req.service, true)?;
     let scale = checked_scale(Some(req.scale), None)?;
@@ -158,7 +159,7 @@ pub fn update_task_set(
         Ok(to_wire(set))
     })?;
     st.service_outbox.push(arn);
-    Ok(json!({ "taskSet": view }))
+    Ok(json!({ "taskSet": view }).into())
 }
 
 #[derive(Deserialize)]
@@ -177,7 +178,7 @@ pub fn delete_task_set(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DeleteTaskSetRequest = parse(input)?;
     let arn = external_service(st, &req.cluster, &req.service, true)?;
     let now = st.now();
@@ -198,7 +199,7 @@ pub fn delete_task_set(
         Ok(to_wire(set))
     })?;
     st.service_outbox.push(arn);
-    Ok(json!({ "taskSet": view }))
+    Ok(json!({ "taskSet": view }).into())
 }
 
 #[derive(Deserialize)]
@@ -216,7 +217,7 @@ pub fn describe_task_sets(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DescribeTaskSetsRequest = parse(input)?;
     let arn = external_service(st, &req.cluster, &req.service, false)?;
     let service = st.services.get(&arn).ok_or(EcsError::ServiceNotFound)?;
@@ -231,7 +232,7 @@ pub fn describe_task_sets(
     };
     let Some(wanted) = req.task_sets else {
         let found: Vec<Value> = sets.iter().map(view).collect();
-        return Ok(json!({ "taskSets": found, "failures": [] }));
+        return Ok(json!({ "taskSets": found, "failures": [] }).into());
     };
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for ident in &wanted {
@@ -240,7 +241,7 @@ pub fn describe_task_sets(
             None => failures.push(Failure::new(set_arn_of(st, service, ident), "MISSING")),
         }
     }
-    Ok(json!({ "taskSets": found, "failures": to_wire(&failures) }))
+    Ok(json!({ "taskSets": found, "failures": to_wire(&failures) }).into())
 }
 
 #[derive(Deserialize)]
@@ -257,7 +258,7 @@ pub fn update_service_primary_task_set(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: UpdatePrimaryRequest = parse(input)?;
     let arn = external_service(st, &req.cluster, &req.service, true)?;
     let now = st.now();
@@ -278,7 +279,7 @@ pub fn update_service_primary_task_set(
     }
     let primary = sets[i].clone();
     adopt_primary(s, &primary);
-    Ok(json!({ "taskSet": to_wire(&primary) }))
+    Ok(json!({ "taskSet": to_wire(&primary) }).into())
 }
 
 /// The service shows its PRIMARY task set's settings.

@@ -3,6 +3,7 @@
 //! Handlers only record desired state; the task controller (`controller`) drives each task
 //! through the lifecycle on the container runtime.
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::rules::launch::{self as launch, Launch, NewTask};
@@ -41,7 +42,7 @@ pub fn run_task(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: RunTaskRequest = parse(input)?;
     let count = req.count.unwrap_or(1);
     if !(1..=10).contains(&count) {
@@ -112,7 +113,7 @@ pub fn run_task(
             )
         })
         .collect();
-    Ok(json!({ "tasks": to_wire(&tasks), "failures": to_wire(&failures) }))
+    Ok(json!({ "tasks": to_wire(&tasks), "failures": to_wire(&failures) }).into())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -172,7 +173,7 @@ pub fn start_task(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: StartTaskRequest = parse(input)?;
     if req.container_instances.is_empty() || req.container_instances.len() > 10 {
         return Err(EcsError::invalid(
@@ -221,7 +222,7 @@ pub fn start_task(
             None => failures.push(Failure::new(ident.clone(), "MISSING")),
         }
     }
-    Ok(json!({ "tasks": to_wire(&tasks), "failures": to_wire(&failures) }))
+    Ok(json!({ "tasks": to_wire(&tasks), "failures": to_wire(&failures) }).into())
 }
 
 #[derive(Deserialize)]
@@ -235,7 +236,7 @@ pub fn stop_task(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: StopTaskRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     if req.reason.as_ref().is_some_and(|r| r.len() > 255) {
@@ -255,9 +256,9 @@ pub fn stop_task(
         task.version += 1;
         let body = json!({ "task": to_wire(&*task) });
         st.outbox.push(arn);
-        return Ok(body);
+        return Ok(body.into());
     }
-    Ok(json!({ "task": to_wire(&*task) }))
+    Ok(json!({ "task": to_wire(&*task) }).into())
 }
 
 #[derive(Deserialize)]
@@ -272,7 +273,7 @@ pub fn describe_tasks(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DescribeTasksRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     if req.tasks.is_empty() || req.tasks.len() > 100 {
@@ -294,7 +295,7 @@ pub fn describe_tasks(
             None => failures.push(Failure::new(missing_arn(st, &cluster, ident), "MISSING")),
         }
     }
-    Ok(json!({ "tasks": found, "failures": to_wire(&failures) }))
+    Ok(json!({ "tasks": found, "failures": to_wire(&failures) }).into())
 }
 
 #[derive(Deserialize, Default)]
@@ -316,7 +317,7 @@ pub fn list_tasks(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ListTasksRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     let size = page_size(req.max_results, 100, 100)?;
@@ -348,7 +349,7 @@ pub fn list_tasks(
         .filter(|t| after.as_ref().is_none_or(|a| t.task_arn > *a));
     let (page, token) = take_page(matching, size, |t| t.task_arn.clone());
     let arns: Vec<&str> = page.iter().map(|t| t.task_arn.as_str()).collect();
-    Ok(json!({ "taskArns": arns, "nextToken": token }))
+    Ok(json!({ "taskArns": arns, "nextToken": token }).into())
 }
 
 /// A task of the cluster, by ARN (short or long form) or id.

@@ -2,6 +2,7 @@
 //! `ServiceDeployment` as serde structs with the wire names, their ARNs, and how a revision is
 //! captured from a service and one of its deployments.
 
+use serde_with::skip_serializing_none;
 use crate::ecs::state::service::{Deployment, DeploymentConfiguration, Service};
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json};
 use crate::ecs::state::RegionState;
@@ -26,6 +27,7 @@ pub fn is_open(status: &str) -> bool {
     )
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerImage {
@@ -34,6 +36,7 @@ pub struct ContainerImage {
     pub image: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceRevision {
@@ -53,6 +56,7 @@ pub struct ServiceRevision {
     pub created_at: f64,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RevisionSummary {
@@ -62,6 +66,7 @@ pub struct RevisionSummary {
     pub pending_task_count: i32,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Rollback {
@@ -70,6 +75,7 @@ pub struct Rollback {
     pub service_revision_arn: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CircuitBreakerState {
@@ -78,6 +84,7 @@ pub struct CircuitBreakerState {
     pub threshold: i32,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceDeployment {

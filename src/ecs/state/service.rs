@@ -1,18 +1,21 @@
 //! The service shapes of the ECS API (Service, Deployment, ServiceEvent, TaskSet) as serde
 //! structs with the wire names, plus the scheduler's bookkeeping beside them (`#[serde(skip)]`).
 
+use serde_with::skip_serializing_none;
 use crate::core::ids::uuid;
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CircuitBreaker {
     pub enable: bool,
     pub rollback: bool,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentConfiguration {
@@ -27,6 +30,7 @@ pub struct DeploymentConfiguration {
     pub canary_configuration: Json,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceEvent {
@@ -35,6 +39,7 @@ pub struct ServiceEvent {
     pub message: String,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
@@ -57,6 +62,7 @@ pub struct Deployment {
     pub volume_configurations: Option<Vec<Value>>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Scale {
@@ -64,6 +70,7 @@ pub struct Scale {
     pub unit: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskSet {
@@ -93,6 +100,7 @@ pub struct TaskSet {
     pub tags: Vec<Tag>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {

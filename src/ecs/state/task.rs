@@ -1,10 +1,12 @@
 //! The task shapes of the ECS API (Task, Container, overrides, attachments) as serde structs with
 //! the wire names, plus the bookkeeping local-ecs keeps beside them (`#[serde(skip)]`).
 
+use serde_with::skip_serializing_none;
 use crate::ecs::state::types::{Json, KeyValuePair, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerOverride {
@@ -18,6 +20,7 @@ pub struct ContainerOverride {
     pub resource_requirements: Option<Vec<Value>>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskOverride {
@@ -32,6 +35,7 @@ pub struct TaskOverride {
     pub ephemeral_storage: Json,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkBinding {
@@ -42,6 +46,7 @@ pub struct NetworkBinding {
     pub protocol: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkInterface {
@@ -49,6 +54,7 @@ pub struct NetworkInterface {
     pub private_ipv4_address: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Attachment {
     pub id: String,
@@ -58,6 +64,7 @@ pub struct Attachment {
     pub details: Vec<KeyValuePair>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Container {
@@ -85,6 +92,7 @@ pub struct Container {
     pub has_health_check: bool,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {

@@ -2,11 +2,13 @@
 //! describe clones and returns them. Bookkeeping that AWS does not show is `#[serde(skip)]`.
 //! Nested shapes that local-ecs only stores and echoes stay `serde_json::Value`.
 
+use serde_with::skip_serializing_none;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub type Json = Option<Value>;
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Tag {
     pub key: Option<String>,
@@ -22,12 +24,14 @@ impl crate::core::tags::TagLike for Tag {
     }
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct KeyValuePair {
     pub name: Option<String>,
     pub value: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Failure {
     pub arn: Option<String>,
@@ -45,6 +49,7 @@ impl Failure {
     }
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CapacityProviderStrategyItem {
@@ -53,12 +58,14 @@ pub struct CapacityProviderStrategyItem {
     pub base: Option<i32>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ClusterSetting {
     pub name: Option<String>,
     pub value: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cluster {
@@ -66,11 +73,7 @@ pub struct Cluster {
     pub cluster_name: String,
     pub configuration: Json,
     pub status: String,
-    pub registered_container_instances_count: i32,
-    pub running_tasks_count: i32,
-    pub pending_tasks_count: i32,
-    pub active_services_count: i32,
-    pub statistics: Vec<KeyValuePair>,
+    // Counts and statistics are derived when the cluster is shown (api::cluster_view).
     pub tags: Vec<Tag>,
     pub settings: Vec<ClusterSetting>,
     pub capacity_providers: Vec<String>,
@@ -84,6 +87,7 @@ pub struct Cluster {
     pub inactive_at: Option<f64>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CapacityProvider {
@@ -100,6 +104,7 @@ pub struct CapacityProvider {
     pub kind: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PortMapping {
@@ -111,6 +116,7 @@ pub struct PortMapping {
     pub container_port_range: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct MountPoint {
@@ -119,6 +125,7 @@ pub struct MountPoint {
     pub read_only: Option<bool>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct VolumeFrom {
@@ -126,6 +133,7 @@ pub struct VolumeFrom {
     pub read_only: Option<bool>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerDependency {
@@ -133,6 +141,7 @@ pub struct ContainerDependency {
     pub condition: String,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthCheck {
@@ -143,6 +152,7 @@ pub struct HealthCheck {
     pub start_period: Option<i32>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct HostEntry {
@@ -150,6 +160,7 @@ pub struct HostEntry {
     pub ip_address: String,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Ulimit {
@@ -158,6 +169,7 @@ pub struct Ulimit {
     pub hard_limit: i32,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ResourceRequirement {
     pub value: String,
@@ -166,6 +178,7 @@ pub struct ResourceRequirement {
 }
 
 /// A container definition: the fields the runtime interprets are typed, the rest are echoed.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerDefinition {
@@ -213,6 +226,7 @@ pub struct ContainerDefinition {
     pub credential_specs: Option<Vec<String>>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Volume {
@@ -224,6 +238,7 @@ pub struct Volume {
     pub configured_at_launch: Option<bool>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RequiresAttribute {
@@ -233,6 +248,7 @@ pub struct RequiresAttribute {
     pub target_id: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskDefinition {
@@ -266,6 +282,7 @@ pub struct TaskDefinition {
     pub tags: Vec<Tag>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountSetting {
@@ -276,6 +293,7 @@ pub struct AccountSetting {
     pub kind: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Attribute {
@@ -285,24 +303,13 @@ pub struct Attribute {
     pub target_id: Option<String>,
 }
 
-/// Serializes `value` for a response. `null` members are removed once, by the dispatcher, when
-/// the whole response leaves it (AWS omits absent members rather than sending null).
+/// `value` as a tree, for answers still built as trees (absent members are skipped by the
+/// stored shapes; any `null` left is dropped when the tree becomes a [`crate::wire::Reply`]).
 pub fn to_wire<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-/// Removes `null` members at every depth.
-pub fn strip_nulls(v: &mut Value) {
-    match v {
-        Value::Object(map) => {
-            map.retain(|_, m| !m.is_null());
-            map.values_mut().for_each(strip_nulls);
-        }
-        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
-        _ => {}
-    }
-}
-
+#[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
@@ -315,6 +322,7 @@ pub struct Resource {
     pub string_set_value: Option<Vec<String>>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerInstance {

@@ -5,6 +5,7 @@
 //! a hook: an unknown deployment is ServiceDeploymentNotFoundException, a known one answers as
 //! ECS answers for a hook that is not AWAITING_ACTION (InvalidParameterException).
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
@@ -22,7 +23,7 @@ pub fn continue_service_deployment(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ContinueRequest = parse(input)?;
     let arn = req.service_deployment_arn;
     if !st.service_deployments.contains_key(&arn) {

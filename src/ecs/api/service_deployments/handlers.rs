@@ -2,6 +2,7 @@
 //! DescribeServiceRevisions and StopServiceDeployment.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html>
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::state::lookup as services;
@@ -39,7 +40,7 @@ pub fn list_service_deployments(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ListRequest = parse(input)?;
     let service_arn = services::service_arn(st, req.cluster.as_deref(), &req.service)?;
     let size = page_size(req.max_results, 20, 100)?;
@@ -65,7 +66,7 @@ pub fn list_service_deployments(
         format!("{}|{}", r.created_at, r.service_deployment_arn)
     });
     let briefs: Vec<Value> = page.iter().map(|r| brief(r)).collect();
-    Ok(json!({ "serviceDeployments": briefs, "nextToken": token }))
+    Ok(json!({ "serviceDeployments": briefs, "nextToken": token }).into())
 }
 
 /// The listing order: newest first, ties by ARN (descending).
@@ -122,14 +123,14 @@ pub fn describe_service_deployments(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DescribeDeploymentsRequest = parse(input)?;
     let (found, failures) = lookup(
         &st.service_deployments,
         &req.service_deployment_arns,
         "serviceDeploymentArns",
     )?;
-    Ok(json!({ "serviceDeployments": found, "failures": failures }))
+    Ok(json!({ "serviceDeployments": found, "failures": failures }).into())
 }
 
 #[derive(Deserialize)]
@@ -142,14 +143,14 @@ pub fn describe_service_revisions(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DescribeRevisionsRequest = parse(input)?;
     let (found, failures) = lookup(
         &st.service_revisions,
         &req.service_revision_arns,
         "serviceRevisionArns",
     )?;
-    Ok(json!({ "serviceRevisions": found, "failures": failures }))
+    Ok(json!({ "serviceRevisions": found, "failures": failures }).into())
 }
 
 /// Up to 20 records by ARN; unknown ones are MISSING failures.
@@ -187,7 +188,7 @@ pub fn stop_service_deployment(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: StopRequest = parse(input)?;
     let arn = req.service_deployment_arn;
     let r = st.service_deployments.get(&arn).ok_or_else(|| {
@@ -196,7 +197,7 @@ pub fn stop_service_deployment(
     let answer = json!({ "serviceDeploymentArn": arn });
     match r.status.as_str() {
         PENDING | IN_PROGRESS => {}
-        s if records::is_open(s) => return Ok(answer),
+        s if records::is_open(s) => return Ok(answer.into()),
         s => {
             return Err(EcsError::Conflict(format!(
                 "The service deployment is {s}; only an ongoing service deployment can be stopped."
@@ -211,7 +212,7 @@ pub fn stop_service_deployment(
         roll_back(st, &arn, &service_arn, &deployment_id, now)?;
     }
     st.service_outbox.push(service_arn);
-    Ok(answer)
+    Ok(answer.into())
 }
 
 /// The service and the index of its PRIMARY deployment `id` while that one is rolling out.

@@ -11,6 +11,7 @@ pub use crate::ecs::state::service::add_event;
 pub use lookup::view;
 pub use queries::{describe_services, list_services, list_services_by_namespace};
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::tags;
 use crate::ecs::rules::launch::{self as launch, Launch};
@@ -54,7 +55,7 @@ pub fn create_service(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: CreateServiceRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     let arn = free_service_arn(st, &cluster, &req.service_name)?;
@@ -72,7 +73,7 @@ pub fn create_service(
         crate::ecs::scheduler::deployments::record_deployment(st, &arn, now);
     }
     st.service_outbox.push(arn.clone());
-    Ok(json!({ "service": view(st, &arn, true) }))
+    Ok(json!({ "service": view(st, &arn, true) }).into())
 }
 
 /// The new service's ARN, if its name is valid and not taken by an ACTIVE or DRAINING service.
@@ -302,7 +303,7 @@ pub fn update_service(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: UpdateServiceRequest = parse(input)?;
     let arn = active_service(st, req.cluster.as_deref(), &req.service)?;
     let service = st
@@ -342,7 +343,7 @@ pub fn update_service(
         primary.updated_at = now;
     }
     st.service_outbox.push(arn.clone());
-    Ok(json!({ "service": view(st, &arn, true) }))
+    Ok(json!({ "service": view(st, &arn, true) }).into())
 }
 
 /// Checks an update against the service as it stands; returns the new task definition's ARN.
@@ -477,7 +478,7 @@ pub fn delete_service(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DeleteServiceRequest = parse(input)?;
     let arn = service_arn(st, req.cluster.as_deref(), &req.service)?;
     let s = st.services.get_mut(&arn).ok_or(EcsError::ServiceNotFound)?;
@@ -497,5 +498,5 @@ pub fn delete_service(
         }
     }
     st.service_outbox.push(arn.clone());
-    Ok(json!({ "service": view(st, &arn, true) }))
+    Ok(json!({ "service": view(st, &arn, true) }).into())
 }

@@ -1,5 +1,6 @@
 //! DescribeServices, ListServices and ListServicesByNamespace.
 
+use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::api::services::lookup::view;
@@ -23,7 +24,7 @@ pub fn describe_services(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: DescribeServicesRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     if req.services.is_empty() || req.services.len() > 10 {
@@ -41,7 +42,7 @@ pub fn describe_services(
             failures.push(Failure::new(missing_arn(st, ident), "MISSING"));
         }
     }
-    Ok(json!({ "services": found, "failures": to_wire(&failures) }))
+    Ok(json!({ "services": found, "failures": to_wire(&failures) }).into())
 }
 
 #[derive(Deserialize, Default)]
@@ -58,7 +59,7 @@ pub fn list_services(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ListServicesRequest = parse(input)?;
     let cluster = cluster_arn(st, req.cluster.as_deref())?;
     let size = page_size(req.max_results, 10, 100)?;
@@ -76,7 +77,7 @@ pub fn list_services(
         .filter(|s| after.as_ref().is_none_or(|a| s.service_arn > *a));
     let (page, token) = take_page(matching, size, |s| s.service_arn.clone());
     let arns: Vec<&str> = page.iter().map(|s| s.service_arn.as_str()).collect();
-    Ok(json!({ "serviceArns": arns, "nextToken": token }))
+    Ok(json!({ "serviceArns": arns, "nextToken": token }).into())
 }
 
 /// The ARN AWS reports for a service it cannot find: the one given, or for a bare name
@@ -103,7 +104,7 @@ pub fn list_services_by_namespace(
     st: &mut RegionState,
     _ctx: &RequestContext,
     input: Map<String, Value>,
-) -> EcsResult<Value> {
+) -> EcsResult<Reply> {
     let req: ByNamespaceRequest = parse(input)?;
     let size = page_size(req.max_results, 10, 100)?;
     let after = resume_after(req.next_token.as_deref())?;
@@ -139,5 +140,5 @@ pub fn list_services_by_namespace(
         .filter(|s| after.as_ref().is_none_or(|a| s.service_arn > *a));
     let (page, token) = take_page(matching, size, |s| s.service_arn.clone());
     let arns: Vec<&str> = page.iter().map(|s| s.service_arn.as_str()).collect();
-    Ok(json!({ "serviceArns": arns, "nextToken": token }))
+    Ok(json!({ "serviceArns": arns, "nextToken": token }).into())
 }
