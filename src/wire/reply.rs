@@ -73,7 +73,10 @@ mod tests {
         let tree = Reply::from(serde_json::json!({ "clusterArns": ["a"], "nextToken": null }));
         assert_eq!(typed.json(), br#"{"clusterArns":["a"]}"#);
         assert_eq!(typed, tree);
-        assert_eq!(typed.to_value(), serde_json::json!({ "clusterArns": ["a"] }));
+        assert_eq!(
+            typed.to_value(),
+            serde_json::json!({ "clusterArns": ["a"] })
+        );
     }
 
     #[test]

@@ -5,10 +5,10 @@
 //! services; here all three are this server, as the caller addressed it. Like AWS (whose model
 //! lists no ClusterNotFoundException for it), the cluster and instance are not checked.
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::ecs::state::RegionState;
 use crate::ecs::EcsResult;
+use crate::wire::Reply;
 use serde_json::{json, Map, Value};
 
 pub fn discover_poll_endpoint(
@@ -21,5 +21,6 @@ pub fn discover_poll_endpoint(
         "endpoint": format!("{base}/"),
         "telemetryEndpoint": format!("{base}/"),
         "serviceConnectEndpoint": base,
-    }).into())
+    })
+    .into())
 }

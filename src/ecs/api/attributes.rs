@@ -4,14 +4,15 @@
 //! is named by id or ARN. AWS allows ten custom attributes per resource; the agent's own
 //! (`ecs.*`, `com.amazonaws.ecs.*`) do not count.
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::find_instance_arn as find_arn;
+use crate::ecs::state::status::ContainerInstanceStatus;
 use crate::ecs::state::types::{to_wire, Attribute};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -99,7 +100,7 @@ pub fn list_attributes(
     let mut all: Vec<Attribute> = st
         .container_instances
         .values()
-        .filter(|ci| ci.cluster_arn == cluster && ci.status != "INACTIVE")
+        .filter(|ci| ci.cluster_arn == cluster && ci.status != ContainerInstanceStatus::Inactive)
         .flat_map(|ci| {
             ci.attributes.iter().map(|a| Attribute {
                 target_type: Some("container-instance".into()),
@@ -159,7 +160,7 @@ fn target_arn(st: &RegionState, cluster: &str, attr: &Attribute) -> EcsResult<St
         .filter(|a| {
             st.container_instances
                 .get(a)
-                .is_some_and(|ci| ci.status != "INACTIVE")
+                .is_some_and(|ci| ci.status != ContainerInstanceStatus::Inactive)
         })
         .ok_or_else(|| EcsError::TargetNotFound(format!("Could not find {target}.")))
 }

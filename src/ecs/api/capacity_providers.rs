@@ -2,14 +2,15 @@
 //! Scaling group or ECS Managed Instances (stored and echoed; no EC2 behind them yet).
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html>
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::core::tags;
 use crate::ecs::rules::capacity::BUILT_IN;
+use crate::ecs::state::status::{CapacityProviderStatus, ClusterStatus};
 use crate::ecs::state::types::{to_wire, CapacityProvider, Failure, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -35,7 +36,7 @@ pub fn create_capacity_provider(
     if st
         .capacity_providers
         .get(&req.name)
-        .is_some_and(|cp| cp.status == "ACTIVE")
+        .is_some_and(|cp| cp.status == CapacityProviderStatus::Active)
     {
         return Err(EcsError::client(format!(
             "The specified capacity provider already exists. To change the configuration of an existing capacity provider, update the capacity provider. Capacity provider: {}",
@@ -69,7 +70,7 @@ pub fn create_capacity_provider(
         capacity_provider_arn: st.arn(&format!("capacity-provider/{}", req.name)),
         name: req.name.clone(),
         cluster,
-        status: "ACTIVE".into(),
+        status: CapacityProviderStatus::Active,
         auto_scaling_group_provider: req.auto_scaling_group_provider.map(asg_defaults),
         managed_instances_provider: req.managed_instances_provider,
         tags: req.tags,
@@ -144,7 +145,7 @@ pub fn describe_capacity_providers(
         .chain(
             st.capacity_providers
                 .values()
-                .filter(|cp| cp.status == "ACTIVE")
+                .filter(|cp| cp.status == CapacityProviderStatus::Active)
                 .cloned(),
         )
         .filter(|cp| after.as_ref().is_none_or(|a| cp.name.as_str() > a.as_str()));
@@ -214,7 +215,7 @@ pub fn delete_capacity_provider(
     if let Some(c) = st
         .clusters
         .values()
-        .find(|c| c.status == "ACTIVE" && c.capacity_providers.contains(&name))
+        .find(|c| c.status == ClusterStatus::Active && c.capacity_providers.contains(&name))
     {
         return Err(EcsError::invalid(format!(
             "The specified capacity provider is in use and cannot be removed. Disassociate it from cluster {} first.",
@@ -236,7 +237,7 @@ fn built_in(st: &RegionState, name: &str) -> Option<CapacityProvider> {
     BUILT_IN.contains(&name).then(|| CapacityProvider {
         capacity_provider_arn: st.arn(&format!("capacity-provider/{name}")),
         name: name.into(),
-        status: "ACTIVE".into(),
+        status: CapacityProviderStatus::Active,
         kind: Some(name.into()),
         ..Default::default()
     })
@@ -261,7 +262,7 @@ fn custom_name(st: &RegionState, ident: &str) -> EcsResult<String> {
         )));
     }
     match st.capacity_providers.get(name) {
-        Some(cp) if cp.status == "ACTIVE" => Ok(name.to_string()),
+        Some(cp) if cp.status == CapacityProviderStatus::Active => Ok(name.to_string()),
         _ => Err(not_found(ident)),
     }
 }

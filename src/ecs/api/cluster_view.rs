@@ -2,6 +2,7 @@
 //! `include` asks for, and counters derived from the instance, task and service tables, so that
 //! they are always true to the state.
 
+use crate::ecs::state::status::{ClusterStatus, ContainerInstanceStatus};
 use crate::ecs::state::types::{
     CapacityProviderStrategyItem, Cluster, ClusterSetting, KeyValuePair, Tag,
 };
@@ -51,7 +52,7 @@ pub(super) struct ClusterView<'a> {
     cluster_arn: &'a str,
     cluster_name: &'a str,
     configuration: Option<&'a Value>,
-    status: &'a str,
+    status: ClusterStatus,
     registered_container_instances_count: i32,
     running_tasks_count: i32,
     pending_tasks_count: i32,
@@ -72,7 +73,11 @@ pub(super) struct OneCluster<'a> {
     pub cluster: Option<ClusterView<'a>>,
 }
 
-pub(super) fn view<'a>(st: &RegionState, cluster: &'a Cluster, include: &Include) -> ClusterView<'a> {
+pub(super) fn view<'a>(
+    st: &RegionState,
+    cluster: &'a Cluster,
+    include: &Include,
+) -> ClusterView<'a> {
     let counts = Counts::of(st, &cluster.cluster_arn);
     ClusterView {
         cluster_arn: &cluster.cluster_arn,
@@ -81,7 +86,7 @@ pub(super) fn view<'a>(st: &RegionState, cluster: &'a Cluster, include: &Include
             .configuration
             .as_ref()
             .filter(|_| include.configurations),
-        status: &cluster.status,
+        status: cluster.status,
         registered_container_instances_count: counts.instances,
         running_tasks_count: counts.running_ec2 + counts.running_fargate,
         pending_tasks_count: counts.pending_ec2 + counts.pending_fargate,
@@ -95,7 +100,9 @@ pub(super) fn view<'a>(st: &RegionState, cluster: &'a Cluster, include: &Include
         settings: include.settings.then_some(cluster.settings.as_slice()),
         capacity_providers: &cluster.capacity_providers,
         default_capacity_provider_strategy: &cluster.default_capacity_provider_strategy,
-        attachments: include.attachments.then_some(cluster.attachments.as_slice()),
+        attachments: include
+            .attachments
+            .then_some(cluster.attachments.as_slice()),
         attachments_status: cluster.attachments_status.as_deref(),
         service_connect_defaults: cluster.service_connect_defaults.as_ref(),
     }
@@ -127,7 +134,9 @@ impl Counts {
         let instances = st
             .container_instances
             .values()
-            .filter(|ci| ci.cluster_arn == cluster_arn && ci.status != "INACTIVE")
+            .filter(|ci| {
+                ci.cluster_arn == cluster_arn && ci.status != ContainerInstanceStatus::Inactive
+            })
             .count() as i32;
         let mut c = Counts {
             instances,

@@ -3,7 +3,6 @@
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html> and siblings.
 //! A deleted cluster stays describable as INACTIVE; creating its name again makes a new one.
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::core::tags;
@@ -12,11 +11,13 @@ use crate::ecs::api::cluster_view::{
 };
 use crate::ecs::rules::capacity::validate_strategy;
 use crate::ecs::state::lookup::{active_cluster, active_name, find_cluster as find};
+use crate::ecs::state::status::{CapacityProviderStatus, ClusterStatus, ContainerInstanceStatus};
 use crate::ecs::state::types::{
     CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -49,7 +50,11 @@ pub fn create_cluster(
         .cluster_name
         .unwrap_or_else(|| DEFAULT_CLUSTER.to_string());
     validate_name(&name)?;
-    if let Some(existing) = st.clusters.get(&name).filter(|c| c.status == "ACTIVE") {
+    if let Some(existing) = st
+        .clusters
+        .get(&name)
+        .filter(|c| c.status == ClusterStatus::Active)
+    {
         let cluster = Some(view(st, existing, &ALL_FIELDS));
         return Ok(Reply::of(&OneCluster { cluster }));
     }
@@ -72,7 +77,7 @@ pub fn create_cluster(
         cluster_arn,
         cluster_name: name.clone(),
         configuration: req.configuration,
-        status: "ACTIVE".into(),
+        status: ClusterStatus::Active,
         tags: req.tags,
         settings,
         attachments_status: (!req.capacity_providers.is_empty())
@@ -168,7 +173,7 @@ pub fn delete_cluster(
     if st
         .container_instances
         .values()
-        .any(|ci| in_cluster(&ci.cluster_arn) && ci.status != "INACTIVE")
+        .any(|ci| in_cluster(&ci.cluster_arn) && ci.status != ContainerInstanceStatus::Inactive)
     {
         return Err(EcsError::ClusterContainsContainerInstances);
     }
@@ -186,18 +191,16 @@ pub fn delete_cluster(
     {
         return Err(EcsError::ClusterContainsTasks);
     }
-    if st
-        .capacity_providers
-        .values()
-        .any(|cp| cp.status == "ACTIVE" && cp.cluster.as_deref() == Some(arn.as_str()))
-    {
+    if st.capacity_providers.values().any(|cp| {
+        cp.status == CapacityProviderStatus::Active && cp.cluster.as_deref() == Some(arn.as_str())
+    }) {
         return Err(EcsError::ClusterContainsCapacityProvider);
     }
     let cluster = st
         .clusters
         .get_mut(&name)
         .ok_or(EcsError::ClusterNotFound)?;
-    cluster.status = "INACTIVE".into();
+    cluster.status = ClusterStatus::Inactive;
     cluster.inactive_at = Some(now);
     cluster.capacity_providers.clear();
     cluster.default_capacity_provider_strategy.clear();

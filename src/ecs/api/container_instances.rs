@@ -5,7 +5,6 @@
 //! Registering into the `default` cluster creates it, as AWS does for a first instance. The
 //! cluster query language of ListContainerInstances' `filter` is `instance_filter`'s.
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::ids::{hex, short_id};
 use crate::core::pagination::{page_size, resume_after, take_page};
@@ -15,9 +14,11 @@ use crate::ecs::rules::placement;
 use crate::ecs::rules::query_language::{Filter, InstanceSubjects};
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::{active_name, find_instance_arn as find_arn};
+use crate::ecs::state::status::ContainerInstanceStatus;
 use crate::ecs::state::types::{to_wire, Attribute, ContainerInstance, Failure, Resource, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -79,7 +80,7 @@ pub fn register_container_instance(
         version_info: Some(req.version_info.unwrap_or_else(|| json!({ "agentVersion": "1.89.0", "agentHash": "local-ecs", "dockerVersion": "DockerVersion: 25.0.0" }))),
         remaining_resources: resources.clone(),
         registered_resources: resources,
-        status: "ACTIVE".into(),
+        status: ContainerInstanceStatus::Active,
         agent_connected: true,
         attributes,
         registered_at: Some(previous.as_ref().and_then(|p| p.registered_at).unwrap_or(now)),
@@ -189,7 +190,7 @@ struct ListRequest {
     filter: Option<String>,
     next_token: Option<String>,
     max_results: Option<i32>,
-    status: Option<String>,
+    status: Option<ContainerInstanceStatus>,
 }
 
 pub fn list_container_instances(
@@ -208,7 +209,10 @@ pub fn list_container_instances(
         .filter(|ci| ci.cluster_arn == cluster_arn)
         .filter(|ci| match &req.status {
             Some(s) => ci.status == *s,
-            None => ci.status == "ACTIVE" || ci.status == "DRAINING",
+            None => {
+                ci.status == ContainerInstanceStatus::Active
+                    || ci.status == ContainerInstanceStatus::Draining
+            }
         })
         .filter(|ci| {
             filter
@@ -247,7 +251,7 @@ pub fn deregister_container_instance(
         .filter(|a| {
             st.container_instances
                 .get(a)
-                .is_some_and(|ci| ci.status != "INACTIVE")
+                .is_some_and(|ci| ci.status != ContainerInstanceStatus::Inactive)
         })
         .ok_or_else(|| {
             EcsError::invalid("The referenced container instance does not exist in this cluster.")
@@ -265,7 +269,7 @@ pub fn deregister_container_instance(
         .container_instances
         .get_mut(&arn)
         .ok_or_else(|| EcsError::Server("container instance vanished".into()))?;
-    ci.status = "INACTIVE".into();
+    ci.status = ContainerInstanceStatus::Inactive;
     ci.agent_connected = false;
     Ok(json!({ "containerInstance": view_arn(st, &arn) }).into())
 }
@@ -275,7 +279,7 @@ pub fn deregister_container_instance(
 struct UpdateStateRequest {
     cluster: Option<String>,
     container_instances: Vec<String>,
-    status: String,
+    status: ContainerInstanceStatus,
 }
 
 pub fn update_container_instances_state(
@@ -284,7 +288,10 @@ pub fn update_container_instances_state(
     input: Map<String, Value>,
 ) -> EcsResult<Reply> {
     let req: UpdateStateRequest = parse(input)?;
-    if req.status != "ACTIVE" && req.status != "DRAINING" {
+    if !matches!(
+        req.status,
+        ContainerInstanceStatus::Active | ContainerInstanceStatus::Draining
+    ) {
         return Err(EcsError::invalid(
             "Container instances can only be set to ACTIVE or DRAINING.",
         ));
@@ -296,11 +303,11 @@ pub fn update_container_instances_state(
         let live = arn.and_then(|a| {
             st.container_instances
                 .get_mut(&a)
-                .filter(|ci| ci.status != "INACTIVE")
+                .filter(|ci| ci.status != ContainerInstanceStatus::Inactive)
         });
         match live {
             Some(ci) => {
-                ci.status = req.status.clone();
+                ci.status = req.status;
                 ci.version += 1;
                 let arn = ci.container_instance_arn.clone();
                 updated.push(view_arn(st, &arn));

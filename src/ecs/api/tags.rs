@@ -2,11 +2,12 @@
 //! resource shares. <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-using-tags.html>
 //! Tags live inside the tagged entity; a resource is found by its ARN.
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
+use crate::ecs::state::status::ClusterStatus;
 use crate::ecs::state::types::{to_wire, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -102,7 +103,7 @@ fn tags_mut<'a>(
         .ok_or_else(|| EcsError::invalid(format!("Invalid ARN: {arn}")))?;
     match kind {
         "cluster" => match st.clusters.get_mut(id) {
-            Some(c) if c.status == "ACTIVE" => Ok(&mut c.tags),
+            Some(c) if c.status == ClusterStatus::Active => Ok(&mut c.tags),
             Some(_) => Err(EcsError::invalid(
                 "The specified cluster is inactive. Specify an active cluster and try again.",
             )),

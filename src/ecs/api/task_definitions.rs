@@ -4,20 +4,21 @@
 //! Revisions count from 1 per family and are never reused. The rules live in
 //! `task_definition_rules`.
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, token_after};
 use crate::core::tags;
 use crate::ecs::rules::task_definition as rules;
 use crate::ecs::state::lookup::{family_range, resolve_task_definition as resolve};
+use crate::ecs::state::status::TaskDefinitionStatus;
 use crate::ecs::state::types::{
     to_wire, ContainerDefinition, Failure, Tag, TaskDefinition, Volume,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::{Deserialize, Serialize};
-use serde_with::skip_serializing_none;
 use serde_json::{json, Map, Value};
+use serde_with::skip_serializing_none;
 use std::ops::Bound;
 
 type Key = (String, u32);
@@ -64,7 +65,7 @@ pub fn register_task_definition(
         execution_role_arn: req.execution_role_arn,
         network_mode: req.network_mode,
         volumes: req.volumes,
-        status: "ACTIVE".into(),
+        status: TaskDefinitionStatus::Active,
         placement_constraints: req.placement_constraints,
         requires_compatibilities: req.requires_compatibilities,
         cpu,
@@ -152,7 +153,7 @@ pub fn describe_task_definition(
 #[serde(rename_all = "camelCase", default)]
 struct ListRequest {
     family_prefix: Option<String>,
-    status: Option<String>,
+    status: Option<TaskDefinitionStatus>,
     sort: Option<String>,
     next_token: Option<String>,
     max_results: Option<i32>,
@@ -168,7 +169,7 @@ pub fn list_task_definitions(
     let after = resume_after(req.next_token.as_deref())?
         .map(|t| decode_key(&t))
         .transpose()?;
-    let status = req.status.unwrap_or_else(|| "ACTIVE".into());
+    let status = req.status.unwrap_or_default();
     let descending = req.sort.as_deref() == Some("DESC");
     // The familyPrefix of ListTaskDefinitions is a whole family name, per the API reference.
     let (lo, hi) = match &req.family_prefix {
@@ -248,8 +249,10 @@ pub fn list_task_definition_families(
         if !family.starts_with(&prefix) {
             break;
         }
-        let active = family_range(st, family).any(|(_, td)| td.status == "ACTIVE");
-        let live = family_range(st, family).any(|(_, td)| td.status != "DELETE_IN_PROGRESS");
+        let active =
+            family_range(st, family).any(|(_, td)| td.status == TaskDefinitionStatus::Active);
+        let live = family_range(st, family)
+            .any(|(_, td)| td.status != TaskDefinitionStatus::DeleteInProgress);
         let wanted = match status.as_str() {
             "ACTIVE" => active,
             "INACTIVE" => !active && live,
@@ -285,8 +288,8 @@ pub fn deregister_task_definition(
         .task_definitions
         .get_mut(&key)
         .ok_or_else(|| EcsError::client("Unable to describe task definition."))?;
-    if td.status == "ACTIVE" {
-        td.status = "INACTIVE".into();
+    if td.status == TaskDefinitionStatus::Active {
+        td.status = TaskDefinitionStatus::Inactive;
         td.deregistered_at = Some(now);
     }
     Ok(json!({ "taskDefinition": to_wire(&*td) }).into())
@@ -346,7 +349,7 @@ pub fn delete_task_definitions(
         let Some(td) = st.task_definitions.get_mut(&key) else {
             continue;
         };
-        if td.status == "ACTIVE" {
+        if td.status == TaskDefinitionStatus::Active {
             failures.push(Failure {
                 arn: Some(td.task_definition_arn.clone()),
                 reason: Some("The specified task definition is still in ACTIVE status. Please deregister the target and try again.".into()),
@@ -354,8 +357,8 @@ pub fn delete_task_definitions(
             });
             continue;
         }
-        if td.status == "INACTIVE" {
-            td.status = "DELETE_IN_PROGRESS".into();
+        if td.status == TaskDefinitionStatus::Inactive {
+            td.status = TaskDefinitionStatus::DeleteInProgress;
             td.delete_requested_at = Some(now);
         }
         deleted.push(to_wire(&*td));

@@ -6,8 +6,8 @@
 //! PRIMARY, DRAINING) and queue the service; the scheduler pass ([`crate::ecs::scheduler::task_sets`]) keeps each set
 //! at `ceil(desiredCount × scale% / 100)` tasks, started by the set's id, and drops drained sets.
 
-use crate::wire::Reply;
 use crate::ecs::rules::scale::{checked_scale, computed_count};
+use crate::wire::Reply;
 
 use crate::core::context::RequestContext;
 use crate::core::tags;

@@ -3,17 +3,18 @@
 //! Handlers only record desired state; the task controller (`controller`) drives each task
 //! through the lifecycle on the container runtime.
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::rules::launch::{self as launch, Launch, NewTask};
 use crate::ecs::rules::placement;
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::find_instance_arn as find_arn;
+use crate::ecs::state::status::ContainerInstanceStatus;
 use crate::ecs::state::task::{Task, TaskOverride};
 use crate::ecs::state::types::{to_wire, CapacityProviderStrategyItem, Failure, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -202,7 +203,7 @@ pub fn start_task(
         match find_arn(st, &cluster, ident).filter(|a| {
             st.container_instances
                 .get(a)
-                .is_some_and(|ci| ci.status == "ACTIVE")
+                .is_some_and(|ci| ci.status == ContainerInstanceStatus::Active)
         }) {
             Some(instance) => tasks.push(launch::create_task(
                 st,

@@ -1,6 +1,7 @@
 //! Capacity provider rules: which providers a cluster may use, and what makes a valid
 //! capacity provider strategy. <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-capacity-providers.html>
 
+use crate::ecs::state::status::{CapacityProviderStatus, ClusterStatus};
 use crate::ecs::state::types::CapacityProviderStrategyItem;
 use crate::ecs::state::RegionState;
 use crate::ecs::{EcsError, EcsResult};
@@ -13,7 +14,7 @@ pub fn check_attachable(st: &RegionState, name: &str, cluster_arn: &str) -> EcsR
     if BUILT_IN.contains(&name) {
         return Ok(());
     }
-    let cp = st.capacity_providers.get(name).filter(|cp| cp.status == "ACTIVE").ok_or_else(|| {
+    let cp = st.capacity_providers.get(name).filter(|cp| cp.status == CapacityProviderStatus::Active).ok_or_else(|| {
         EcsError::invalid(format!("The specified capacity provider {name} does not exist. Specify a valid capacity provider and try again."))
     })?;
     if cp.cluster.as_deref().is_some_and(|c| c != cluster_arn) {
@@ -22,7 +23,7 @@ pub fn check_attachable(st: &RegionState, name: &str, cluster_arn: &str) -> EcsR
         )));
     }
     let other = st.clusters.values().find(|c| {
-        c.status == "ACTIVE"
+        c.status == ClusterStatus::Active
             && c.cluster_arn != cluster_arn
             && c.capacity_providers.iter().any(|p| p == name)
     });

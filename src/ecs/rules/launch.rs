@@ -5,6 +5,7 @@
 use crate::core::ids::{hex, uuid};
 use crate::core::tags;
 use crate::ecs::rules::placement;
+use crate::ecs::state::status::TaskDefinitionStatus;
 use crate::ecs::state::task::{Attachment, Container, ContainerOverride, Task, TaskOverride};
 use crate::ecs::state::types::{CapacityProviderStrategyItem, KeyValuePair, Tag, TaskDefinition};
 use crate::ecs::state::{RegionState, TaskBook};
@@ -86,7 +87,7 @@ pub fn definition_for_launch(st: &RegionState, ident: &str) -> EcsResult<TaskDef
         .task_definitions
         .get(&key)
         .ok_or_else(|| EcsError::client("Unable to find task definition."))?;
-    if td.status != "ACTIVE" {
+    if td.status != TaskDefinitionStatus::Active {
         return Err(EcsError::client(format!(
             "TaskDefinition is inactive: {}",
             td.task_definition_arn

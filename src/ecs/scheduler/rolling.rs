@@ -1,6 +1,7 @@
 //! The rolling arithmetic of REPLICA services and the one-task-per-instance rule of DAEMON ones.
 
 use crate::ecs::scheduler::{live_views, start_tasks, stop_tasks, TaskView};
+use crate::ecs::state::status::ContainerInstanceStatus;
 use crate::ecs::state::RegionState;
 
 /// What a REPLICA pass decides (pure: see [`plan_replica`]).
@@ -111,7 +112,9 @@ pub(super) fn schedule_daemon(st: &mut RegionState, arn: &str) {
     let instances: Vec<String> = st
         .container_instances
         .values()
-        .filter(|ci| ci.cluster_arn == service.cluster_arn && ci.status == "ACTIVE")
+        .filter(|ci| {
+            ci.cluster_arn == service.cluster_arn && ci.status == ContainerInstanceStatus::Active
+        })
         .map(|ci| ci.container_instance_arn.clone())
         .collect();
     let live = live_views(st, &service, 0.0);

@@ -1,6 +1,7 @@
 //! Finding resources by the identifiers requests carry (a name, an id or an ARN), with the
 //! errors ECS answers when they are missing. Every room of ECS reads state through these.
 
+use crate::ecs::state::status::{ClusterStatus, TaskDefinitionStatus};
 use crate::ecs::state::types::{Cluster, TaskDefinition};
 use crate::ecs::state::RegionState;
 use crate::ecs::{EcsError, EcsResult};
@@ -19,7 +20,7 @@ pub fn find_cluster<'a>(st: &'a RegionState, ident: &str) -> Option<&'a Cluster>
 /// The name of an ACTIVE cluster, or ClusterNotFoundException.
 pub fn active_name(st: &RegionState, ident: &str) -> EcsResult<String> {
     find_cluster(st, ident)
-        .filter(|c| c.status == "ACTIVE")
+        .filter(|c| c.status == ClusterStatus::Active)
         .map(|c| c.cluster_name.clone())
         .ok_or(EcsError::ClusterNotFound)
 }
@@ -33,7 +34,7 @@ pub fn cluster_arn(st: &RegionState, ident: Option<&str>) -> EcsResult<String> {
 /// The name and ARN of an ACTIVE cluster, or ClusterNotFoundException.
 pub fn active_cluster(st: &RegionState, ident: &str) -> EcsResult<(String, String)> {
     find_cluster(st, ident)
-        .filter(|c| c.status == "ACTIVE")
+        .filter(|c| c.status == ClusterStatus::Active)
         .map(|c| (c.cluster_name.clone(), c.cluster_arn.clone()))
         .ok_or(EcsError::ClusterNotFound)
 }
@@ -76,7 +77,7 @@ pub fn resolve_task_definition(st: &RegionState, ident: &str) -> Option<Key> {
         }
         None => family_range(st, short)
             .rev()
-            .find(|(_, td)| td.status == "ACTIVE")
+            .find(|(_, td)| td.status == TaskDefinitionStatus::Active)
             .map(|(k, _)| k.clone()),
     }
 }

@@ -9,6 +9,7 @@ pub mod lookup;
 pub mod records;
 pub mod refs;
 pub mod service;
+pub mod status;
 pub mod task;
 pub mod types;
 

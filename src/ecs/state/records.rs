@@ -2,12 +2,12 @@
 //! `ServiceDeployment` as serde structs with the wire names, their ARNs, and how a revision is
 //! captured from a service and one of its deployments.
 
-use serde_with::skip_serializing_none;
 use crate::ecs::state::service::{Deployment, DeploymentConfiguration, Service};
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json};
 use crate::ecs::state::RegionState;
 use serde::Serialize;
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 
 pub const PENDING: &str = "PENDING";
 pub const IN_PROGRESS: &str = "IN_PROGRESS";

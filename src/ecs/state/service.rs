@@ -1,11 +1,11 @@
 //! The service shapes of the ECS API (Service, Deployment, ServiceEvent, TaskSet) as serde
 //! structs with the wire names, plus the scheduler's bookkeeping beside them (`#[serde(skip)]`).
 
-use serde_with::skip_serializing_none;
 use crate::core::ids::uuid;
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 use std::collections::BTreeSet;
 
 #[skip_serializing_none]

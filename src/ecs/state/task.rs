@@ -1,10 +1,10 @@
 //! The task shapes of the ECS API (Task, Container, overrides, attachments) as serde structs with
 //! the wire names, plus the bookkeeping local-ecs keeps beside them (`#[serde(skip)]`).
 
-use serde_with::skip_serializing_none;
 use crate::ecs::state::types::{Json, KeyValuePair, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 
 #[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -2,9 +2,12 @@
 //! describe clones and returns them. Bookkeeping that AWS does not show is `#[serde(skip)]`.
 //! Nested shapes that local-ecs only stores and echoes stay `serde_json::Value`.
 
-use serde_with::skip_serializing_none;
+use crate::ecs::state::status::{
+    CapacityProviderStatus, ClusterStatus, ContainerInstanceStatus, TaskDefinitionStatus,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 
 pub type Json = Option<Value>;
 
@@ -72,7 +75,7 @@ pub struct Cluster {
     pub cluster_arn: String,
     pub cluster_name: String,
     pub configuration: Json,
-    pub status: String,
+    pub status: ClusterStatus,
     // Counts and statistics are derived when the cluster is shown (api::cluster_view).
     pub tags: Vec<Tag>,
     pub settings: Vec<ClusterSetting>,
@@ -94,7 +97,7 @@ pub struct CapacityProvider {
     pub capacity_provider_arn: String,
     pub name: String,
     pub cluster: Option<String>,
-    pub status: String,
+    pub status: CapacityProviderStatus,
     pub auto_scaling_group_provider: Json,
     pub managed_instances_provider: Json,
     pub update_status: Option<String>,
@@ -260,7 +263,7 @@ pub struct TaskDefinition {
     pub network_mode: Option<String>,
     pub revision: u32,
     pub volumes: Vec<Volume>,
-    pub status: String,
+    pub status: TaskDefinitionStatus,
     pub requires_attributes: Vec<RequiresAttribute>,
     pub placement_constraints: Vec<Value>,
     pub compatibilities: Vec<String>,
@@ -333,7 +336,7 @@ pub struct ContainerInstance {
     pub version_info: Json,
     pub remaining_resources: Vec<Resource>,
     pub registered_resources: Vec<Resource>,
-    pub status: String,
+    pub status: ContainerInstanceStatus,
     pub status_reason: Option<String>,
     pub agent_connected: bool,
     pub running_tasks_count: i32,

@@ -5,10 +5,10 @@
 //! a hook: an unknown deployment is ServiceDeploymentNotFoundException, a known one answers as
 //! ECS answers for a hook that is not AWAITING_ACTION (InvalidParameterException).
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

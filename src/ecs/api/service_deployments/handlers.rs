@@ -2,7 +2,6 @@
 //! DescribeServiceRevisions and StopServiceDeployment.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html>
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::state::lookup as services;
@@ -13,6 +12,7 @@ use crate::ecs::state::service::{Deployment, Service};
 use crate::ecs::state::types::{to_wire, Failure};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

@@ -11,7 +11,6 @@ pub use crate::ecs::state::service::add_event;
 pub use lookup::view;
 pub use queries::{describe_services, list_services, list_services_by_namespace};
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::tags;
 use crate::ecs::rules::launch::{self as launch, Launch};
@@ -20,6 +19,7 @@ use crate::ecs::state::service::{CircuitBreaker, Deployment, DeploymentConfigura
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Tag, TaskDefinition};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

@@ -1,6 +1,5 @@
 //! DescribeServices, ListServices and ListServicesByNamespace.
 
-use crate::wire::Reply;
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::api::services::lookup::view;
@@ -9,6 +8,7 @@ use crate::ecs::state::lookup::service_arn_of as arn_of;
 use crate::ecs::state::types::{to_wire, Failure};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
+use crate::wire::Reply;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

@@ -25,6 +25,7 @@ mod tests;
 pub use rules::{Constraint, Strategy, MAX_CONSTRAINTS, MAX_STRATEGIES};
 
 use crate::ecs::rules::query_language::InstanceSubjects;
+use crate::ecs::state::status::ContainerInstanceStatus;
 use crate::ecs::state::types::{ContainerInstance, Failure, TaskDefinition};
 use crate::ecs::state::{RegionState, TaskBook};
 use crate::ecs::{EcsError, EcsResult};
@@ -191,7 +192,9 @@ fn slots<'a>(
     let engine_ports = engine_ports(st);
     st.container_instances
         .values()
-        .filter(|ci| ci.cluster_arn == req.cluster_arn && ci.status == "ACTIVE")
+        .filter(|ci| {
+            ci.cluster_arn == req.cluster_arn && ci.status == ContainerInstanceStatus::Active
+        })
         .map(|ci| {
             let arn = &ci.container_instance_arn;
             let tasks: Vec<_> = st

@@ -44,7 +44,7 @@ impl World {
         let ci = ContainerInstance {
             container_instance_arn: arn(id),
             ec2_instance_id: Some(format!("i-{id}")),
-            status: "ACTIVE".into(),
+            status: crate::ecs::state::status::ContainerInstanceStatus::Active,
             cluster_arn: CLUSTER.into(),
             registered_resources: vec![int("CPU", cpu), int("MEMORY", memory)],
             attributes,
