@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 TARGET = "AmazonEC2ContainerServiceV20141113."
@@ -42,9 +43,11 @@ def status_kb(pid, field):
 def start(bin_path, *args):
     port = free_port()
     owner = f"bench-{os.getpid()}-{port}"
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen([bin_path, "--port", str(port), "--owner", owner, *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "RUST_LOG": "info"})
+                            stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "RUST_LOG": "info", "NO_COLOR": "1"})
+    proc.log = log
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -61,12 +64,15 @@ def start(bin_path, *args):
 def post(port, op, body, timeout=120):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("POST", "/", body=body, headers={
-            "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": TARGET + op,
-            "Authorization": AUTH})
+        try:
+            conn.request("POST", "/", body=body, headers={
+                "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": TARGET + op,
+                "Authorization": AUTH})
+        except OSError:
+            pass  # the server answered (413) and closed before the whole body was sent
         resp = conn.getresponse()
         return resp.status, resp.read()
-    except OSError as e:  # the server may answer 413 and close before the whole body is sent
+    except (OSError, http.client.HTTPException) as e:
         return type(e).__name__, b""
     finally:
         conn.close()
@@ -163,7 +169,8 @@ def shutdown(bin_path, n=50):
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(120)
     took = time.monotonic() - started
-    log = proc.stderr.read().decode(errors="replace")
+    proc.log.seek(0)
+    log = proc.log.read().decode(errors="replace")
     summary = [line for line in log.splitlines() if "stopped every task" in line]
     left = owned("container", owner), owned("volume", owner)
     print(f"SIGTERM with {len(arns)} running tasks: exit code {code} after {took:.2f} s; "

@@ -5,9 +5,11 @@
 //! for tags and overrides besides) are refused with a 413 before being read when their length is
 //! declared, and as soon as they pass it when it is not.
 //!
-//! Memory: decoding a body (JSON or CBOR into values) costs a multiple of its size, so bodies in
-//! flight draw on one shared [`Budget`] of bytes; requests beyond it wait for earlier ones to be
-//! answered instead of all growing the heap at once.
+//! Memory: decoding a body (JSON or CBOR into values) costs a multiple of its size, so large
+//! bodies in flight draw on one shared [`Budget`] of bytes; requests beyond it wait for earlier
+//! ones to be answered instead of all growing the heap at once. Bodies declared at most
+//! [`SMALL_BODY`] (nearly every ECS call) bypass it, so clients dribbling large bodies can delay
+//! other large bodies but never ordinary calls.
 
 use crate::wire::WireError;
 use bytes::Bytes;
@@ -23,6 +25,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
 const BUDGET_BYTES: usize = 8 * MAX_BODY;
 /// The budget's unit: one permit per KiB.
 const UNIT: usize = 1024;
+/// Declared bodies up to this size need no share of the budget.
+const SMALL_BODY: usize = 64 * 1024;
 
 /// The server-wide allowance of request-body bytes in flight.
 #[derive(Clone)]
@@ -36,8 +40,12 @@ impl Default for Budget {
 
 impl Budget {
     /// Waits for room for a body of `declared` bytes (the maximum when undeclared); the permit is
-    /// held until the request is answered.
+    /// held until the request is answered. Small (and too large) declared bodies never wait.
     pub async fn reserve(&self, declared: Option<usize>) -> Option<OwnedSemaphorePermit> {
+        // Too large ones are refused unread: no need to wait for room either.
+        if declared.is_some_and(|n| n <= SMALL_BODY || n > MAX_BODY) {
+            return None;
+        }
         let bytes = declared.unwrap_or(MAX_BODY).min(MAX_BODY);
         let units = u32::try_from(bytes.div_ceil(UNIT).max(1)).unwrap_or(u32::MAX);
         self.0.clone().acquire_many_owned(units).await.ok()

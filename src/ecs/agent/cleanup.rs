@@ -1,9 +1,9 @@
-//! Removing what this server created, in parallel: the engine takes tens of milliseconds per
+//! Finding and removing what this server created, in parallel: the engine takes tens of milliseconds per
 //! removal, so one at a time would make a reset or shutdown with many tasks take seconds.
 
 use super::volumes::TASK_LABEL;
 use super::Inner;
-use crate::runtime::OWNER_LABEL;
+use crate::runtime::{RuntimeError, OWNER_LABEL};
 use futures_util::StreamExt;
 
 /// Engine calls in flight at once: enough to hide latency, few enough not to swamp the engine.
@@ -68,4 +68,24 @@ async fn remove_volumes_labelled(inner: &Inner, label: &str, value: &str) -> usi
         .filter(|removed| std::future::ready(*removed))
         .count()
         .await
+}
+
+/// The addresses of every container carrying our owner label (inspected in parallel).
+pub(super) async fn owned_addresses(inner: &Inner) -> Result<Vec<std::net::IpAddr>, RuntimeError> {
+    let rt = &inner.runtime;
+    let ids = rt.list(OWNER_LABEL, &inner.owner).await?;
+    let addresses = futures_util::stream::iter(ids)
+        .map(|id| async move {
+            rt.inspect(&id)
+                .await
+                .ok()?
+                .ip_address?
+                .parse::<std::net::IpAddr>()
+                .ok()
+        })
+        .buffer_unordered(PARALLEL)
+        .filter_map(std::future::ready)
+        .collect()
+        .await;
+    Ok(addresses)
 }

@@ -121,17 +121,7 @@ impl TaskController {
     /// The addresses of every container this server owns (tasks and awsvpc sandboxes), so the
     /// internal endpoints can tell a task calling them from the host.
     pub async fn owned_addresses(&self) -> Result<Vec<std::net::IpAddr>, RuntimeError> {
-        let rt = &self.inner.runtime;
-        let mut out = Vec::new();
-        for id in rt.list(OWNER_LABEL, &self.inner.owner).await? {
-            if let Ok(info) = rt.inspect(&id).await {
-                out.extend(
-                    info.ip_address
-                        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok()),
-                );
-            }
-        }
-        Ok(out)
+        cleanup::owned_addresses(&self.inner).await
     }
 
     /// Removes every container (tasks' and awsvpc sandboxes) and volume this server owns
