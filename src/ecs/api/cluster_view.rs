@@ -2,7 +2,7 @@
 //! `include` asks for, and counters derived from the instance, task and service tables, so that
 //! they are always true to the state.
 
-use crate::ecs::state::status::{ClusterStatus, ContainerInstanceStatus};
+use crate::ecs::state::status::{ClusterStatus, ContainerInstanceStatus, ServiceStatus};
 use crate::ecs::state::types::{
     CapacityProviderStrategyItem, Cluster, ClusterSetting, KeyValuePair, Tag,
 };
@@ -162,11 +162,11 @@ impl Counts {
                     .iter()
                     .flatten()
                     .any(|i| i.capacity_provider.starts_with("FARGATE"));
-            match (s.status.as_str(), fargate) {
-                ("ACTIVE", true) => c.active_fargate += 1,
-                ("ACTIVE", false) => c.active_ec2 += 1,
-                ("DRAINING", true) => c.draining_fargate += 1,
-                ("DRAINING", false) => c.draining_ec2 += 1,
+            match (s.status, fargate) {
+                (ServiceStatus::Active, true) => c.active_fargate += 1,
+                (ServiceStatus::Active, false) => c.active_ec2 += 1,
+                (ServiceStatus::Draining, true) => c.draining_fargate += 1,
+                (ServiceStatus::Draining, false) => c.draining_ec2 += 1,
                 _ => {}
             }
         }

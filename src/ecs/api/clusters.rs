@@ -11,6 +11,7 @@ use crate::ecs::api::cluster_view::{
 };
 use crate::ecs::rules::capacity::validate_strategy;
 use crate::ecs::state::lookup::{active_cluster, active_name, find_cluster as find};
+use crate::ecs::state::status::ServiceStatus;
 use crate::ecs::state::status::{CapacityProviderStatus, ClusterStatus, ContainerInstanceStatus};
 use crate::ecs::state::types::{
     CapacityProviderStrategyItem, Cluster, ClusterSetting, Failure, Tag,
@@ -180,7 +181,7 @@ pub fn delete_cluster(
     if st
         .services
         .values()
-        .any(|s| in_cluster(&s.cluster_arn) && s.status != "INACTIVE")
+        .any(|s| in_cluster(&s.cluster_arn) && s.status != ServiceStatus::Inactive)
     {
         return Err(EcsError::ClusterContainsServices);
     }

@@ -7,6 +7,7 @@
 //! at `ceil(desiredCount × scale% / 100)` tasks, started by the set's id, and drops drained sets.
 
 use crate::ecs::rules::scale::{checked_scale, computed_count};
+use crate::ecs::state::status::TaskSetStatus;
 use crate::wire::Reply;
 
 use crate::core::context::RequestContext;
@@ -109,7 +110,7 @@ fn new_task_set(
         service_arn: service.service_arn.clone(),
         cluster_arn: service.cluster_arn.clone(),
         external_id: req.external_id,
-        status: "ACTIVE".into(),
+        status: TaskSetStatus::Active,
         computed_desired_count: computed_count(service.desired_count, &scale),
         created_at: now,
         updated_at: now,
@@ -183,14 +184,14 @@ pub fn delete_task_set(
     let arn = external_service(st, &req.cluster, &req.service, true)?;
     let now = st.now();
     let view = with_set(st, &arn, &req.task_set, |set| {
-        if set.status != "DRAINING" && set.computed_desired_count > 0 && !req.force {
+        if set.status != TaskSetStatus::Draining && set.computed_desired_count > 0 && !req.force {
             return Err(EcsError::invalid(format!(
                 "The task set {} has not been scaled down to zero; scale it to 0 or use force.",
                 set.id
             )));
         }
-        if set.status != "DRAINING" {
-            set.status = "DRAINING".into();
+        if set.status != TaskSetStatus::Draining {
+            set.status = TaskSetStatus::Draining;
             set.computed_desired_count = 0;
             set.updated_at = now;
             set.stability_status = Some("STABILIZING".into());
@@ -269,12 +270,15 @@ pub fn update_service_primary_task_set(
         .position(|t| names(t, &req.primary_task_set))
         .ok_or(EcsError::TaskSetNotFound)?;
     not_draining(&sets[i])?;
-    if sets[i].status != "PRIMARY" {
-        for other in sets.iter_mut().filter(|t| t.status == "PRIMARY") {
-            other.status = "ACTIVE".into();
+    if sets[i].status != TaskSetStatus::Primary {
+        for other in sets
+            .iter_mut()
+            .filter(|t| t.status == TaskSetStatus::Primary)
+        {
+            other.status = TaskSetStatus::Active;
             other.updated_at = now;
         }
-        sets[i].status = "PRIMARY".into();
+        sets[i].status = TaskSetStatus::Primary;
         sets[i].updated_at = now;
     }
     let primary = sets[i].clone();
@@ -347,7 +351,7 @@ fn names(set: &TaskSet, ident: &str) -> bool {
 }
 
 fn not_draining(set: &TaskSet) -> EcsResult<()> {
-    if set.status == "DRAINING" {
+    if set.status == TaskSetStatus::Draining {
         return Err(EcsError::invalid(format!(
             "The task set {} is being deleted.",
             set.id

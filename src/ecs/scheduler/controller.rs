@@ -7,6 +7,7 @@
 use crate::core::bus::{Fact, Received, Subscription};
 use crate::core::shutdown::{Loops, Stopping};
 use crate::ecs::state::refs::{ServiceRef, TaskRef};
+use crate::ecs::state::status::ServiceStatus;
 use crate::ecs::state::Store;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -106,7 +107,7 @@ fn all_services(store: &Store) -> Vec<ServiceRef> {
         let arns: Vec<String> = store.with(&account, &region, |st| {
             st.services
                 .values()
-                .filter(|s| s.status != "INACTIVE")
+                .filter(|s| s.status != ServiceStatus::Inactive)
                 .map(|s| s.service_arn.clone())
                 .collect()
         });

@@ -15,6 +15,7 @@ mod launch;
 mod rolling;
 pub mod task_sets;
 
+use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus};
 pub(in crate::ecs) use launch::{start_tasks, stop_tasks};
 pub use rolling::{plan_replica, Plan};
 use rolling::{schedule_daemon, schedule_replica};
@@ -55,11 +56,11 @@ pub fn reconcile(st: &mut RegionState, arn: &str, now: f64) -> bool {
     let Some(service) = st.services.get(arn).cloned() else {
         return true;
     };
-    if service.status == "INACTIVE" {
+    if service.status == ServiceStatus::Inactive {
         return true;
     }
     account_stopped(st, &service);
-    if service.status == "DRAINING" {
+    if service.status == ServiceStatus::Draining {
         return drain(st, arn);
     }
     if service.controller_type() == "EXTERNAL" {
@@ -145,7 +146,7 @@ fn account_stopped(st: &mut RegionState, service: &Service) {
         if let Some(d) = s
             .deployments
             .iter_mut()
-            .find(|d| d.id == deployment && d.rollout_state.as_deref() == Some("IN_PROGRESS"))
+            .find(|d| d.id == deployment && d.rollout_state == Some(RolloutState::InProgress))
         {
             if failed {
                 d.failed_tasks += 1;
@@ -167,7 +168,7 @@ fn drain(st: &mut RegionState, arn: &str) -> bool {
         s.running_count = 0;
         s.pending_count = 0;
         if !remaining {
-            s.status = "INACTIVE".into();
+            s.status = ServiceStatus::Inactive;
             s.inactive_at = Some(now);
             s.deployments.iter_mut().for_each(|d| {
                 d.running_count = 0;
@@ -193,16 +194,20 @@ fn circuit_breaker(st: &mut RegionState, arn: &str) {
         return;
     };
     let threshold = failure_threshold(s.desired_count);
-    let Some(pi) = s.deployments.iter().position(|d| d.status == "PRIMARY") else {
+    let Some(pi) = s
+        .deployments
+        .iter()
+        .position(|d| d.status == DeploymentStatus::Primary)
+    else {
         return;
     };
     let primary = &s.deployments[pi];
-    if primary.rollout_state.as_deref() != Some("IN_PROGRESS") || primary.failed_tasks < threshold {
+    if primary.rollout_state != Some(RolloutState::InProgress) || primary.failed_tasks < threshold {
         return;
     }
     let failed_id = primary.id.clone();
     let name = s.service_name.clone();
-    s.deployments[pi].rollout_state = Some("FAILED".into());
+    s.deployments[pi].rollout_state = Some(RolloutState::Failed);
     s.deployments[pi].rollout_state_reason =
         Some("ECS deployment circuit breaker: tasks failed to start.".into());
     add_event(
@@ -212,19 +217,18 @@ fn circuit_breaker(st: &mut RegionState, arn: &str) {
         ),
         now,
     );
-    let target = s
-        .deployments
-        .iter()
-        .position(|d| d.status != "PRIMARY" && d.rollout_state.as_deref() == Some("COMPLETED"));
+    let target = s.deployments.iter().position(|d| {
+        d.status != DeploymentStatus::Primary && d.rollout_state == Some(RolloutState::Completed)
+    });
     let (true, Some(ti)) = (cb.rollback, target) else {
         return;
     };
-    s.deployments[pi].status = "ACTIVE".into();
+    s.deployments[pi].status = DeploymentStatus::Active;
     let desired = s.desired_count;
     let mut back = s.deployments.remove(ti);
-    back.status = "PRIMARY".into();
+    back.status = DeploymentStatus::Primary;
     back.desired_count = desired;
-    back.rollout_state = Some("IN_PROGRESS".into());
+    back.rollout_state = Some(RolloutState::InProgress);
     back.rollout_state_reason = Some(format!(
         "ECS deployment circuit breaker: rolling back to deploymentId {}.",
         back.id
@@ -261,7 +265,7 @@ fn replace_unhealthy(st: &mut RegionState, arn: &str, now: f64) {
             if let Some(d) = s
                 .deployments
                 .iter_mut()
-                .find(|d| d.id == t.deployment && d.rollout_state.as_deref() == Some("IN_PROGRESS"))
+                .find(|d| d.id == t.deployment && d.rollout_state == Some(RolloutState::InProgress))
             {
                 d.failed_tasks += 1;
             }
@@ -289,7 +293,7 @@ fn settle(st: &mut RegionState, arn: &str, now: f64) -> bool {
     for d in &mut s.deployments {
         d.running_count = count(&d.id, true);
         d.pending_count = count(&d.id, false);
-        if d.status != "PRIMARY" {
+        if d.status != DeploymentStatus::Primary {
             d.desired_count = d.running_count + d.pending_count;
         }
     }
@@ -298,7 +302,7 @@ fn settle(st: &mut RegionState, arn: &str, now: f64) -> bool {
     let others_left = s
         .deployments
         .iter()
-        .any(|d| d.status != "PRIMARY" && d.running_count + d.pending_count > 0);
+        .any(|d| d.status != DeploymentStatus::Primary && d.running_count + d.pending_count > 0);
     let name = s.service_name.clone();
     let desired = s.desired_count;
     let settled = |d: &Deployment| {
@@ -306,13 +310,17 @@ fn settle(st: &mut RegionState, arn: &str, now: f64) -> bool {
             .filter(|t| t.deployment == d.id && t.settled)
             .count() as i32
     };
-    if let Some(p) = s.deployments.iter_mut().find(|d| d.status == "PRIMARY") {
-        if p.rollout_state.as_deref() == Some("IN_PROGRESS")
+    if let Some(p) = s
+        .deployments
+        .iter_mut()
+        .find(|d| d.status == DeploymentStatus::Primary)
+    {
+        if p.rollout_state == Some(RolloutState::InProgress)
             && !others_left
             && p.running_count == desired
             && settled(p) == desired
         {
-            p.rollout_state = Some("COMPLETED".into());
+            p.rollout_state = Some(RolloutState::Completed);
             p.rollout_state_reason = Some(format!("ECS deployment {} completed.", p.id));
             p.updated_at = now;
             let id = p.id.clone();
@@ -323,12 +331,12 @@ fn settle(st: &mut RegionState, arn: &str, now: f64) -> bool {
             );
         }
     }
-    let completed = s
-        .deployments
-        .iter()
-        .any(|d| d.status == "PRIMARY" && d.rollout_state.as_deref() == Some("COMPLETED"));
+    let completed = s.deployments.iter().any(|d| {
+        d.status == DeploymentStatus::Primary && d.rollout_state == Some(RolloutState::Completed)
+    });
     if completed && !others_left {
-        s.deployments.retain(|d| d.status == "PRIMARY");
+        s.deployments
+            .retain(|d| d.status == DeploymentStatus::Primary);
     }
     // Steady: one deployment, rolled out, and exactly the desired tasks running.
     let steady =

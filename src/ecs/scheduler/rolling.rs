@@ -2,6 +2,7 @@
 
 use crate::ecs::scheduler::{live_views, start_tasks, stop_tasks, TaskView};
 use crate::ecs::state::status::ContainerInstanceStatus;
+use crate::ecs::state::status::{DeploymentStatus, RolloutState};
 use crate::ecs::state::RegionState;
 
 /// What a REPLICA pass decides (pure: see [`plan_replica`]).
@@ -65,7 +66,7 @@ pub(super) fn schedule_replica(st: &mut RegionState, arn: &str, now: f64) {
     let Some(primary) = service
         .deployments
         .iter()
-        .find(|d| d.status == "PRIMARY")
+        .find(|d| d.status == DeploymentStatus::Primary)
         .cloned()
     else {
         return;
@@ -79,7 +80,7 @@ pub(super) fn schedule_replica(st: &mut RegionState, arn: &str, now: f64) {
         .as_ref()
         .and_then(|c| c.maximum_percent)
         .unwrap_or(200);
-    let may_start = primary.rollout_state.as_deref() != Some("FAILED");
+    let may_start = primary.rollout_state != Some(RolloutState::Failed);
     let live = live_views(st, &service, now);
     let plan = plan_replica(
         service.desired_count.max(0) as usize,
@@ -104,7 +105,7 @@ pub(super) fn schedule_daemon(st: &mut RegionState, arn: &str) {
     let Some(primary) = service
         .deployments
         .iter()
-        .find(|d| d.status == "PRIMARY")
+        .find(|d| d.status == DeploymentStatus::Primary)
         .cloned()
     else {
         return;
@@ -142,13 +143,17 @@ pub(super) fn schedule_daemon(st: &mut RegionState, arn: &str) {
     }
     if let Some(s) = st.services.get_mut(arn) {
         s.desired_count = instances.len() as i32;
-        if let Some(d) = s.deployments.iter_mut().find(|d| d.status == "PRIMARY") {
+        if let Some(d) = s
+            .deployments
+            .iter_mut()
+            .find(|d| d.status == DeploymentStatus::Primary)
+        {
             d.desired_count = instances.len() as i32;
         }
     }
     let reason = format!("Scaling activity initiated by (deployment {})", primary.id);
     stop_tasks(st, arn, &stop, &reason, true);
-    if primary.rollout_state.as_deref() != Some("FAILED") {
+    if primary.rollout_state != Some(RolloutState::Failed) {
         for instance in start_on {
             start_tasks(st, &service, &primary, 1, Some(instance));
         }

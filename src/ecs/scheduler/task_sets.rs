@@ -7,6 +7,7 @@ use crate::ecs::rules::scale::computed_count;
 use crate::ecs::scheduler::{live_views, start_tasks, stop_tasks, TaskView};
 use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service, TaskSet};
+use crate::ecs::state::status::{DeploymentStatus, TaskSetStatus};
 use crate::ecs::state::RegionState;
 
 const UNHEALTHY_REASON: &str = "Task failed container health checks";
@@ -32,7 +33,7 @@ fn schedule_set(st: &mut RegionState, service: &Service, set: &TaskSet, now: f64
         .filter(|t| t.deployment == set.id)
         .collect();
     let reason = format!("Scaling activity initiated by (deployment {})", set.id);
-    if set.status == "DRAINING" {
+    if set.status == TaskSetStatus::Draining {
         let all: Vec<String> = live.into_iter().map(|t| t.arn).collect();
         stop_tasks(st, arn, &all, &reason, true);
         return;
@@ -73,7 +74,12 @@ fn schedule_set(st: &mut RegionState, service: &Service, set: &TaskSet, now: f64
 fn as_deployment(set: &TaskSet) -> Deployment {
     Deployment {
         id: set.id.clone(),
-        status: set.status.clone(),
+        // A draining set launches nothing (see above); its tasks count as an old deployment's.
+        status: match set.status {
+            TaskSetStatus::Primary => DeploymentStatus::Primary,
+            TaskSetStatus::Active => DeploymentStatus::Active,
+            TaskSetStatus::Draining => DeploymentStatus::Inactive,
+        },
         task_definition: set.task_definition.clone(),
         capacity_provider_strategy: set.capacity_provider_strategy.clone(),
         launch_type: set.launch_type.clone(),
@@ -128,7 +134,7 @@ fn settle(st: &mut RegionState, arn: &str, now: f64) -> bool {
     let mut kept = Vec::new();
     let mut steady = true;
     for (mut set, c) in sets.into_iter().zip(counts) {
-        if set.status == "DRAINING" && c.alive == 0 {
+        if set.status == TaskSetStatus::Draining && c.alive == 0 {
             continue;
         }
         steady &= settle_set(&mut set, &c, desired, now);
@@ -152,13 +158,13 @@ fn settle(st: &mut RegionState, arn: &str, now: f64) -> bool {
 /// One set's counts and stability: STEADY_STATE when exactly the computed desired count runs
 /// and nothing else of it is pending or stopping. Returns whether it is steady.
 fn settle_set(set: &mut TaskSet, c: &SetCounts, desired: i32, now: f64) -> bool {
-    if set.status != "DRAINING" {
+    if set.status != TaskSetStatus::Draining {
         set.computed_desired_count =
             computed_count(desired, &set.scale.clone().unwrap_or_default());
     }
     set.running_count = c.running;
     set.pending_count = c.pending;
-    let steady = set.status != "DRAINING"
+    let steady = set.status != TaskSetStatus::Draining
         && c.running == set.computed_desired_count
         && c.pending == 0
         && c.alive == c.running;

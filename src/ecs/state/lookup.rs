@@ -1,7 +1,7 @@
 //! Finding resources by the identifiers requests carry (a name, an id or an ARN), with the
 //! errors ECS answers when they are missing. Every room of ECS reads state through these.
 
-use crate::ecs::state::status::{ClusterStatus, TaskDefinitionStatus};
+use crate::ecs::state::status::{ClusterStatus, ServiceStatus, TaskDefinitionStatus};
 use crate::ecs::state::types::{Cluster, TaskDefinition};
 use crate::ecs::state::RegionState;
 use crate::ecs::{EcsError, EcsResult};
@@ -112,8 +112,8 @@ pub fn service_arn(st: &RegionState, cluster: Option<&str>, ident: &str) -> EcsR
 /// An ACTIVE service, or ServiceNotFoundException / ServiceNotActiveException.
 pub fn active_service(st: &RegionState, cluster: Option<&str>, ident: &str) -> EcsResult<String> {
     let arn = service_arn(st, cluster, ident)?;
-    match st.services.get(&arn).map(|s| s.status.as_str()) {
-        Some("ACTIVE") => Ok(arn),
+    match st.services.get(&arn).map(|s| s.status) {
+        Some(ServiceStatus::Active) => Ok(arn),
         _ => Err(EcsError::ServiceNotActive),
     }
 }

@@ -2,6 +2,7 @@
 //! structs with the wire names, plus the scheduler's bookkeeping beside them (`#[serde(skip)]`).
 
 use crate::core::ids::uuid;
+use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus, TaskSetStatus};
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -44,7 +45,7 @@ pub struct ServiceEvent {
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
     pub id: String,
-    pub status: String,
+    pub status: DeploymentStatus,
     pub task_definition: String,
     pub desired_count: i32,
     pub pending_count: i32,
@@ -57,7 +58,7 @@ pub struct Deployment {
     pub platform_version: Option<String>,
     pub platform_family: Option<String>,
     pub network_configuration: Json,
-    pub rollout_state: Option<String>,
+    pub rollout_state: Option<RolloutState>,
     pub rollout_state_reason: Option<String>,
     pub volume_configurations: Option<Vec<Value>>,
 }
@@ -80,7 +81,7 @@ pub struct TaskSet {
     pub cluster_arn: String,
     pub started_by: Option<String>,
     pub external_id: Option<String>,
-    pub status: String,
+    pub status: TaskSetStatus,
     pub task_definition: String,
     pub computed_desired_count: i32,
     pub pending_count: i32,
@@ -109,7 +110,7 @@ pub struct Service {
     pub cluster_arn: String,
     pub load_balancers: Vec<Value>,
     pub service_registries: Vec<Value>,
-    pub status: String,
+    pub status: ServiceStatus,
     pub desired_count: i32,
     pub running_count: i32,
     pub pending_count: i32,

@@ -9,6 +9,7 @@ use crate::ecs::state::records::{self, ServiceDeployment, IN_PROGRESS, PENDING};
 use crate::ecs::state::records::{ROLLBACK_REQUESTED, STOP_REQUESTED};
 use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service};
+use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus};
 use crate::ecs::state::types::{to_wire, Failure};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
@@ -225,13 +226,15 @@ fn rolling_primary<'a>(
     let s = st
         .services
         .get_mut(service_arn)
-        .filter(|s| s.status == "ACTIVE")
+        .filter(|s| s.status == ServiceStatus::Active)
         .ok_or_else(conflict)?;
     let pi = s
         .deployments
         .iter()
         .position(|d| {
-            d.id == id && d.status == "PRIMARY" && d.rollout_state.as_deref() == Some("IN_PROGRESS")
+            d.id == id
+                && d.status == DeploymentStatus::Primary
+                && d.rollout_state == Some(RolloutState::InProgress)
         })
         .ok_or_else(conflict)?;
     Ok((s, pi))
@@ -250,13 +253,16 @@ fn roll_back(
     let ti = s
         .deployments
         .iter()
-        .position(|d| d.status != "PRIMARY" && d.rollout_state.as_deref() == Some("COMPLETED"))
+        .position(|d| {
+            d.status != DeploymentStatus::Primary
+                && d.rollout_state == Some(RolloutState::Completed)
+        })
         .ok_or_else(|| {
             EcsError::Conflict("There is no completed service revision to roll back to.".into())
         })?;
     let failed = &mut s.deployments[pi];
-    failed.status = "ACTIVE".into();
-    failed.rollout_state = Some("FAILED".into());
+    failed.status = DeploymentStatus::Active;
+    failed.rollout_state = Some(RolloutState::Failed);
     failed.rollout_state_reason = Some("Service deployment stopped on request.".into());
     failed.updated_at = now;
     let back = promote(s, ti, now);
@@ -273,9 +279,9 @@ fn roll_back(
 /// Makes deployment `ti` PRIMARY again, rolling out anew; returns it.
 fn promote(s: &mut Service, ti: usize, now: f64) -> Deployment {
     let mut back = s.deployments.remove(ti);
-    back.status = "PRIMARY".into();
+    back.status = DeploymentStatus::Primary;
     back.desired_count = s.desired_count;
-    back.rollout_state = Some("IN_PROGRESS".into());
+    back.rollout_state = Some(RolloutState::InProgress);
     back.rollout_state_reason = Some(format!(
         "ECS deployment rolling back to deploymentId {}.",
         back.id
@@ -296,7 +302,7 @@ fn promote(s: &mut Service, ti: usize, now: f64) -> Deployment {
 fn abort(st: &mut RegionState, arn: &str, service_arn: &str, id: &str, now: f64) -> EcsResult<()> {
     let (s, pi) = rolling_primary(st, service_arn, id)?;
     let d = &mut s.deployments[pi];
-    d.rollout_state = Some("FAILED".into());
+    d.rollout_state = Some(RolloutState::Failed);
     d.rollout_state_reason = Some("Service deployment stopped on request.".into());
     d.updated_at = now;
     let message = format!(

@@ -16,6 +16,7 @@ use crate::core::tags;
 use crate::ecs::rules::launch::{self as launch, Launch};
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::service::{CircuitBreaker, Deployment, DeploymentConfiguration, Service};
+use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus};
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Tag, TaskDefinition};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
@@ -83,9 +84,11 @@ fn free_service_arn(st: &RegionState, cluster: &str, name: &str) -> EcsResult<St
     }
     let cluster_name = cluster.rsplit('/').next().unwrap_or_default();
     let arn = st.arn(&format!("service/{cluster_name}/{name}"));
-    match st.services.get(&arn).map(|s| s.status.as_str()) {
-        Some("ACTIVE") => Err(EcsError::invalid("Creation of service was not idempotent.")),
-        Some("DRAINING") => Err(EcsError::invalid(
+    match st.services.get(&arn).map(|s| s.status) {
+        Some(ServiceStatus::Active) => {
+            Err(EcsError::invalid("Creation of service was not idempotent."))
+        }
+        Some(ServiceStatus::Draining) => Err(EcsError::invalid(
             "Unable to Start a service that is still Draining.",
         )),
         _ => Ok(arn),
@@ -173,7 +176,7 @@ fn build_service(
         cluster_arn: cluster,
         load_balancers: req.load_balancers,
         service_registries: req.service_registries,
-        status: "ACTIVE".into(),
+        status: ServiceStatus::Active,
         desired_count: if daemon {
             0
         } else {
@@ -261,7 +264,7 @@ pub fn new_deployment(service: &Service, now: f64) -> Deployment {
     Deployment {
         rollout_state_reason: Some(format!("ECS deployment {id} in progress.")),
         id,
-        status: "PRIMARY".into(),
+        status: DeploymentStatus::Primary,
         task_definition: service.task_definition.clone().unwrap_or_default(),
         desired_count: service.desired_count,
         created_at: now,
@@ -271,7 +274,7 @@ pub fn new_deployment(service: &Service, now: f64) -> Deployment {
         platform_version: service.platform_version.clone(),
         platform_family: service.platform_family.clone(),
         network_configuration: service.network_configuration.clone(),
-        rollout_state: Some("IN_PROGRESS".into()),
+        rollout_state: Some(RolloutState::InProgress),
         ..Default::default()
     }
 }
@@ -331,14 +334,18 @@ pub fn update_service(
     apply_update(s, req, new_td, config);
     if redeploy {
         for d in &mut s.deployments {
-            d.status = "ACTIVE".into();
+            d.status = DeploymentStatus::Active;
             d.updated_at = now;
         }
         let deployment = new_deployment(s, now);
         s.deployments.insert(0, deployment);
         s.steady = false;
         crate::ecs::scheduler::deployments::record_deployment(st, &arn, now);
-    } else if let Some(primary) = s.deployments.iter_mut().find(|d| d.status == "PRIMARY") {
+    } else if let Some(primary) = s
+        .deployments
+        .iter_mut()
+        .find(|d| d.status == DeploymentStatus::Primary)
+    {
         primary.desired_count = s.desired_count;
         primary.updated_at = now;
     }
@@ -482,7 +489,7 @@ pub fn delete_service(
     let req: DeleteServiceRequest = parse(input)?;
     let arn = service_arn(st, req.cluster.as_deref(), &req.service)?;
     let s = st.services.get_mut(&arn).ok_or(EcsError::ServiceNotFound)?;
-    if s.status == "INACTIVE" {
+    if s.status == ServiceStatus::Inactive {
         return Err(EcsError::ServiceNotActive);
     }
     if s.scheduling_strategy == "REPLICA" && s.desired_count > 0 && !req.force.unwrap_or(false) {
@@ -490,8 +497,8 @@ pub fn delete_service(
             "The service cannot be stopped while it is scaled above 0.",
         ));
     }
-    if s.status == "ACTIVE" {
-        s.status = "DRAINING".into();
+    if s.status == ServiceStatus::Active {
+        s.status = ServiceStatus::Draining;
         s.desired_count = 0;
         for d in &mut s.deployments {
             d.desired_count = 0;

@@ -5,6 +5,7 @@ use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::api::services::lookup::view;
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::service_arn_of as arn_of;
+use crate::ecs::state::status::ServiceStatus;
 use crate::ecs::state::types::{to_wire, Failure};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
@@ -67,7 +68,7 @@ pub fn list_services(
     let matching = st
         .services
         .values()
-        .filter(|s| s.cluster_arn == cluster && s.status != "INACTIVE")
+        .filter(|s| s.cluster_arn == cluster && s.status != ServiceStatus::Inactive)
         .filter(|s| req.launch_type.is_none() || s.launch_type == req.launch_type)
         .filter(|s| {
             req.scheduling_strategy
@@ -136,7 +137,7 @@ pub fn list_services_by_namespace(
     let matching = st
         .services
         .values()
-        .filter(|s| clusters.contains(&s.cluster_arn) && s.status == "ACTIVE")
+        .filter(|s| clusters.contains(&s.cluster_arn) && s.status == ServiceStatus::Active)
         .filter(|s| after.as_ref().is_none_or(|a| s.service_arn > *a));
     let (page, token) = take_page(matching, size, |s| s.service_arn.clone());
     let arns: Vec<&str> = page.iter().map(|s| s.service_arn.as_str()).collect();

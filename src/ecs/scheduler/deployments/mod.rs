@@ -11,6 +11,7 @@ pub mod sync;
 
 use crate::ecs::state::records::{self, RevisionSummary, ServiceDeployment};
 use crate::ecs::state::service::{Deployment, Service};
+use crate::ecs::state::status::DeploymentStatus;
 use crate::ecs::state::RegionState;
 use serde_json::{json, Value};
 pub use sync::sync;
@@ -22,7 +23,11 @@ pub fn record_deployment(st: &mut RegionState, service_arn: &str, now: f64) {
     let Some(service) = st.services.get(service_arn).cloned() else {
         return;
     };
-    let Some(primary) = service.deployments.iter().find(|d| d.status == "PRIMARY") else {
+    let Some(primary) = service
+        .deployments
+        .iter()
+        .find(|d| d.status == DeploymentStatus::Primary)
+    else {
         return;
     };
     if service.deployments.len() == 1 && service.created_at == now {

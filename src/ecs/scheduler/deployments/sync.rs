@@ -7,6 +7,7 @@ use crate::ecs::state::records::{self, CircuitBreakerState, Rollback, ServiceDep
 use crate::ecs::state::records::{IN_PROGRESS, PENDING, STOPPED, SUCCESSFUL};
 use crate::ecs::state::records::{ROLLBACK_FAILED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL};
 use crate::ecs::state::service::{Deployment, Service};
+use crate::ecs::state::status::{DeploymentStatus, RolloutState};
 use crate::ecs::state::RegionState;
 
 const SUPERSEDED: &str = "The service deployment was superseded by a newer service deployment.";
@@ -61,10 +62,10 @@ fn advance(r: &mut ServiceDeployment, s: &Service, now: f64) {
     let Some(d) = own else {
         return finish(r, STOPPED, Some(SUPERSEDED.into()), now);
     };
-    match (d.status.as_str(), d.rollout_state.as_deref()) {
-        (_, Some("COMPLETED")) => finish(r, SUCCESSFUL, None, now),
-        (_, Some("FAILED")) => failed(r, s, d, now),
-        ("PRIMARY", _) => {
+    match (d.status, d.rollout_state) {
+        (_, Some(RolloutState::Completed)) => finish(r, SUCCESSFUL, None, now),
+        (_, Some(RolloutState::Failed)) => failed(r, s, d, now),
+        (DeploymentStatus::Primary, _) => {
             if r.status == PENDING {
                 r.status = IN_PROGRESS.into();
             }
@@ -78,9 +79,9 @@ fn advance(r: &mut ServiceDeployment, s: &Service, now: f64) {
 /// where it stands (no rollback configured, or nothing completed to roll back to).
 fn failed(r: &mut ServiceDeployment, s: &Service, d: &Deployment, now: f64) {
     let rolled_back_to = s.deployments.iter().find(|p| {
-        p.status == "PRIMARY"
+        p.status == DeploymentStatus::Primary
             && p.id != d.id
-            && p.rollout_state.as_deref() == Some("IN_PROGRESS")
+            && p.rollout_state == Some(RolloutState::InProgress)
             && p.rollout_state_reason.as_deref()
                 == Some(
                     format!(
@@ -116,10 +117,10 @@ fn rolling_back(r: &mut ServiceDeployment, s: &Service, target: &str, now: f64) 
     let t = s
         .deployments
         .iter()
-        .find(|d| d.id == target && d.status == "PRIMARY");
-    match t.map(|t| (t.rollout_state.as_deref(), t)) {
-        Some((Some("COMPLETED"), _)) => finish(r, ROLLBACK_SUCCESSFUL, None, now),
-        Some((Some("FAILED"), t)) => {
+        .find(|d| d.id == target && d.status == DeploymentStatus::Primary);
+    match t.map(|t| (t.rollout_state, t)) {
+        Some((Some(RolloutState::Completed), _)) => finish(r, ROLLBACK_SUCCESSFUL, None, now),
+        Some((Some(RolloutState::Failed), t)) => {
             finish(r, ROLLBACK_FAILED, t.rollout_state_reason.clone(), now)
         }
         Some(_) => r.status = ROLLBACK_IN_PROGRESS.into(),
@@ -160,7 +161,7 @@ fn refresh_breaker(r: &mut ServiceDeployment, s: &Service, d: &Deployment) {
         .as_ref()
         .and_then(|c| c.deployment_circuit_breaker.as_ref())
         .is_some_and(|c| c.enable);
-    let tripped = d.rollout_state.as_deref() == Some("FAILED")
+    let tripped = d.rollout_state == Some(RolloutState::Failed)
         && d.rollout_state_reason
             .as_deref()
             .is_some_and(|m| m.contains("circuit breaker"));
