@@ -2,6 +2,7 @@
 //! (START, COMPLETE, SUCCESS, HEALTHY), the order to stop them (dependents first), and the task's
 //! health from its essential containers'.
 
+use crate::ecs::state::status::{ContainerStatus, HealthStatus};
 use crate::ecs::state::task::{Container, Task};
 use crate::ecs::state::types::TaskDefinition;
 use std::collections::BTreeMap;
@@ -16,7 +17,10 @@ pub fn plan(td: &TaskDefinition, task: &Task) -> (Vec<String>, Option<String>) {
     let mut ready = Vec::new();
     for def in &td.container_definitions {
         let name = def.name.as_deref().unwrap_or("");
-        if by_name.get(name).is_none_or(|c| c.last_status != "PENDING") {
+        if by_name
+            .get(name)
+            .is_none_or(|c| c.last_status != ContainerStatus::Pending)
+        {
             continue;
         }
         let mut all_met = true;
@@ -52,38 +56,40 @@ enum Met {
 }
 
 fn condition(kind: &str, dep: &Container) -> Met {
-    let started = dep.last_status != "PENDING";
-    let exited = dep.last_status == "STOPPED";
+    let started = dep.last_status != ContainerStatus::Pending;
+    let exited = dep.last_status == ContainerStatus::Stopped;
     match kind {
         "START" if started => Met::Yes,
         "COMPLETE" if exited => Met::Yes,
         "SUCCESS" if exited && dep.exit_code == Some(0) => Met::Yes,
         "SUCCESS" if exited => Met::Never,
-        "HEALTHY" if dep.health_status.as_deref() == Some("HEALTHY") => Met::Yes,
+        "HEALTHY" if dep.health_status == Some(HealthStatus::Healthy) => Met::Yes,
         "HEALTHY" if exited => Met::Never,
         _ => Met::NotYet,
     }
 }
 
 pub fn all_started(task: &Task) -> bool {
-    task.containers.iter().all(|c| c.last_status != "PENDING")
+    task.containers
+        .iter()
+        .all(|c| c.last_status != ContainerStatus::Pending)
 }
 
 /// HEALTHY when every essential container with a health check is healthy, UNHEALTHY when any is
 /// unhealthy, else UNKNOWN.
-pub fn task_health(task: &Task) -> &'static str {
-    let checked: Vec<&str> = task
+pub fn task_health(task: &Task) -> HealthStatus {
+    let checked: Vec<HealthStatus> = task
         .containers
         .iter()
         .filter(|c| c.essential && c.has_health_check)
-        .filter_map(|c| c.health_status.as_deref())
+        .filter_map(|c| c.health_status)
         .collect();
-    if checked.contains(&"UNHEALTHY") {
-        "UNHEALTHY"
-    } else if !checked.is_empty() && checked.iter().all(|h| *h == "HEALTHY") {
-        "HEALTHY"
+    if checked.contains(&HealthStatus::Unhealthy) {
+        HealthStatus::Unhealthy
+    } else if !checked.is_empty() && checked.iter().all(|h| *h == HealthStatus::Healthy) {
+        HealthStatus::Healthy
     } else {
-        "UNKNOWN"
+        HealthStatus::Unknown
     }
 }
 
@@ -93,7 +99,7 @@ pub fn stop_order(td: &TaskDefinition, task: &Task) -> Vec<(String, u32)> {
     let mut running: Vec<(&Container, usize)> = task
         .containers
         .iter()
-        .filter(|c| c.last_status == "RUNNING" && c.runtime_id.is_some())
+        .filter(|c| c.last_status == ContainerStatus::Running && c.runtime_id.is_some())
         .map(|c| (c, depth(&c.name)))
         .collect();
     running.sort_by_key(|(_, d)| *d);
@@ -153,9 +159,9 @@ mod tests {
     fn container(name: &str, status: &str, exit: Option<i64>, health: Option<&str>) -> Container {
         Container {
             name: name.into(),
-            last_status: status.into(),
+            last_status: ContainerStatus::parse(status).unwrap(),
             exit_code: exit,
-            health_status: health.map(String::from),
+            health_status: health.and_then(HealthStatus::parse),
             runtime_id: Some(format!("id-{name}")),
             essential: true,
             has_health_check: health.is_some(),
@@ -243,13 +249,13 @@ mod tests {
             container("db", "RUNNING", None, Some("HEALTHY")),
             container("app", "RUNNING", None, Some("UNHEALTHY")),
         ]);
-        assert_eq!(task_health(&t), "UNHEALTHY");
+        assert_eq!(task_health(&t), HealthStatus::Unhealthy);
         let order: Vec<String> = stop_order(&td, &t).into_iter().map(|(id, _)| id).collect();
         assert_eq!(order, vec!["id-app".to_string(), "id-db".to_string()]);
         let t = task(vec![
             container("db", "RUNNING", None, Some("HEALTHY")),
             container("app", "RUNNING", None, None),
         ]);
-        assert_eq!(task_health(&t), "HEALTHY");
+        assert_eq!(task_health(&t), HealthStatus::Healthy);
     }
 }

@@ -4,6 +4,7 @@
 //! No new task is launched meanwhile, so services cannot replace what is being stopped.
 
 use super::{Inner, Signal, TaskController};
+use crate::ecs::state::status::DesiredStatus;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -63,8 +64,8 @@ fn request_stops(inner: &Inner) -> (usize, Duration) {
                     continue;
                 }
                 count += 1;
-                if t.desired_status != "STOPPED" {
-                    t.desired_status = "STOPPED".into();
+                if t.desired_status != DesiredStatus::Stopped {
+                    t.desired_status = DesiredStatus::Stopped;
                     t.stop_code = Some("UserInitiated".into());
                     t.stopped_reason = Some(STOPPED_REASON.into());
                     t.version += 1;

@@ -15,6 +15,7 @@ use crate::ecs::rules::query_language::{Filter, InstanceSubjects};
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::{active_name, find_instance_arn as find_arn};
 use crate::ecs::state::status::ContainerInstanceStatus;
+use crate::ecs::state::status::TaskStatus;
 use crate::ecs::state::types::{to_wire, Attribute, ContainerInstance, Failure, Resource, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
@@ -327,7 +328,9 @@ fn view(st: &RegionState, ci: &ContainerInstance, with_tags: bool) -> Value {
             .values()
             .filter(|t| t.container_instance_arn.as_deref() == Some(arn.as_str()))
     };
-    ci.running_tasks_count = on_it().filter(|t| t.last_status == "RUNNING").count() as i32;
+    ci.running_tasks_count = on_it()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .count() as i32;
     ci.pending_tasks_count = on_it().filter(|t| t.is_pending()).count() as i32;
     let used = placement::used_on(st, &arn);
     for r in &mut ci.remaining_resources {

@@ -10,6 +10,7 @@ use crate::ecs::rules::placement;
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::find_instance_arn as find_arn;
 use crate::ecs::state::status::ContainerInstanceStatus;
+use crate::ecs::state::status::DesiredStatus;
 use crate::ecs::state::task::{Task, TaskOverride};
 use crate::ecs::state::types::{to_wire, CapacityProviderStrategyItem, Failure, Tag};
 use crate::ecs::state::RegionState;
@@ -249,8 +250,8 @@ pub fn stop_task(
         .tasks
         .get_mut(&arn)
         .ok_or_else(|| EcsError::invalid("The referenced task was not found."))?;
-    if task.desired_status != "STOPPED" {
-        task.desired_status = "STOPPED".into();
+    if task.desired_status != DesiredStatus::Stopped {
+        task.desired_status = DesiredStatus::Stopped;
         task.stop_code.get_or_insert_with(|| "UserInitiated".into());
         task.stopped_reason
             .get_or_insert_with(|| req.reason.unwrap_or_else(|| "Task stopped by user".into()));
@@ -309,7 +310,7 @@ struct ListTasksRequest {
     max_results: Option<i32>,
     started_by: Option<String>,
     service_name: Option<String>,
-    desired_status: Option<String>,
+    desired_status: Option<DesiredStatus>,
     launch_type: Option<String>,
     daemon_name: Option<String>,
 }
@@ -331,14 +332,14 @@ pub fn list_tasks(
     };
     // ECS lists tasks whose desired status is RUNNING unless asked otherwise; PENDING means
     // desired RUNNING but not yet running.
-    let desired = req.desired_status.unwrap_or_else(|| "RUNNING".into());
+    let desired = req.desired_status.unwrap_or_default();
     let group = req.service_name.map(|s| format!("service:{s}"));
     let matching = st
         .tasks
         .values()
         .filter(|t| t.cluster_arn == cluster)
-        .filter(|t| match desired.as_str() {
-            "PENDING" => t.desired_status == "RUNNING" && t.is_pending(),
+        .filter(|t| match desired {
+            DesiredStatus::Pending => t.desired_status == DesiredStatus::Running && t.is_pending(),
             d => t.desired_status == d,
         })
         .filter(|t| instance.is_none() || t.container_instance_arn == instance)

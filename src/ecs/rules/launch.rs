@@ -6,6 +6,7 @@ use crate::core::ids::{hex, uuid};
 use crate::core::tags;
 use crate::ecs::rules::placement;
 use crate::ecs::state::status::TaskDefinitionStatus;
+use crate::ecs::state::status::{ContainerStatus, DesiredStatus, HealthStatus, TaskStatus};
 use crate::ecs::state::task::{Attachment, Container, ContainerOverride, Task, TaskOverride};
 use crate::ecs::state::types::{CapacityProviderStrategyItem, KeyValuePair, Tag, TaskDefinition};
 use crate::ecs::state::{RegionState, TaskBook};
@@ -203,17 +204,16 @@ pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
         containers,
         cpu: new.overrides.cpu.clone().or_else(|| td.cpu.clone()),
         created_at: st.now(),
-        desired_status: "RUNNING".into(),
+        desired_status: DesiredStatus::Running,
         enable_execute_command: new.enable_execute_command,
         group: Some(new.group.unwrap_or_else(|| format!("family:{}", td.family))),
         // Only awsvpc tasks have provisioning steps (their ENI); others start PENDING.
         last_status: if new.awsvpc.is_some() {
-            "PROVISIONING"
+            TaskStatus::Provisioning
         } else {
-            "PENDING"
-        }
-        .into(),
-        health_status: Some("UNKNOWN".into()),
+            TaskStatus::Pending
+        },
+        health_status: Some(HealthStatus::Unknown),
         launch_type: Some(new.launch.launch_type.clone()),
         memory: new.overrides.memory.clone().or_else(|| td.memory.clone()),
         overrides: full_overrides(td, new.overrides),
@@ -262,8 +262,8 @@ fn new_container(
         container_arn: st.arn(&format!("container/{cluster}/{task_id}/{}", uuid())),
         task_arn: task_arn.to_string(),
         image: def.image.clone().unwrap_or_default(),
-        last_status: "PENDING".into(),
-        health_status: Some("UNKNOWN".into()),
+        last_status: ContainerStatus::Pending,
+        health_status: Some(HealthStatus::Unknown),
         has_health_check: def.health_check.is_some(),
         cpu: Some(cpu.to_string()),
         memory: o

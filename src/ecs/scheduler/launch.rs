@@ -5,6 +5,7 @@ use crate::ecs::rules::launch::{Launch, NewTask};
 use crate::ecs::rules::placement;
 use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service};
+use crate::ecs::state::status::DesiredStatus;
 use crate::ecs::state::task::TaskOverride;
 use crate::ecs::state::types::{Tag, TaskDefinition};
 use crate::ecs::state::RegionState;
@@ -23,10 +24,10 @@ pub(in crate::ecs) fn stop_tasks(
         let Some(t) = st.tasks.get_mut(task_arn) else {
             continue;
         };
-        if t.desired_status == "STOPPED" {
+        if t.desired_status == DesiredStatus::Stopped {
             continue;
         }
-        t.desired_status = "STOPPED".into();
+        t.desired_status = DesiredStatus::Stopped;
         t.stop_code = Some("ServiceSchedulerInitiated".into());
         t.stopped_reason = Some(reason.to_string());
         t.version += 1;

@@ -16,6 +16,7 @@ mod rolling;
 pub mod task_sets;
 
 use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus};
+use crate::ecs::state::status::{DesiredStatus, HealthStatus, TaskStatus};
 pub(in crate::ecs) use launch::{start_tasks, stop_tasks};
 pub use rolling::{plan_replica, Plan};
 use rolling::{schedule_daemon, schedule_replica};
@@ -95,24 +96,24 @@ pub(in crate::ecs) fn service_tasks<'a>(
 pub(in crate::ecs) fn live_views(st: &RegionState, service: &Service, now: f64) -> Vec<TaskView> {
     let grace = service.health_check_grace_period_seconds.unwrap_or(0) as f64;
     service_tasks(st, &service.service_arn)
-        .filter(|t| !t.is_stopped() && t.desired_status == "RUNNING")
+        .filter(|t| !t.is_stopped() && t.desired_status == DesiredStatus::Running)
         .map(|t| {
-            let running = t.last_status == "RUNNING";
+            let running = t.last_status == TaskStatus::Running;
             let checked = t
                 .containers
                 .iter()
                 .any(|c| c.essential && c.has_health_check);
-            let health = t.health_status.as_deref().unwrap_or("UNKNOWN");
+            let health = t.health_status.unwrap_or_default();
             TaskView {
                 arn: t.task_arn.clone(),
                 deployment: t.started_by.clone().unwrap_or_default(),
                 running,
-                healthy: running && (!checked || health == "HEALTHY"),
+                healthy: running && (!checked || health == HealthStatus::Healthy),
                 settled: running
-                    && (!checked || health == "HEALTHY")
+                    && (!checked || health == HealthStatus::Healthy)
                     && t.started_at.is_some_and(|s| s + SETTLE_SECONDS <= now),
                 unhealthy_past_grace: running
-                    && health == "UNHEALTHY"
+                    && health == HealthStatus::Unhealthy
                     && t.started_at.is_some_and(|s| s + grace <= now),
                 created_at: t.created_at,
                 instance: t.container_instance_arn.clone(),
@@ -159,7 +160,7 @@ fn account_stopped(st: &mut RegionState, service: &Service) {
 fn drain(st: &mut RegionState, arn: &str) -> bool {
     let now = st.now();
     let live: Vec<String> = service_tasks(st, arn)
-        .filter(|t| !t.is_stopped() && t.desired_status == "RUNNING")
+        .filter(|t| !t.is_stopped() && t.desired_status == DesiredStatus::Running)
         .map(|t| t.task_arn.clone())
         .collect();
     stop_tasks(st, arn, &live, "Service is being deleted", false);

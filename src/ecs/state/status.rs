@@ -123,6 +123,47 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// A task's `lastStatus`, declared in lifecycle order: "has the task reached X" is `>=`.
+    TaskStatus (default Provisioning) {
+        Provisioning = "PROVISIONING",
+        Pending = "PENDING",
+        Activating = "ACTIVATING",
+        Running = "RUNNING",
+        Deactivating = "DEACTIVATING",
+        Stopping = "STOPPING",
+        Deprovisioning = "DEPROVISIONING",
+        Stopped = "STOPPED",
+    }
+);
+
+wire_enum!(
+    /// A task's `desiredStatus`.
+    DesiredStatus (default Running) {
+        Running = "RUNNING",
+        Pending = "PENDING",
+        Stopped = "STOPPED",
+    }
+);
+
+wire_enum!(
+    /// A container's `lastStatus`.
+    ContainerStatus (default Pending) {
+        Pending = "PENDING",
+        Running = "RUNNING",
+        Stopped = "STOPPED",
+    }
+);
+
+wire_enum!(
+    /// A task's or container's `healthStatus`.
+    HealthStatus (default Unknown) {
+        Healthy = "HEALTHY",
+        Unhealthy = "UNHEALTHY",
+        Unknown = "UNKNOWN",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +182,7 @@ mod tests {
         );
         assert_eq!(RolloutState::parse("in_progress"), None);
         assert_eq!(ClusterStatus::Inactive.to_string(), "INACTIVE");
+        assert!(TaskStatus::Stopping > TaskStatus::Running);
+        assert!(TaskStatus::Activating < TaskStatus::Running);
     }
 }

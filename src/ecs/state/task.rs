@@ -1,6 +1,7 @@
 //! The task shapes of the ECS API (Task, Container, overrides, attachments) as serde structs with
 //! the wire names, plus the bookkeeping local-ecs keeps beside them (`#[serde(skip)]`).
 
+use crate::ecs::state::status::{ContainerStatus, DesiredStatus, HealthStatus, TaskStatus};
 use crate::ecs::state::types::{Json, KeyValuePair, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -74,12 +75,12 @@ pub struct Container {
     pub image: String,
     pub image_digest: Option<String>,
     pub runtime_id: Option<String>,
-    pub last_status: String,
+    pub last_status: ContainerStatus,
     pub exit_code: Option<i64>,
     pub reason: Option<String>,
     pub network_bindings: Vec<NetworkBinding>,
     pub network_interfaces: Vec<NetworkInterface>,
-    pub health_status: Option<String>,
+    pub health_status: Option<HealthStatus>,
     pub managed_agents: Vec<Value>,
     pub cpu: Option<String>,
     pub memory: Option<String>,
@@ -107,13 +108,13 @@ pub struct Task {
     pub containers: Vec<Container>,
     pub cpu: Option<String>,
     pub created_at: f64,
-    pub desired_status: String,
+    pub desired_status: DesiredStatus,
     pub enable_execute_command: bool,
     pub execution_stopped_at: Option<f64>,
     pub group: Option<String>,
-    pub health_status: Option<String>,
+    pub health_status: Option<HealthStatus>,
     pub inference_accelerators: Vec<Value>,
-    pub last_status: String,
+    pub last_status: TaskStatus,
     pub launch_type: Option<String>,
     pub memory: Option<String>,
     pub overrides: TaskOverride,
@@ -141,22 +142,6 @@ pub struct Task {
     pub service_arn: Option<String>,
 }
 
-/// Task states in lifecycle order, so "has the task reached X" is a comparison.
-pub const LIFECYCLE: [&str; 8] = [
-    "PROVISIONING",
-    "PENDING",
-    "ACTIVATING",
-    "RUNNING",
-    "DEACTIVATING",
-    "STOPPING",
-    "DEPROVISIONING",
-    "STOPPED",
-];
-
-pub fn lifecycle_rank(status: &str) -> usize {
-    LIFECYCLE.iter().position(|s| *s == status).unwrap_or(0)
-}
-
 impl Task {
     /// The task id: the last segment of its ARN.
     pub fn id(&self) -> &str {
@@ -164,12 +149,12 @@ impl Task {
     }
 
     pub fn is_stopped(&self) -> bool {
-        self.last_status == "STOPPED"
+        self.last_status == TaskStatus::Stopped
     }
 
     /// PROVISIONING, PENDING or ACTIVATING: what clusters count as pending.
     pub fn is_pending(&self) -> bool {
-        lifecycle_rank(&self.last_status) < lifecycle_rank("RUNNING")
+        self.last_status < TaskStatus::Running
     }
 
     /// The family of its task definition (from the ARN).

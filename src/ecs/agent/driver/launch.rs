@@ -5,6 +5,7 @@ use crate::core::ids;
 use crate::ecs::agent::driver::{Driver, StopCause};
 use crate::ecs::agent::spec::{self, SpecContext};
 use crate::ecs::agent::volumes;
+use crate::ecs::state::status::ContainerStatus;
 use crate::ecs::state::task::{NetworkBinding, NetworkInterface, Task};
 use crate::ecs::state::types::{KeyValuePair, TaskDefinition};
 use crate::runtime::{ContainerInfo, RuntimeError};
@@ -230,8 +231,8 @@ impl Driver {
             let Some(c) = t.containers.iter_mut().find(|c| c.name == name) else {
                 return;
             };
-            if c.last_status == "PENDING" {
-                c.last_status = "RUNNING".into();
+            if c.last_status == ContainerStatus::Pending {
+                c.last_status = ContainerStatus::Running;
             }
             if td_mode.as_deref() != Some("awsvpc") {
                 c.network_bindings = info

@@ -9,7 +9,8 @@ mod watch;
 use crate::core::bus::{Fact, TaskFact};
 use crate::ecs::agent::{Inner, Signal};
 use crate::ecs::state::refs::TaskRef;
-use crate::ecs::state::task::{lifecycle_rank, Task};
+use crate::ecs::state::status::{DesiredStatus, TaskStatus};
+use crate::ecs::state::task::Task;
 use crate::ecs::state::TaskBook;
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,8 +98,8 @@ impl Driver {
                     task_arn: t.task_arn.clone(),
                     cluster_arn: t.cluster_arn.clone(),
                     service_arn: t.service_arn.clone(),
-                    last_status: t.last_status.clone(),
-                    desired_status: t.desired_status.clone(),
+                    last_status: t.last_status.to_string(),
+                    desired_status: t.desired_status.to_string(),
                 })
             });
         if let Some(fact) = fact {
@@ -106,10 +107,11 @@ impl Driver {
         }
     }
 
-    fn set_status(&self, status: &'static str) {
+    /// Moves the task forward to `status` (never back: statuses are in lifecycle order).
+    fn set_status(&self, status: TaskStatus) {
         self.update(|t| {
-            if lifecycle_rank(status) > lifecycle_rank(&t.last_status) {
-                t.last_status = status.into();
+            if status > t.last_status {
+                t.last_status = status;
             }
         });
     }
@@ -117,12 +119,12 @@ impl Driver {
     fn stop_requested(&self) -> Option<StopCause> {
         let (desired, code, reason) = self.read(|t, _| {
             (
-                t.desired_status.clone(),
+                t.desired_status,
                 t.stop_code.clone(),
                 t.stopped_reason.clone(),
             )
         })?;
-        (desired == "STOPPED").then(|| StopCause {
+        (desired == DesiredStatus::Stopped).then(|| StopCause {
             code: if code.as_deref() == Some("ServiceSchedulerInitiated") {
                 "ServiceSchedulerInitiated"
             } else {
@@ -146,14 +148,14 @@ impl Driver {
             .ok_or_else(|| self.gone())?;
         self.provision(&task, &td).await?;
         self.check_stop()?;
-        self.set_status("PENDING");
+        self.set_status(TaskStatus::Pending);
         self.pull(&td).await?;
         self.check_stop()?;
         let ids = self.create(&task, &td).await?;
         self.start_in_order(&td, &ids).await?;
-        self.set_status("ACTIVATING");
+        self.set_status(TaskStatus::Activating);
         self.update(|t| {
-            t.last_status = "RUNNING".into();
+            t.last_status = TaskStatus::Running;
             t.started_at = Some(self.now());
         });
         Ok(())

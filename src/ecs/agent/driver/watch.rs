@@ -3,6 +3,7 @@
 
 use crate::ecs::agent::driver::{Driver, StopCause, RESYNC};
 use crate::ecs::agent::Signal;
+use crate::ecs::state::status::{ContainerStatus, DesiredStatus, HealthStatus, TaskStatus};
 use crate::runtime::{Health, RuntimeError, RuntimeEvent};
 use std::time::Duration;
 
@@ -85,8 +86,8 @@ impl Driver {
                 .iter_mut()
                 .find(|c| c.runtime_id.as_deref() == Some(id))
             {
-                if c.last_status != "STOPPED" {
-                    c.last_status = "STOPPED".into();
+                if c.last_status != ContainerStatus::Stopped {
+                    c.last_status = ContainerStatus::Stopped;
                     c.exit_code = exit_code;
                     c.reason = reason.clone();
                     essential = c.essential;
@@ -104,9 +105,9 @@ impl Driver {
 
     pub(super) fn set_health(&self, id: &str, health: Health) {
         let status = match health {
-            Health::Healthy => "HEALTHY",
-            Health::Unhealthy => "UNHEALTHY",
-            Health::Starting => "UNKNOWN",
+            Health::Healthy => HealthStatus::Healthy,
+            Health::Unhealthy => HealthStatus::Unhealthy,
+            Health::Starting => HealthStatus::Unknown,
         };
         self.update(|t| {
             if let Some(c) = t
@@ -114,9 +115,9 @@ impl Driver {
                 .iter_mut()
                 .find(|c| c.runtime_id.as_deref() == Some(id))
             {
-                c.health_status = Some(status.into());
+                c.health_status = Some(status);
             }
-            t.health_status = Some(crate::ecs::agent::order::task_health(t).into());
+            t.health_status = Some(crate::ecs::agent::order::task_health(t));
         });
     }
 
@@ -133,7 +134,7 @@ impl Driver {
             .read(|t, _| {
                 t.containers
                     .iter()
-                    .filter(|c| c.last_status == "RUNNING")
+                    .filter(|c| c.last_status == ContainerStatus::Running)
                     .filter_map(|c| c.runtime_id.clone())
                     .collect()
             })
@@ -179,15 +180,19 @@ impl Driver {
         }
         let awsvpc = self.sandbox.is_some();
         self.update(|t| {
-            t.desired_status = "STOPPED".into();
+            t.desired_status = DesiredStatus::Stopped;
             if t.stop_code.is_none() || cause.code != "UserInitiated" {
                 t.stop_code = Some(cause.code.into());
                 t.stopped_reason = Some(cause.reason.clone());
             }
             t.stopping_at = Some(self.now());
-            t.last_status = if awsvpc { "DEACTIVATING" } else { "STOPPING" }.into();
+            t.last_status = if awsvpc {
+                TaskStatus::Deactivating
+            } else {
+                TaskStatus::Stopping
+            };
         });
-        self.set_status("STOPPING");
+        self.set_status(TaskStatus::Stopping);
         let plan = self
             .read(|t, b| crate::ecs::agent::order::stop_order(&b.definition, t))
             .unwrap_or_default();
@@ -201,12 +206,12 @@ impl Driver {
         }
         self.update(|t| {
             for c in &mut t.containers {
-                c.last_status = "STOPPED".into();
+                c.last_status = ContainerStatus::Stopped;
             }
             t.execution_stopped_at = Some(self.now());
         });
         if awsvpc {
-            self.set_status("DEPROVISIONING");
+            self.set_status(TaskStatus::Deprovisioning);
         }
         if let Some(id) = self.sandbox.take() {
             let _ = self.cx.runtime.stop(&id, 0).await;
@@ -219,7 +224,7 @@ impl Driver {
             });
         }
         self.update(|t| {
-            t.last_status = "STOPPED".into();
+            t.last_status = TaskStatus::Stopped;
             t.stopped_at = Some(self.now());
         });
     }

@@ -72,7 +72,7 @@ impl World {
             cluster_arn: CLUSTER.into(),
             container_instance_arn: Some(arn(on)),
             group: group.map(String::from),
-            last_status: "RUNNING".into(),
+            last_status: crate::ecs::state::status::TaskStatus::Running,
             ..Default::default()
         };
         let book = TaskBook {
