@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks local-ecs against the performance targets of its issue, over loopback:
-#   - wrk req/s and p50/p99 for ListClusters, DescribeClusters, RegisterTaskDefinition at 1 and 32
-#     connections, and the same load against a minimal hyper server (scripts/bench/fixed_server.rs);
+#   - wrk req/s and p50/p99 for ListClusters, DescribeClusters, RegisterTaskDefinition and
+#     DescribeTaskDefinition at 1 and 32 connections, and the same load against a minimal hyper
+#     server (scripts/bench/fixed_server.rs);
 #   - cold start (spawn to first answered health check), median of 10 runs;
 #   - RSS idle and after registering 10,000 task definitions;
 #   - a page of ListTaskDefinitions after 10 and after 10,000 definitions.
@@ -121,6 +122,7 @@ for c in 1 32; do
   bench DescribeClusters "$c" DescribeClusters "$DESCRIBE"
 done
 for c in 1 32; do bench RegisterTaskDefinition "$c" RegisterTaskDefinition "$REGISTER"; done
+for c in 1 32; do bench DescribeTaskDefinition "$c" DescribeTaskDefinition '{"taskDefinition":"bench"}'; done
 stop_server
 
 echo "== local-ecs: RSS idle and after 10,000 task definitions (fresh process)"
