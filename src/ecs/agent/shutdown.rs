@@ -5,6 +5,7 @@
 
 use super::{Inner, Signal, TaskController};
 use crate::ecs::state::status::DesiredStatus;
+use crate::ecs::state::status::TaskStopCode;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -66,7 +67,7 @@ fn request_stops(inner: &Inner) -> (usize, Duration) {
                 count += 1;
                 if t.desired_status != DesiredStatus::Stopped {
                     t.desired_status = DesiredStatus::Stopped;
-                    t.stop_code = Some("UserInitiated".into());
+                    t.stop_code = Some(TaskStopCode::UserInitiated);
                     t.stopped_reason = Some(STOPPED_REASON.into());
                     t.version += 1;
                 }

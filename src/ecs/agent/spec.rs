@@ -2,6 +2,7 @@
 //! fields map onto Docker's (pure; no runtime calls). Fields local-ecs cannot honour locally are
 //! listed by [`unsupported_fields`] so the controller can log them.
 
+use crate::ecs::state::status::{LaunchType, NetworkMode};
 use crate::ecs::state::task::Task;
 use crate::ecs::state::types::{ContainerDefinition, TaskDefinition};
 use crate::runtime::{
@@ -18,10 +19,10 @@ pub const DEFAULT_STOP_TIMEOUT: u32 = 30;
 
 /// Where the task's containers attach: the task's network mode, resolved.
 pub fn network_for(td: &TaskDefinition, sandbox: Option<&str>) -> Network {
-    match (td.network_mode.as_deref(), sandbox) {
-        (Some("awsvpc"), Some(id)) => Network::Join(id.to_string()),
-        (Some("host"), _) => Network::Host,
-        (Some("none"), _) => Network::None,
+    match (td.network_mode, sandbox) {
+        (Some(NetworkMode::Awsvpc), Some(id)) => Network::Join(id.to_string()),
+        (Some(NetworkMode::Host), _) => Network::Host,
+        (Some(NetworkMode::None), _) => Network::None,
         _ => Network::Bridge,
     }
 }
@@ -46,8 +47,8 @@ pub fn labels(
     l.insert("local-ecs.cluster".into(), task.cluster_arn.clone());
     l.insert("local-ecs.container-name".into(), container.to_string());
     // The EC2 agent labels with the cluster's name, Fargate with its ARN.
-    let cluster = match task.launch_type.as_deref() {
-        Some("FARGATE") => task.cluster_arn.as_str(),
+    let cluster = match task.launch_type {
+        Some(LaunchType::Fargate) => task.cluster_arn.as_str(),
         _ => task.cluster_arn.rsplit('/').next().unwrap_or_default(),
     };
     l.insert("com.amazonaws.ecs.cluster".into(), cluster.to_string());
@@ -100,8 +101,8 @@ pub fn container_spec(cx: &SpecContext<'_>, def: &ContainerDefinition) -> Contai
             env.push((k, kv.value.clone().unwrap_or_default()));
         }
     }
-    let launch = cx.task.launch_type.as_deref().unwrap_or("EC2");
-    let exec_env = if launch == "FARGATE" {
+    let launch = cx.task.launch_type.unwrap_or(LaunchType::Ec2);
+    let exec_env = if launch == LaunchType::Fargate {
         "AWS_ECS_FARGATE"
     } else {
         "AWS_ECS_EC2"

@@ -2,7 +2,10 @@
 //! `include` asks for, and counters derived from the instance, task and service tables, so that
 //! they are always true to the state.
 
-use crate::ecs::state::status::{ClusterStatus, ContainerInstanceStatus, ServiceStatus};
+use crate::ecs::state::status::LaunchType;
+use crate::ecs::state::status::{
+    ClusterStatus, ContainerInstanceStatus, ServiceStatus, TaskStatus,
+};
 use crate::ecs::state::types::{
     CapacityProviderStrategyItem, Cluster, ClusterSetting, KeyValuePair, Tag,
 };
@@ -143,10 +146,10 @@ impl Counts {
             ..Counts::default()
         };
         for t in st.tasks.values().filter(|t| t.cluster_arn == cluster_arn) {
-            let fargate = t.launch_type.as_deref() == Some("FARGATE");
-            match (t.last_status.as_str(), fargate) {
-                ("RUNNING", true) => c.running_fargate += 1,
-                ("RUNNING", false) => c.running_ec2 += 1,
+            let fargate = t.launch_type == Some(LaunchType::Fargate);
+            match (t.last_status, fargate) {
+                (TaskStatus::Running, true) => c.running_fargate += 1,
+                (TaskStatus::Running, false) => c.running_ec2 += 1,
                 (_, true) if t.is_pending() => c.pending_fargate += 1,
                 (_, false) if t.is_pending() => c.pending_ec2 += 1,
                 _ => {}
@@ -157,7 +160,7 @@ impl Counts {
             .values()
             .filter(|s| s.cluster_arn == cluster_arn)
         {
-            let fargate = s.launch_type.as_deref() == Some("FARGATE")
+            let fargate = s.launch_type == Some(LaunchType::Fargate)
                 || s.capacity_provider_strategy
                     .iter()
                     .flatten()

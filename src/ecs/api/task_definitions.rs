@@ -10,6 +10,7 @@ use crate::core::tags;
 use crate::ecs::rules::task_definition as rules;
 use crate::ecs::state::lookup::{family_range, resolve_task_definition as resolve};
 use crate::ecs::state::status::TaskDefinitionStatus;
+use crate::ecs::state::status::{LaunchType, NetworkMode};
 use crate::ecs::state::types::{
     to_wire, ContainerDefinition, Failure, Tag, TaskDefinition, Volume,
 };
@@ -30,12 +31,12 @@ struct RegisterRequest {
     container_definitions: Vec<ContainerDefinition>,
     task_role_arn: Option<String>,
     execution_role_arn: Option<String>,
-    network_mode: Option<String>,
+    network_mode: Option<NetworkMode>,
     #[serde(default)]
     volumes: Vec<Volume>,
     #[serde(default)]
     placement_constraints: Vec<Value>,
-    requires_compatibilities: Option<Vec<String>>,
+    requires_compatibilities: Option<Vec<LaunchType>>,
     cpu: Option<String>,
     memory: Option<String>,
     #[serde(default)]

@@ -7,6 +7,7 @@
 //! at `ceil(desiredCount × scale% / 100)` tasks, started by the set's id, and drops drained sets.
 
 use crate::ecs::rules::scale::{checked_scale, computed_count};
+use crate::ecs::state::status::LaunchType;
 use crate::ecs::state::status::TaskSetStatus;
 use crate::wire::Reply;
 
@@ -32,7 +33,7 @@ struct CreateTaskSetRequest {
     network_configuration: Option<Value>,
     load_balancers: Vec<Value>,
     service_registries: Vec<Value>,
-    launch_type: Option<String>,
+    launch_type: Option<LaunchType>,
     capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
     platform_version: Option<String>,
     scale: Option<Scale>,
@@ -56,13 +57,10 @@ pub fn create_task_set(
     let scale = checked_scale(req.scale.clone(), Some(100.0))?;
     let given_launch = req.launch_type.is_some() || !req.capacity_provider_strategy.is_empty();
     let (launch_type, strategy) = if given_launch {
-        (
-            req.launch_type.clone(),
-            req.capacity_provider_strategy.clone(),
-        )
+        (req.launch_type, req.capacity_provider_strategy.clone())
     } else {
         (
-            service.launch_type.clone(),
+            service.launch_type,
             service
                 .capacity_provider_strategy
                 .clone()
@@ -95,7 +93,7 @@ fn new_task_set(
 ) -> TaskSet {
     let now = st.now();
     let id = crate::core::ids::deployment_id();
-    let fargate = choice.launch_type == "FARGATE";
+    let fargate = choice.launch_type == LaunchType::Fargate;
     let platform = req
         .platform_version
         .or(service.platform_version.clone())
@@ -117,7 +115,7 @@ fn new_task_set(
         launch_type: choice
             .capacity_provider
             .is_none()
-            .then(|| choice.launch_type.clone()),
+            .then_some(choice.launch_type),
         capacity_provider_strategy: (!strategy.is_empty()).then(|| strategy.to_vec()),
         platform_version: fargate.then_some(platform),
         platform_family: fargate.then(|| "Linux".to_string()),
@@ -289,7 +287,7 @@ pub fn update_service_primary_task_set(
 /// The service shows its PRIMARY task set's settings.
 fn adopt_primary(s: &mut Service, set: &TaskSet) {
     s.task_definition = Some(set.task_definition.clone());
-    s.launch_type = set.launch_type.clone();
+    s.launch_type = set.launch_type;
     s.capacity_provider_strategy = set.capacity_provider_strategy.clone();
     s.platform_version = set.platform_version.clone();
     s.platform_family = set.platform_family.clone();

@@ -11,6 +11,8 @@ use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::find_instance_arn as find_arn;
 use crate::ecs::state::status::ContainerInstanceStatus;
 use crate::ecs::state::status::DesiredStatus;
+use crate::ecs::state::status::LaunchType;
+use crate::ecs::state::status::TaskStopCode;
 use crate::ecs::state::task::{Task, TaskOverride};
 use crate::ecs::state::types::{to_wire, CapacityProviderStrategyItem, Failure, Tag};
 use crate::ecs::state::RegionState;
@@ -29,7 +31,7 @@ struct RunTaskRequest {
     enable_ecs_managed_tags: bool,
     enable_execute_command: bool,
     group: Option<String>,
-    launch_type: Option<String>,
+    launch_type: Option<LaunchType>,
     network_configuration: Option<Value>,
     overrides: TaskOverride,
     placement_constraints: Vec<Value>,
@@ -186,7 +188,7 @@ pub fn start_task(
     let cluster_name = cluster.rsplit('/').next().unwrap_or_default().to_string();
     let td = launch::definition_for_launch(st, &req.task_definition)?;
     let launch = Launch {
-        launch_type: "EC2".into(),
+        launch_type: LaunchType::Ec2,
         capacity_provider: None,
     };
     let awsvpc = launch::check_network(&td, &launch, req.network_configuration.as_ref())?;
@@ -252,7 +254,7 @@ pub fn stop_task(
         .ok_or_else(|| EcsError::invalid("The referenced task was not found."))?;
     if task.desired_status != DesiredStatus::Stopped {
         task.desired_status = DesiredStatus::Stopped;
-        task.stop_code.get_or_insert_with(|| "UserInitiated".into());
+        task.stop_code.get_or_insert(TaskStopCode::UserInitiated);
         task.stopped_reason
             .get_or_insert_with(|| req.reason.unwrap_or_else(|| "Task stopped by user".into()));
         task.version += 1;
@@ -311,7 +313,7 @@ struct ListTasksRequest {
     started_by: Option<String>,
     service_name: Option<String>,
     desired_status: Option<DesiredStatus>,
-    launch_type: Option<String>,
+    launch_type: Option<LaunchType>,
     daemon_name: Option<String>,
 }
 

@@ -5,6 +5,8 @@
 use crate::core::ids::{hex, uuid};
 use crate::core::tags;
 use crate::ecs::rules::placement;
+use crate::ecs::state::status::LaunchType;
+use crate::ecs::state::status::NetworkMode;
 use crate::ecs::state::status::TaskDefinitionStatus;
 use crate::ecs::state::status::{ContainerStatus, DesiredStatus, HealthStatus, TaskStatus};
 use crate::ecs::state::task::{Attachment, Container, ContainerOverride, Task, TaskOverride};
@@ -16,7 +18,7 @@ use serde_json::Value;
 /// How and where a task is launched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Launch {
-    pub launch_type: String,
+    pub launch_type: LaunchType,
     pub capacity_provider: Option<String>,
 }
 
@@ -25,7 +27,7 @@ pub struct Launch {
 pub fn resolve_launch(
     st: &RegionState,
     cluster: &str,
-    launch_type: Option<String>,
+    launch_type: Option<LaunchType>,
     strategy: &[CapacityProviderStrategyItem],
 ) -> EcsResult<Launch> {
     if launch_type.is_some() && !strategy.is_empty() {
@@ -57,7 +59,7 @@ pub fn resolve_launch(
         .max_by_key(|i| (i.base.unwrap_or(0), i.weight.unwrap_or(0)))
     else {
         return Ok(Launch {
-            launch_type: "EC2".into(),
+            launch_type: LaunchType::Ec2,
             capacity_provider: None,
         });
     };
@@ -70,12 +72,12 @@ pub fn resolve_launch(
         return Err(EcsError::invalid(format!("The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again. Capacity provider: {name}")));
     }
     let launch_type = if name.starts_with("FARGATE") {
-        "FARGATE"
+        LaunchType::Fargate
     } else {
-        "EC2"
+        LaunchType::Ec2
     };
     Ok(Launch {
-        launch_type: launch_type.into(),
+        launch_type,
         capacity_provider: Some(name),
     })
 }
@@ -103,13 +105,15 @@ pub fn check_network(
     launch: &Launch,
     network: Option<&Value>,
 ) -> EcsResult<Option<Value>> {
-    if launch.launch_type == "FARGATE" && !td.compatibilities.iter().any(|c| c == "FARGATE") {
+    if launch.launch_type == LaunchType::Fargate
+        && !td.compatibilities.contains(&LaunchType::Fargate)
+    {
         return Err(EcsError::invalid(
             "Task definition does not support launch_type FARGATE.",
         ));
     }
     let awsvpc = network.and_then(|n| n.get("awsvpcConfiguration")).cloned();
-    let is_awsvpc = td.network_mode.as_deref() == Some("awsvpc");
+    let is_awsvpc = td.network_mode == Some(NetworkMode::Awsvpc);
     match (&awsvpc, is_awsvpc) {
         (None, true) => Err(EcsError::invalid(
             "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
@@ -189,7 +193,7 @@ pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
         .iter()
         .map(|c| new_container(st, &cluster_name, &id, &task_arn, c, new.overrides))
         .collect();
-    let fargate = new.launch.launch_type == "FARGATE";
+    let fargate = new.launch.launch_type == LaunchType::Fargate;
     let task = Task {
         attachments: new
             .awsvpc
@@ -214,7 +218,7 @@ pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
             TaskStatus::Pending
         },
         health_status: Some(HealthStatus::Unknown),
-        launch_type: Some(new.launch.launch_type.clone()),
+        launch_type: Some(new.launch.launch_type),
         memory: new.overrides.memory.clone().or_else(|| td.memory.clone()),
         overrides: full_overrides(td, new.overrides),
         platform_version: fargate.then(|| "1.4.0".to_string()),

@@ -4,6 +4,8 @@
 //! definition meets and the `requiresAttributes` it implies.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html>
 
+use crate::ecs::state::status::LaunchType;
+use crate::ecs::state::status::NetworkMode;
 use crate::ecs::state::types::{ContainerDefinition, RequiresAttribute, TaskDefinition};
 use crate::ecs::{EcsError, EcsResult};
 use std::collections::{BTreeSet, HashMap};
@@ -94,7 +96,7 @@ pub fn validate(td: &TaskDefinition) -> EcsResult<()> {
         ));
     }
     validate_fargate(td)?;
-    let mode = td.network_mode.as_deref().unwrap_or("bridge");
+    let mode = td.network_mode.unwrap_or(NetworkMode::Bridge);
     let volumes: BTreeSet<&str> = td
         .volumes
         .iter()
@@ -108,10 +110,10 @@ pub fn validate(td: &TaskDefinition) -> EcsResult<()> {
 
 fn validate_fargate(td: &TaskDefinition) -> EcsResult<()> {
     let requires = td.requires_compatibilities.as_deref().unwrap_or(&[]);
-    if !requires.iter().any(|c| c == "FARGATE") {
+    if !requires.contains(&LaunchType::Fargate) {
         return Ok(());
     }
-    if td.network_mode.as_deref() != Some("awsvpc") {
+    if td.network_mode != Some(NetworkMode::Awsvpc) {
         return Err(client("Fargate only supports network mode ‘awsvpc’."));
     }
     if td.pid_mode.as_deref() == Some("host") {
@@ -179,7 +181,7 @@ fn fargate_volume_error(td: &TaskDefinition) -> Option<&'static str> {
 fn validate_container(
     td: &TaskDefinition,
     c: &ContainerDefinition,
-    mode: &str,
+    mode: NetworkMode,
     names: &BTreeSet<&str>,
     volumes: &BTreeSet<&str>,
 ) -> EcsResult<()> {
@@ -217,12 +219,14 @@ fn validate_container(
                 "Invalid port mapping for container '{name}': containerPort must be specified."
             )));
         }
-        if matches!(mode, "awsvpc" | "host") && pm.host_port.is_some_and(|h| Some(h) != cp) {
+        if matches!(mode, NetworkMode::Awsvpc | NetworkMode::Host)
+            && pm.host_port.is_some_and(|h| Some(h) != cp)
+        {
             return Err(client(format!("When networkMode={mode}, the host ports and container ports in port mappings must match.")));
         }
     }
     if c.links.as_ref().is_some_and(|l| !l.is_empty()) {
-        if mode != "bridge" {
+        if mode != NetworkMode::Bridge {
             return Err(client(format!(
                 "Links are not supported when networkMode={mode}."
             )));
@@ -343,7 +347,7 @@ fn check_dependency_cycles(containers: &[ContainerDefinition]) -> EcsResult<()> 
 /// The defaults AWS shows in the echo: essential, cpu 0, empty lists, port mapping host ports
 /// and protocols.
 pub fn fill_defaults(td: &mut TaskDefinition) {
-    let mode = td.network_mode.clone().unwrap_or_else(|| "bridge".into());
+    let mode = td.network_mode.unwrap_or(NetworkMode::Bridge);
     for c in &mut td.container_definitions {
         c.essential.get_or_insert(true);
         c.cpu.get_or_insert(0);
@@ -354,7 +358,7 @@ pub fn fill_defaults(td: &mut TaskDefinition) {
         for pm in c.port_mappings.get_or_insert_with(Vec::new) {
             pm.protocol.get_or_insert_with(|| "tcp".into());
             if pm.container_port_range.is_none() {
-                let default_host = if mode == "bridge" {
+                let default_host = if mode == NetworkMode::Bridge {
                     0
                 } else {
                     pm.container_port.unwrap_or(0)
@@ -366,19 +370,19 @@ pub fn fill_defaults(td: &mut TaskDefinition) {
 }
 
 /// The launch types a definition is compatible with.
-pub fn compatibilities(td: &TaskDefinition) -> Vec<String> {
-    let mode = td.network_mode.as_deref().unwrap_or("bridge");
+pub fn compatibilities(td: &TaskDefinition) -> Vec<LaunchType> {
+    let mode = td.network_mode.unwrap_or(NetworkMode::Bridge);
     let mut out = Vec::new();
-    if mode != "awsvpc" {
-        out.push("EXTERNAL".to_string());
+    if mode != NetworkMode::Awsvpc {
+        out.push(LaunchType::External);
     }
-    out.push("EC2".to_string());
+    out.push(LaunchType::Ec2);
     let size = td
         .cpu
         .as_deref()
         .and_then(|c| c.parse().ok())
         .zip(td.memory.as_deref().and_then(|m| m.parse().ok()));
-    let fargate_ok = mode == "awsvpc"
+    let fargate_ok = mode == NetworkMode::Awsvpc
         && size.is_some_and(|(c, m)| fargate_size_ok(c, m))
         && td
             .container_definitions
@@ -386,15 +390,15 @@ pub fn compatibilities(td: &TaskDefinition) -> Vec<String> {
             .all(|c| c.privileged != Some(true))
         && fargate_volume_error(td).is_none();
     if fargate_ok {
-        out.push("FARGATE".to_string());
+        out.push(LaunchType::Fargate);
     }
     if td
         .requires_compatibilities
         .iter()
         .flatten()
-        .any(|c| c == "MANAGED_INSTANCES")
+        .any(|c| *c == LaunchType::ManagedInstances)
     {
-        out.push("MANAGED_INSTANCES".to_string());
+        out.push(LaunchType::ManagedInstances);
     }
     out
 }
@@ -406,9 +410,9 @@ pub fn requires_attributes(td: &TaskDefinition) -> Vec<RequiresAttribute> {
     if td.task_role_arn.is_some() {
         names.insert("com.amazonaws.ecs.capability.task-iam-role".to_string());
     }
-    if let Some(mode) = td.network_mode.as_deref() {
+    if let Some(mode) = td.network_mode {
         names.insert(docker_api("1.18"));
-        if mode == "awsvpc" {
+        if mode == NetworkMode::Awsvpc {
             names.insert("ecs.capability.task-eni".to_string());
         }
     }

@@ -6,6 +6,8 @@ use crate::ecs::rules::placement;
 use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service};
 use crate::ecs::state::status::DesiredStatus;
+use crate::ecs::state::status::LaunchType;
+use crate::ecs::state::status::TaskStopCode;
 use crate::ecs::state::task::TaskOverride;
 use crate::ecs::state::types::{Tag, TaskDefinition};
 use crate::ecs::state::RegionState;
@@ -28,7 +30,7 @@ pub(in crate::ecs) fn stop_tasks(
             continue;
         }
         t.desired_status = DesiredStatus::Stopped;
-        t.stop_code = Some("ServiceSchedulerInitiated".into());
+        t.stop_code = Some(TaskStopCode::ServiceSchedulerInitiated);
         t.stopped_reason = Some(reason.to_string());
         t.version += 1;
         stopped.push(t.id().to_string());
@@ -77,17 +79,17 @@ pub(in crate::ecs) fn start_tasks(
         st,
         &cluster_name,
         if strategy.is_empty() {
-            deployment.launch_type.clone()
+            deployment.launch_type
         } else {
             None
         },
         &strategy,
     )
     .unwrap_or(Launch {
-        launch_type: "EC2".into(),
+        launch_type: LaunchType::Ec2,
         capacity_provider: None,
     });
-    let instances: Vec<Option<String>> = if launch.launch_type == "FARGATE" {
+    let instances: Vec<Option<String>> = if launch.launch_type == LaunchType::Fargate {
         vec![None; count]
     } else {
         let demand = placement::demand(&td);

@@ -17,6 +17,7 @@ pub mod task_sets;
 
 use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus};
 use crate::ecs::state::status::{DesiredStatus, HealthStatus, TaskStatus};
+use crate::ecs::state::status::{SchedulingStrategy, TaskStopCode};
 pub(in crate::ecs) use launch::{start_tasks, stop_tasks};
 pub use rolling::{plan_replica, Plan};
 use rolling::{schedule_daemon, schedule_replica};
@@ -72,7 +73,7 @@ pub fn reconcile(st: &mut RegionState, arn: &str, now: f64) -> bool {
     if st
         .services
         .get(arn)
-        .is_some_and(|s| s.scheduling_strategy == "DAEMON")
+        .is_some_and(|s| s.scheduling_strategy == SchedulingStrategy::Daemon)
     {
         schedule_daemon(st, arn);
     } else {
@@ -125,24 +126,25 @@ pub(in crate::ecs) fn live_views(st: &RegionState, service: &Service, now: f64) 
 /// Counts tasks that stopped on their own (not by the scheduler or a user) as failures of their
 /// deployment while it is rolling out.
 fn account_stopped(st: &mut RegionState, service: &Service) {
-    let stopped: Vec<(String, String, Option<String>)> = service_tasks(st, &service.service_arn)
-        .filter(|t| t.is_stopped() && !service.seen_stopped.contains(&t.task_arn))
-        .map(|t| {
-            (
-                t.task_arn.clone(),
-                t.started_by.clone().unwrap_or_default(),
-                t.stop_code.clone(),
-            )
-        })
-        .collect();
+    let stopped: Vec<(String, String, Option<TaskStopCode>)> =
+        service_tasks(st, &service.service_arn)
+            .filter(|t| t.is_stopped() && !service.seen_stopped.contains(&t.task_arn))
+            .map(|t| {
+                (
+                    t.task_arn.clone(),
+                    t.started_by.clone().unwrap_or_default(),
+                    t.stop_code,
+                )
+            })
+            .collect();
     let Some(s) = st.services.get_mut(&service.service_arn) else {
         return;
     };
     for (task, deployment, code) in stopped {
         s.seen_stopped.insert(task);
         let failed = matches!(
-            code.as_deref(),
-            Some("TaskFailedToStart") | Some("EssentialContainerExited")
+            code,
+            Some(TaskStopCode::TaskFailedToStart | TaskStopCode::EssentialContainerExited)
         );
         if let Some(d) = s
             .deployments

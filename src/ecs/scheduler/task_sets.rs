@@ -82,7 +82,7 @@ fn as_deployment(set: &TaskSet) -> Deployment {
         },
         task_definition: set.task_definition.clone(),
         capacity_provider_strategy: set.capacity_provider_strategy.clone(),
-        launch_type: set.launch_type.clone(),
+        launch_type: set.launch_type,
         platform_version: set.platform_version.clone(),
         platform_family: set.platform_family.clone(),
         network_configuration: set.network_configuration.clone(),

@@ -3,6 +3,7 @@
 //! captured from a service and one of its deployments.
 
 use crate::ecs::state::service::{Deployment, DeploymentConfiguration, Service};
+use crate::ecs::state::status::LaunchType;
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json};
 use crate::ecs::state::RegionState;
 use serde::Serialize;
@@ -45,7 +46,7 @@ pub struct ServiceRevision {
     pub cluster_arn: String,
     pub task_definition: String,
     pub capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
-    pub launch_type: Option<String>,
+    pub launch_type: Option<LaunchType>,
     pub platform_version: Option<String>,
     pub platform_family: Option<String>,
     pub load_balancers: Vec<Value>,
@@ -183,7 +184,7 @@ pub fn capture_revision(
         cluster_arn: service.cluster_arn.clone(),
         task_definition: d.task_definition.clone(),
         capacity_provider_strategy: d.capacity_provider_strategy.clone(),
-        launch_type: d.launch_type.clone(),
+        launch_type: d.launch_type,
         platform_version: d.platform_version.clone(),
         platform_family: d.platform_family.clone(),
         load_balancers: service.load_balancers.clone(),

@@ -3,6 +3,7 @@
 
 use crate::core::ids::uuid;
 use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus, TaskSetStatus};
+use crate::ecs::state::status::{LaunchType, SchedulingStrategy};
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -54,7 +55,7 @@ pub struct Deployment {
     pub created_at: f64,
     pub updated_at: f64,
     pub capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
-    pub launch_type: Option<String>,
+    pub launch_type: Option<LaunchType>,
     pub platform_version: Option<String>,
     pub platform_family: Option<String>,
     pub network_configuration: Json,
@@ -88,7 +89,7 @@ pub struct TaskSet {
     pub running_count: i32,
     pub created_at: f64,
     pub updated_at: f64,
-    pub launch_type: Option<String>,
+    pub launch_type: Option<LaunchType>,
     pub capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
     pub platform_version: Option<String>,
     pub platform_family: Option<String>,
@@ -114,7 +115,7 @@ pub struct Service {
     pub desired_count: i32,
     pub running_count: i32,
     pub pending_count: i32,
-    pub launch_type: Option<String>,
+    pub launch_type: Option<LaunchType>,
     pub capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
     pub platform_version: Option<String>,
     pub platform_family: Option<String>,
@@ -129,7 +130,7 @@ pub struct Service {
     pub placement_strategy: Vec<Value>,
     pub network_configuration: Json,
     pub health_check_grace_period_seconds: Option<i32>,
-    pub scheduling_strategy: String,
+    pub scheduling_strategy: SchedulingStrategy,
     pub deployment_controller: Option<Value>,
     pub tags: Vec<Tag>,
     pub created_by: Option<String>,

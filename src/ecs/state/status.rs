@@ -164,6 +164,46 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// A launch type (also what a task definition requires or is compatible with).
+    LaunchType (default Ec2) {
+        Ec2 = "EC2",
+        Fargate = "FARGATE",
+        External = "EXTERNAL",
+        ManagedInstances = "MANAGED_INSTANCES",
+    }
+);
+
+wire_enum!(
+    /// A task definition's `networkMode`.
+    NetworkMode (default Bridge) {
+        Bridge = "bridge",
+        Host = "host",
+        Awsvpc = "awsvpc",
+        None = "none",
+    }
+);
+
+wire_enum!(
+    /// A service's `schedulingStrategy`.
+    SchedulingStrategy (default Replica) {
+        Replica = "REPLICA",
+        Daemon = "DAEMON",
+    }
+);
+
+wire_enum!(
+    /// A stopped task's `stopCode`.
+    TaskStopCode (default UserInitiated) {
+        TaskFailedToStart = "TaskFailedToStart",
+        EssentialContainerExited = "EssentialContainerExited",
+        UserInitiated = "UserInitiated",
+        ServiceSchedulerInitiated = "ServiceSchedulerInitiated",
+        SpotInterruption = "SpotInterruption",
+        TerminationNotice = "TerminationNotice",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! the wire names, plus the bookkeeping local-ecs keeps beside them (`#[serde(skip)]`).
 
 use crate::ecs::state::status::{ContainerStatus, DesiredStatus, HealthStatus, TaskStatus};
+use crate::ecs::state::status::{LaunchType, TaskStopCode};
 use crate::ecs::state::types::{Json, KeyValuePair, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -115,7 +116,7 @@ pub struct Task {
     pub health_status: Option<HealthStatus>,
     pub inference_accelerators: Vec<Value>,
     pub last_status: TaskStatus,
-    pub launch_type: Option<String>,
+    pub launch_type: Option<LaunchType>,
     pub memory: Option<String>,
     pub overrides: TaskOverride,
     pub platform_version: Option<String>,
@@ -124,7 +125,7 @@ pub struct Task {
     pub pull_stopped_at: Option<f64>,
     pub started_at: Option<f64>,
     pub started_by: Option<String>,
-    pub stop_code: Option<String>,
+    pub stop_code: Option<TaskStopCode>,
     pub stopped_at: Option<f64>,
     pub stopped_reason: Option<String>,
     pub stopping_at: Option<f64>,

@@ -5,6 +5,7 @@
 use crate::ecs::state::status::{
     CapacityProviderStatus, ClusterStatus, ContainerInstanceStatus, TaskDefinitionStatus,
 };
+use crate::ecs::state::status::{LaunchType, NetworkMode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_with::skip_serializing_none;
@@ -260,15 +261,15 @@ pub struct TaskDefinition {
     pub family: String,
     pub task_role_arn: Option<String>,
     pub execution_role_arn: Option<String>,
-    pub network_mode: Option<String>,
+    pub network_mode: Option<NetworkMode>,
     pub revision: u32,
     pub volumes: Vec<Volume>,
     pub status: TaskDefinitionStatus,
     pub requires_attributes: Vec<RequiresAttribute>,
     pub placement_constraints: Vec<Value>,
-    pub compatibilities: Vec<String>,
+    pub compatibilities: Vec<LaunchType>,
     pub runtime_platform: Json,
-    pub requires_compatibilities: Option<Vec<String>>,
+    pub requires_compatibilities: Option<Vec<LaunchType>>,
     pub cpu: Option<String>,
     pub memory: Option<String>,
     pub inference_accelerators: Option<Vec<Value>>,

@@ -6,6 +6,7 @@ use crate::ecs::agent::driver::{Driver, StopCause};
 use crate::ecs::agent::spec::{self, SpecContext};
 use crate::ecs::agent::volumes;
 use crate::ecs::state::status::ContainerStatus;
+use crate::ecs::state::status::NetworkMode;
 use crate::ecs::state::task::{NetworkBinding, NetworkInterface, Task};
 use crate::ecs::state::types::{KeyValuePair, TaskDefinition};
 use crate::runtime::{ContainerInfo, RuntimeError};
@@ -19,7 +20,7 @@ impl Driver {
         task: &Task,
         td: &TaskDefinition,
     ) -> Result<(), StopCause> {
-        if td.network_mode.as_deref() != Some("awsvpc") {
+        if td.network_mode != Some(NetworkMode::Awsvpc) {
             self.update(|t| {
                 t.connectivity = Some("CONNECTED".into());
                 t.connectivity_at = Some(self.now());
@@ -224,9 +225,7 @@ impl Driver {
     }
 
     pub(super) fn mark_running(&self, name: &str, info: Option<&ContainerInfo>) {
-        let td_mode = self
-            .read(|_, b| b.definition.network_mode.clone())
-            .flatten();
+        let td_mode = self.read(|_, b| b.definition.network_mode).flatten();
         self.update(|t| {
             let Some(c) = t.containers.iter_mut().find(|c| c.name == name) else {
                 return;
@@ -234,7 +233,7 @@ impl Driver {
             if c.last_status == ContainerStatus::Pending {
                 c.last_status = ContainerStatus::Running;
             }
-            if td_mode.as_deref() != Some("awsvpc") {
+            if td_mode != Some(NetworkMode::Awsvpc) {
                 c.network_bindings = info
                     .map(|i| {
                         i.bindings

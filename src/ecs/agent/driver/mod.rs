@@ -9,6 +9,7 @@ mod watch;
 use crate::core::bus::{Fact, TaskFact};
 use crate::ecs::agent::{Inner, Signal};
 use crate::ecs::state::refs::TaskRef;
+use crate::ecs::state::status::TaskStopCode;
 use crate::ecs::state::status::{DesiredStatus, TaskStatus};
 use crate::ecs::state::task::Task;
 use crate::ecs::state::TaskBook;
@@ -23,14 +24,14 @@ const RESYNC: Duration = Duration::from_secs(30);
 /// Why a task stops.
 #[derive(Debug, Clone)]
 pub(super) struct StopCause {
-    code: &'static str,
+    code: TaskStopCode,
     reason: String,
 }
 
 impl StopCause {
     fn failed(reason: String) -> Self {
         StopCause {
-            code: "TaskFailedToStart",
+            code: TaskStopCode::TaskFailedToStart,
             reason,
         }
     }
@@ -117,18 +118,13 @@ impl Driver {
     }
 
     fn stop_requested(&self) -> Option<StopCause> {
-        let (desired, code, reason) = self.read(|t, _| {
-            (
-                t.desired_status,
-                t.stop_code.clone(),
-                t.stopped_reason.clone(),
-            )
-        })?;
+        let (desired, code, reason) =
+            self.read(|t, _| (t.desired_status, t.stop_code, t.stopped_reason.clone()))?;
         (desired == DesiredStatus::Stopped).then(|| StopCause {
-            code: if code.as_deref() == Some("ServiceSchedulerInitiated") {
-                "ServiceSchedulerInitiated"
+            code: if code == Some(TaskStopCode::ServiceSchedulerInitiated) {
+                TaskStopCode::ServiceSchedulerInitiated
             } else {
-                "UserInitiated"
+                TaskStopCode::UserInitiated
             },
             reason: reason.unwrap_or_else(|| "Task stopped by user".into()),
         })
@@ -136,7 +132,7 @@ impl Driver {
 
     fn gone(&self) -> StopCause {
         StopCause {
-            code: "UserInitiated",
+            code: TaskStopCode::UserInitiated,
             reason: "Task state was reset".into(),
         }
     }

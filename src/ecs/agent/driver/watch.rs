@@ -3,7 +3,9 @@
 
 use crate::ecs::agent::driver::{Driver, StopCause, RESYNC};
 use crate::ecs::agent::Signal;
-use crate::ecs::state::status::{ContainerStatus, DesiredStatus, HealthStatus, TaskStatus};
+use crate::ecs::state::status::{
+    ContainerStatus, DesiredStatus, HealthStatus, TaskStatus, TaskStopCode,
+};
 use crate::runtime::{Health, RuntimeError, RuntimeEvent};
 use std::time::Duration;
 
@@ -12,7 +14,7 @@ use std::time::Duration;
 /// lost ENI; TerminationNotice (the infrastructure under the task went away) is the closest.
 fn network_lost() -> StopCause {
     StopCause {
-        code: "TerminationNotice",
+        code: TaskStopCode::TerminationNotice,
         reason: "Task network interface was removed: its awsvpc sandbox container was removed or stopped outside local-ecs".into(),
     }
 }
@@ -98,7 +100,7 @@ impl Driver {
             return None;
         }
         Some(StopCause {
-            code: "EssentialContainerExited",
+            code: TaskStopCode::EssentialContainerExited,
             reason: "Essential container in task exited".into(),
         })
     }
@@ -181,8 +183,8 @@ impl Driver {
         let awsvpc = self.sandbox.is_some();
         self.update(|t| {
             t.desired_status = DesiredStatus::Stopped;
-            if t.stop_code.is_none() || cause.code != "UserInitiated" {
-                t.stop_code = Some(cause.code.into());
+            if t.stop_code.is_none() || cause.code != TaskStopCode::UserInitiated {
+                t.stop_code = Some(cause.code);
                 t.stopped_reason = Some(cause.reason.clone());
             }
             t.stopping_at = Some(self.now());

@@ -17,6 +17,7 @@ use crate::ecs::rules::launch::{self as launch, Launch};
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::service::{CircuitBreaker, Deployment, DeploymentConfiguration, Service};
 use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus};
+use crate::ecs::state::status::{LaunchType, SchedulingStrategy};
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Tag, TaskDefinition};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
@@ -33,7 +34,7 @@ struct CreateServiceRequest {
     load_balancers: Vec<Value>,
     service_registries: Vec<Value>,
     desired_count: Option<i32>,
-    launch_type: Option<String>,
+    launch_type: Option<LaunchType>,
     capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
     platform_version: Option<String>,
     role: Option<String>,
@@ -42,7 +43,7 @@ struct CreateServiceRequest {
     placement_strategy: Vec<Value>,
     network_configuration: Option<Value>,
     health_check_grace_period_seconds: Option<i32>,
-    scheduling_strategy: Option<String>,
+    scheduling_strategy: Option<SchedulingStrategy>,
     deployment_controller: Option<Value>,
     tags: Vec<Tag>,
     #[serde(rename = "enableECSManagedTags")]
@@ -109,7 +110,7 @@ fn check_create(req: &CreateServiceRequest) -> EcsResult<()> {
         &req.placement_constraints,
         &req.placement_strategy,
     )?;
-    let daemon = req.scheduling_strategy.as_deref() == Some("DAEMON");
+    let daemon = req.scheduling_strategy == Some(SchedulingStrategy::Daemon);
     if daemon && req.desired_count.is_some() {
         return Err(EcsError::invalid(
             "The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again.",
@@ -142,9 +143,11 @@ fn resolve_create(
     let td = definition(st, ident)?;
     let cluster_name = cluster.rsplit('/').next().unwrap_or_default();
     let strategy = &req.capacity_provider_strategy;
-    let choice = launch::resolve_launch(st, cluster_name, req.launch_type.clone(), strategy)?;
+    let choice = launch::resolve_launch(st, cluster_name, req.launch_type, strategy)?;
     launch::check_network(&td, &choice, req.network_configuration.as_ref())?;
-    if req.scheduling_strategy.as_deref() == Some("DAEMON") && choice.launch_type == "FARGATE" {
+    if req.scheduling_strategy == Some(SchedulingStrategy::Daemon)
+        && choice.launch_type == LaunchType::Fargate
+    {
         return Err(EcsError::invalid(
             "The DAEMON scheduling strategy is not supported with the FARGATE launch type.",
         ));
@@ -162,13 +165,15 @@ fn build_service(
     choice: Option<Launch>,
     now: f64,
 ) -> EcsResult<Service> {
-    let daemon = req.scheduling_strategy.as_deref() == Some("DAEMON");
+    let daemon = req.scheduling_strategy == Some(SchedulingStrategy::Daemon);
     let controller = controller_of(&req);
     let launch_type = match &choice {
-        Some(l) if l.capacity_provider.is_none() => Some(l.launch_type.clone()),
-        _ => req.launch_type.clone(),
+        Some(l) if l.capacity_provider.is_none() => Some(l.launch_type),
+        _ => req.launch_type,
     };
-    let fargate = choice.as_ref().is_some_and(|l| l.launch_type == "FARGATE");
+    let fargate = choice
+        .as_ref()
+        .is_some_and(|l| l.launch_type == LaunchType::Fargate);
     let strategy = req.capacity_provider_strategy;
     Ok(Service {
         service_arn: arn,
@@ -195,7 +200,11 @@ fn build_service(
         placement_strategy: req.placement_strategy,
         network_configuration: req.network_configuration,
         health_check_grace_period_seconds: Some(req.health_check_grace_period_seconds.unwrap_or(0)),
-        scheduling_strategy: if daemon { "DAEMON" } else { "REPLICA" }.into(),
+        scheduling_strategy: if daemon {
+            SchedulingStrategy::Daemon
+        } else {
+            SchedulingStrategy::Replica
+        },
         deployment_controller: Some(json!({ "type": controller })),
         tags: req.tags,
         created_by: Some(format!("arn:aws:iam::{}:root", st.account)),
@@ -270,7 +279,7 @@ pub fn new_deployment(service: &Service, now: f64) -> Deployment {
         created_at: now,
         updated_at: now,
         capacity_provider_strategy: service.capacity_provider_strategy.clone(),
-        launch_type: service.launch_type.clone(),
+        launch_type: service.launch_type,
         platform_version: service.platform_version.clone(),
         platform_family: service.platform_family.clone(),
         network_configuration: service.network_configuration.clone(),
@@ -323,7 +332,7 @@ pub fn update_service(
             || req.capacity_provider_strategy.is_some()
             || req.platform_version.is_some()
             || req.force_new_deployment);
-    let daemon = service.scheduling_strategy == "DAEMON";
+    let daemon = service.scheduling_strategy == SchedulingStrategy::Daemon;
     let config = req
         .deployment_configuration
         .clone()
@@ -359,7 +368,7 @@ fn check_update(
     service: &Service,
     req: &UpdateServiceRequest,
 ) -> EcsResult<Option<String>> {
-    if service.scheduling_strategy == "DAEMON" && req.desired_count.is_some() {
+    if service.scheduling_strategy == SchedulingStrategy::Daemon && req.desired_count.is_some() {
         return Err(EcsError::invalid(
             "The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again.",
         ));
@@ -414,7 +423,7 @@ fn check_update_launch(
         .or(service.capacity_provider_strategy.clone())
         .unwrap_or_default();
     let launch_type = if strategy.is_empty() {
-        service.launch_type.clone()
+        service.launch_type
     } else {
         None
     };
@@ -492,7 +501,10 @@ pub fn delete_service(
     if s.status == ServiceStatus::Inactive {
         return Err(EcsError::ServiceNotActive);
     }
-    if s.scheduling_strategy == "REPLICA" && s.desired_count > 0 && !req.force.unwrap_or(false) {
+    if s.scheduling_strategy == SchedulingStrategy::Replica
+        && s.desired_count > 0
+        && !req.force.unwrap_or(false)
+    {
         return Err(EcsError::invalid(
             "The service cannot be stopped while it is scaled above 0.",
         ));

@@ -6,6 +6,7 @@ use crate::ecs::api::services::lookup::view;
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::service_arn_of as arn_of;
 use crate::ecs::state::status::ServiceStatus;
+use crate::ecs::state::status::{LaunchType, SchedulingStrategy};
 use crate::ecs::state::types::{to_wire, Failure};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
@@ -52,8 +53,8 @@ struct ListServicesRequest {
     cluster: Option<String>,
     next_token: Option<String>,
     max_results: Option<i32>,
-    launch_type: Option<String>,
-    scheduling_strategy: Option<String>,
+    launch_type: Option<LaunchType>,
+    scheduling_strategy: Option<SchedulingStrategy>,
 }
 
 pub fn list_services(

@@ -26,6 +26,7 @@ pub use rules::{Constraint, Strategy, MAX_CONSTRAINTS, MAX_STRATEGIES};
 
 use crate::ecs::rules::query_language::InstanceSubjects;
 use crate::ecs::state::status::ContainerInstanceStatus;
+use crate::ecs::state::status::NetworkMode;
 use crate::ecs::state::types::{ContainerInstance, Failure, TaskDefinition};
 use crate::ecs::state::{RegionState, TaskBook};
 use crate::ecs::{EcsError, EcsResult};
@@ -57,19 +58,21 @@ pub fn demand(td: &TaskDefinition) -> Demand {
                 .map(|c| c.memory.or(c.memory_reservation).unwrap_or(0) as i64)
                 .sum()
         });
-    let mode = td.network_mode.as_deref().unwrap_or("bridge");
-    let ports = if mode == "awsvpc" {
+    let mode = td.network_mode.unwrap_or(NetworkMode::Bridge);
+    let ports = if mode == NetworkMode::Awsvpc {
         Vec::new()
     } else {
         containers
             .iter()
             .flat_map(|c| c.port_mappings.iter().flatten())
             .filter_map(|pm| {
-                pm.host_port.filter(|p| *p > 0).or(if mode == "host" {
-                    pm.container_port
-                } else {
-                    None
-                })
+                pm.host_port
+                    .filter(|p| *p > 0)
+                    .or(if mode == NetworkMode::Host {
+                        pm.container_port
+                    } else {
+                        None
+                    })
             })
             .map(|p| p.to_string())
             .collect()
