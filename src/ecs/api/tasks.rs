@@ -75,13 +75,13 @@ pub fn run_task(
     let mut constraints = td.placement_constraints.clone();
     constraints.extend(req.placement_constraints.iter().cloned());
     placement::validate_placement(&constraints, &req.placement_strategy)?;
-    let (instances, failures) = match launch.launch_type.as_str() {
-        "FARGATE"
+    let (instances, failures) = match launch.launch_type {
+        LaunchType::Fargate
             if !req.placement_constraints.is_empty() || !req.placement_strategy.is_empty() =>
         {
             return Err(EcsError::invalid("Task placement constraints and strategies are not supported for tasks hosted on Fargate."));
         }
-        "FARGATE" => (vec![None; count as usize], Vec::new()),
+        LaunchType::Fargate => (vec![None; count as usize], Vec::new()),
         _ => {
             let demand = placement::demand(&td);
             let request = placement::PlacementRequest {

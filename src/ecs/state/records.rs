@@ -3,30 +3,12 @@
 //! captured from a service and one of its deployments.
 
 use crate::ecs::state::service::{Deployment, DeploymentConfiguration, Service};
-use crate::ecs::state::status::LaunchType;
+use crate::ecs::state::status::{LaunchType, ServiceDeploymentStatus};
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json};
 use crate::ecs::state::RegionState;
 use serde::Serialize;
 use serde_json::Value;
 use serde_with::skip_serializing_none;
-
-pub const PENDING: &str = "PENDING";
-pub const IN_PROGRESS: &str = "IN_PROGRESS";
-pub const SUCCESSFUL: &str = "SUCCESSFUL";
-pub const STOPPED: &str = "STOPPED";
-pub const STOP_REQUESTED: &str = "STOP_REQUESTED";
-pub const ROLLBACK_REQUESTED: &str = "ROLLBACK_REQUESTED";
-pub const ROLLBACK_IN_PROGRESS: &str = "ROLLBACK_IN_PROGRESS";
-pub const ROLLBACK_SUCCESSFUL: &str = "ROLLBACK_SUCCESSFUL";
-pub const ROLLBACK_FAILED: &str = "ROLLBACK_FAILED";
-
-/// Whether a service deployment in `status` is still ongoing (pending or in progress).
-pub fn is_open(status: &str) -> bool {
-    matches!(
-        status,
-        PENDING | IN_PROGRESS | STOP_REQUESTED | ROLLBACK_REQUESTED | ROLLBACK_IN_PROGRESS
-    )
-}
 
 #[skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -100,7 +82,7 @@ pub struct ServiceDeployment {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub source_service_revisions: Vec<RevisionSummary>,
     pub target_service_revision: RevisionSummary,
-    pub status: String,
+    pub status: ServiceDeploymentStatus,
     pub status_reason: Option<String>,
     pub deployment_configuration: Option<DeploymentConfiguration>,
     pub rollback: Option<Rollback>,

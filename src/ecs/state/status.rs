@@ -204,6 +204,32 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// A service deployment record's `status` (ListServiceDeployments and friends).
+    ServiceDeploymentStatus (default Pending) {
+        Pending = "PENDING",
+        InProgress = "IN_PROGRESS",
+        Successful = "SUCCESSFUL",
+        Stopped = "STOPPED",
+        StopRequested = "STOP_REQUESTED",
+        RollbackRequested = "ROLLBACK_REQUESTED",
+        RollbackInProgress = "ROLLBACK_IN_PROGRESS",
+        RollbackSuccessful = "ROLLBACK_SUCCESSFUL",
+        RollbackFailed = "ROLLBACK_FAILED",
+    }
+);
+
+impl ServiceDeploymentStatus {
+    /// Whether a deployment in this status is still ongoing (pending or in progress).
+    pub fn is_open(self) -> bool {
+        use ServiceDeploymentStatus::*;
+        matches!(
+            self,
+            Pending | InProgress | StopRequested | RollbackRequested | RollbackInProgress
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

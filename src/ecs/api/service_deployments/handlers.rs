@@ -5,10 +5,10 @@
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::state::lookup as services;
-use crate::ecs::state::records::{self, ServiceDeployment, IN_PROGRESS, PENDING};
-use crate::ecs::state::records::{ROLLBACK_REQUESTED, STOP_REQUESTED};
+use crate::ecs::state::records::{self, ServiceDeployment};
 use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service};
+use crate::ecs::state::status::ServiceDeploymentStatus;
 use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus};
 use crate::ecs::state::types::{to_wire, Failure};
 use crate::ecs::state::RegionState;
@@ -30,7 +30,7 @@ struct CreatedAt {
 struct ListRequest {
     service: String,
     cluster: Option<String>,
-    status: Vec<String>,
+    status: Vec<ServiceDeploymentStatus>,
     created_at: Option<CreatedAt>,
     next_token: Option<String>,
     max_results: Option<i32>,
@@ -196,9 +196,9 @@ pub fn stop_service_deployment(
         EcsError::ServiceDeploymentNotFound(format!("The service deployment {arn} does not exist."))
     })?;
     let answer = json!({ "serviceDeploymentArn": arn });
-    match r.status.as_str() {
-        PENDING | IN_PROGRESS => {}
-        s if records::is_open(s) => return Ok(answer.into()),
+    match r.status {
+        ServiceDeploymentStatus::Pending | ServiceDeploymentStatus::InProgress => {}
+        s if s.is_open() => return Ok(answer.into()),
         s => {
             return Err(EcsError::Conflict(format!(
                 "The service deployment is {s}; only an ongoing service deployment can be stopped."
@@ -269,7 +269,7 @@ fn roll_back(
     let service = s.clone();
     if let Some(r) = st.service_deployments.get_mut(arn) {
         crate::ecs::scheduler::deployments::sync::start_rollback(r, &service, &back, now);
-        r.status = ROLLBACK_REQUESTED.into();
+        r.status = ServiceDeploymentStatus::RollbackRequested;
         r.status_reason = Some("Service deployment rollback requested.".into());
         r.updated_at = now;
     }
@@ -311,7 +311,7 @@ fn abort(st: &mut RegionState, arn: &str, service_arn: &str, id: &str, now: f64)
     );
     add_event(s, message, now);
     if let Some(r) = st.service_deployments.get_mut(arn) {
-        r.status = STOP_REQUESTED.into();
+        r.status = ServiceDeploymentStatus::StopRequested;
         r.status_reason = Some("Service deployment stop requested.".into());
         r.started_at.get_or_insert(now);
         r.updated_at = now;

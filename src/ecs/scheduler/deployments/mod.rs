@@ -5,20 +5,21 @@
 //! `ServiceRevision` (what is deployed) and a `ServiceDeployment` (its progress from the source
 //! revisions to the target one). The scheduler's `Deployment`s stay the source of truth: after
 //! every scheduler pass [`sync`] maps their rollout states onto the open records, which freeze
-//! once they reach a final status (SUCCESSFUL, STOPPED, ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED).
+//! once they reach a final status (ServiceDeploymentStatus::Successful, ServiceDeploymentStatus::Stopped, ServiceDeploymentStatus::RollbackSuccessful, ServiceDeploymentStatus::RollbackFailed).
 
 pub mod sync;
 
 use crate::ecs::state::records::{self, RevisionSummary, ServiceDeployment};
 use crate::ecs::state::service::{Deployment, Service};
 use crate::ecs::state::status::DeploymentStatus;
+use crate::ecs::state::status::ServiceDeploymentStatus;
 use crate::ecs::state::RegionState;
 use serde_json::{json, Value};
 pub use sync::sync;
 
 /// Records a new service revision and service deployment for the service's PRIMARY deployment
 /// (called by CreateService/UpdateService right after they add one). Open records of the service
-/// are superseded (STOPPED); a newly created service starts without its namesake's history.
+/// are superseded (ServiceDeploymentStatus::Stopped); a newly created service starts without its namesake's history.
 pub fn record_deployment(st: &mut RegionState, service_arn: &str, now: f64) {
     let Some(service) = st.services.get(service_arn).cloned() else {
         return;
@@ -42,7 +43,7 @@ pub fn record_deployment(st: &mut RegionState, service_arn: &str, now: f64) {
     st.service_deployments.insert(arn, record);
 }
 
-/// A PENDING record of `primary` replacing the service's other deployments.
+/// A ServiceDeploymentStatus::Pending record of `primary` replacing the service's other deployments.
 fn new_record(
     service: &Service,
     primary: &Deployment,
@@ -67,7 +68,7 @@ fn new_record(
             requested_task_count: primary.desired_count,
             ..Default::default()
         },
-        status: records::PENDING.into(),
+        status: ServiceDeploymentStatus::Pending,
         deployment_configuration: service.deployment_configuration.clone(),
         alarms: Some(alarms(service)),
         deployment_id: primary.id.clone(),

@@ -4,9 +4,8 @@
 
 use crate::ecs::scheduler::failure_threshold;
 use crate::ecs::state::records::{self, CircuitBreakerState, Rollback, ServiceDeployment};
-use crate::ecs::state::records::{IN_PROGRESS, PENDING, STOPPED, SUCCESSFUL};
-use crate::ecs::state::records::{ROLLBACK_FAILED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL};
 use crate::ecs::state::service::{Deployment, Service};
+use crate::ecs::state::status::ServiceDeploymentStatus;
 use crate::ecs::state::status::{DeploymentStatus, RolloutState};
 use crate::ecs::state::RegionState;
 
@@ -24,7 +23,7 @@ pub fn sync(st: &mut RegionState, service_arn: &str, now: f64) {
         .range_mut(prefix.clone()..)
         .take_while(|(k, _)| k.starts_with(&prefix))
         .map(|(_, r)| r)
-        .filter(|r| records::is_open(&r.status));
+        .filter(|r| r.status.is_open());
     for r in open {
         let before = r.clone();
         advance(r, service, now);
@@ -42,9 +41,14 @@ pub fn supersede(st: &mut RegionState, service_arn: &str, now: f64) {
         .range_mut(prefix.clone()..)
         .take_while(|(k, _)| k.starts_with(&prefix))
         .map(|(_, r)| r)
-        .filter(|r| records::is_open(&r.status));
+        .filter(|r| r.status.is_open());
     for r in open {
-        finish(r, STOPPED, Some(SUPERSEDED.into()), now);
+        finish(
+            r,
+            ServiceDeploymentStatus::Stopped,
+            Some(SUPERSEDED.into()),
+            now,
+        );
         r.updated_at = now;
     }
 }
@@ -60,18 +64,30 @@ fn advance(r: &mut ServiceDeployment, s: &Service, now: f64) {
         return rolling_back(r, s, &target, now);
     }
     let Some(d) = own else {
-        return finish(r, STOPPED, Some(SUPERSEDED.into()), now);
+        return finish(
+            r,
+            ServiceDeploymentStatus::Stopped,
+            Some(SUPERSEDED.into()),
+            now,
+        );
     };
     match (d.status, d.rollout_state) {
-        (_, Some(RolloutState::Completed)) => finish(r, SUCCESSFUL, None, now),
+        (_, Some(RolloutState::Completed)) => {
+            finish(r, ServiceDeploymentStatus::Successful, None, now)
+        }
         (_, Some(RolloutState::Failed)) => failed(r, s, d, now),
         (DeploymentStatus::Primary, _) => {
-            if r.status == PENDING {
-                r.status = IN_PROGRESS.into();
+            if r.status == ServiceDeploymentStatus::Pending {
+                r.status = ServiceDeploymentStatus::InProgress;
             }
             r.started_at.get_or_insert(now);
         }
-        _ => finish(r, STOPPED, Some(SUPERSEDED.into()), now),
+        _ => finish(
+            r,
+            ServiceDeploymentStatus::Stopped,
+            Some(SUPERSEDED.into()),
+            now,
+        ),
     }
 }
 
@@ -94,10 +110,15 @@ fn failed(r: &mut ServiceDeployment, s: &Service, d: &Deployment, now: f64) {
     match rolled_back_to {
         Some(p) => {
             start_rollback(r, s, p, now);
-            r.status = ROLLBACK_IN_PROGRESS.into();
+            r.status = ServiceDeploymentStatus::RollbackInProgress;
             r.status_reason = d.rollout_state_reason.clone();
         }
-        None => finish(r, STOPPED, d.rollout_state_reason.clone(), now),
+        None => finish(
+            r,
+            ServiceDeploymentStatus::Stopped,
+            d.rollout_state_reason.clone(),
+            now,
+        ),
     }
 }
 
@@ -119,28 +140,43 @@ fn rolling_back(r: &mut ServiceDeployment, s: &Service, target: &str, now: f64) 
         .iter()
         .find(|d| d.id == target && d.status == DeploymentStatus::Primary);
     match t.map(|t| (t.rollout_state, t)) {
-        Some((Some(RolloutState::Completed), _)) => finish(r, ROLLBACK_SUCCESSFUL, None, now),
-        Some((Some(RolloutState::Failed), t)) => {
-            finish(r, ROLLBACK_FAILED, t.rollout_state_reason.clone(), now)
+        Some((Some(RolloutState::Completed), _)) => {
+            finish(r, ServiceDeploymentStatus::RollbackSuccessful, None, now)
         }
-        Some(_) => r.status = ROLLBACK_IN_PROGRESS.into(),
-        None => finish(r, STOPPED, Some(SUPERSEDED.into()), now),
+        Some((Some(RolloutState::Failed), t)) => finish(
+            r,
+            ServiceDeploymentStatus::RollbackFailed,
+            t.rollout_state_reason.clone(),
+            now,
+        ),
+        Some(_) => r.status = ServiceDeploymentStatus::RollbackInProgress,
+        None => finish(
+            r,
+            ServiceDeploymentStatus::Stopped,
+            Some(SUPERSEDED.into()),
+            now,
+        ),
     }
 }
 
 /// Moves a record to a final status.
-fn finish(r: &mut ServiceDeployment, status: &str, reason: Option<String>, now: f64) {
-    r.status = status.into();
+fn finish(
+    r: &mut ServiceDeployment,
+    status: ServiceDeploymentStatus,
+    reason: Option<String>,
+    now: f64,
+) {
+    r.status = status;
     if reason.is_some() {
         r.status_reason = reason;
     }
     r.started_at.get_or_insert(now);
     r.finished_at = Some(now);
-    if status == STOPPED {
+    if status == ServiceDeploymentStatus::Stopped {
         r.stopped_at = Some(now);
     }
     if let Some(cb) = r.deployment_circuit_breaker.as_mut() {
-        if cb.status == "MONITORING" && status == SUCCESSFUL {
+        if cb.status == "MONITORING" && status == ServiceDeploymentStatus::Successful {
             cb.status = "MONITORING_COMPLETE".into();
         }
     }
