@@ -1,6 +1,7 @@
 //! A successful answer, serialized once. Operations serialize their typed response straight to
-//! JSON bytes (no intermediate tree); JSON protocols send those bytes as they are, and the CBOR
-//! codec re-reads them into a tree (the rare protocol pays, not the common one).
+//! JSON bytes (no intermediate tree), borrowing from state where they can; JSON protocols send
+//! those bytes as they are, and the CBOR codec re-reads them into a tree (the rare protocol
+//! pays, not the common one). Absent members are skipped by the types themselves.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -19,6 +20,38 @@ impl Reply {
         Reply(b"{}".to_vec())
     }
 
+    /// `{name: value}`: an answer carrying one resource or one list.
+    pub fn member<T: Serialize + ?Sized>(name: &'static str, value: &T) -> Reply {
+        Reply::of(&Members {
+            first: (name, value),
+            second: None::<(&str, &())>,
+        })
+    }
+
+    /// `{name: items, "nextToken": token}`: a page of a List operation (no token on the last).
+    pub fn page<T: Serialize + ?Sized>(
+        name: &'static str,
+        items: &T,
+        token: &Option<String>,
+    ) -> Reply {
+        Reply::of(&Members {
+            first: (name, items),
+            second: token.as_ref().map(|t| ("nextToken", t)),
+        })
+    }
+
+    /// `{name: found, "failures": failures}`: a Describe operation's answer.
+    pub fn found<T: Serialize + ?Sized, F: Serialize + ?Sized>(
+        name: &'static str,
+        found: &T,
+        failures: &F,
+    ) -> Reply {
+        Reply::of(&Members {
+            first: (name, found),
+            second: Some(("failures", failures)),
+        })
+    }
+
     pub fn json(&self) -> &[u8] {
         &self.0
     }
@@ -33,22 +66,21 @@ impl Reply {
     }
 }
 
-/// An answer built as a tree: `null` members are dropped (AWS omits absent members).
-impl From<Value> for Reply {
-    fn from(mut value: Value) -> Reply {
-        strip_nulls(&mut value);
-        Reply::of(&value)
-    }
+/// One or two named members, serialized as a JSON object without building a tree.
+struct Members<'a, A: ?Sized, B: ?Sized> {
+    first: (&'static str, &'a A),
+    second: Option<(&'static str, &'a B)>,
 }
 
-fn strip_nulls(v: &mut Value) {
-    match v {
-        Value::Object(map) => {
-            map.retain(|_, m| !m.is_null());
-            map.values_mut().for_each(strip_nulls);
+impl<A: Serialize + ?Sized, B: Serialize + ?Sized> Serialize for Members<'_, A, B> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(self.first.0, self.first.1)?;
+        if let Some((name, value)) = self.second {
+            map.serialize_entry(name, value)?;
         }
-        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
-        _ => {}
+        map.end()
     }
 }
 
@@ -65,14 +97,12 @@ mod tests {
     }
 
     #[test]
-    fn typed_and_tree_answers_serialize_alike() {
+    fn typed_answers_skip_absent_members() {
         let typed = Reply::of(&Out {
             cluster_arns: vec!["a"],
             next_token: None,
         });
-        let tree = Reply::from(serde_json::json!({ "clusterArns": ["a"], "nextToken": null }));
         assert_eq!(typed.json(), br#"{"clusterArns":["a"]}"#);
-        assert_eq!(typed, tree);
         assert_eq!(
             typed.to_value(),
             serde_json::json!({ "clusterArns": ["a"] })
@@ -80,8 +110,19 @@ mod tests {
     }
 
     #[test]
-    fn nested_nulls_are_dropped_from_trees() {
-        let tree = Reply::from(serde_json::json!({ "a": [{ "b": null, "c": 1 }], "d": null }));
-        assert_eq!(tree.json(), br#"{"a":[{"c":1}]}"#);
+    fn members_pages_and_findings() {
+        assert_eq!(Reply::member("tags", &["a"]).json(), br#"{"tags":["a"]}"#);
+        assert_eq!(
+            Reply::page("taskArns", &["t"], &Some("n".into())).json(),
+            br#"{"taskArns":["t"],"nextToken":"n"}"#
+        );
+        assert_eq!(
+            Reply::page("taskArns", &[0u8; 0], &None).json(),
+            br#"{"taskArns":[]}"#
+        );
+        assert_eq!(
+            Reply::found("tasks", &[1], &[2]).json(),
+            br#"{"tasks":[1],"failures":[2]}"#
+        );
     }
 }

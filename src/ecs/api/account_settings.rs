@@ -6,12 +6,12 @@
 
 use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
-use crate::ecs::state::types::{to_wire, AccountSetting};
+use crate::ecs::state::types::AccountSetting;
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use crate::wire::Reply;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// Each setting, its allowed values, AWS's default, and whether only the account default may set it.
 const SETTINGS: &[(&str, &[&str], &str, bool)] = &[
@@ -130,7 +130,7 @@ pub fn put_account_setting(
         .principal_arn
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| root_arn(st));
-    Ok(store(st, req.name, req.value, principal).into())
+    Ok(store(st, req.name, req.value, principal))
 }
 
 pub fn put_account_setting_default(
@@ -141,17 +141,17 @@ pub fn put_account_setting_default(
     let req: PutRequest = parse(input)?;
     check(&req.name, &req.value)?;
     let principal = root_arn(st);
-    Ok(store(st, req.name, req.value, principal).into())
+    Ok(store(st, req.name, req.value, principal))
 }
 
-fn store(st: &mut RegionState, name: String, value: String, principal_arn: String) -> Value {
+fn store(st: &mut RegionState, name: String, value: String, principal_arn: String) -> Reply {
     let setting = AccountSetting {
         name: name.clone(),
         value,
         principal_arn: principal_arn.clone(),
         kind: Some("user".into()),
     };
-    let body = json!({ "setting": to_wire(&setting) });
+    let body = Reply::member("setting", &setting);
     st.account_settings.insert((name, principal_arn), setting);
     body
 }
@@ -213,7 +213,7 @@ pub fn list_account_settings(
     let mut settings = settings;
     settings.sort_by(|a, b| a.name.cmp(&b.name));
     let (page, token) = take_page(settings.into_iter(), size, |s| s.name.clone());
-    Ok(json!({ "settings": to_wire(&page), "nextToken": token }).into())
+    Ok(Reply::page("settings", &page, &token))
 }
 
 /// The principal's own setting; with `effective`, falling back to the account's and AWS's.
@@ -278,5 +278,5 @@ pub fn delete_account_setting(
         principal_arn: principal,
         kind: Some("aws_managed".into()),
     });
-    Ok(json!({ "setting": to_wire(&setting) }).into())
+    Ok(Reply::member("setting", &setting))
 }

@@ -9,7 +9,16 @@ use crate::core::context::RequestContext;
 use crate::ecs::state::RegionState;
 use crate::ecs::EcsResult;
 use crate::wire::Reply;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Endpoints {
+    endpoint: String,
+    telemetry_endpoint: String,
+    service_connect_endpoint: String,
+}
 
 pub fn discover_poll_endpoint(
     _st: &mut RegionState,
@@ -17,10 +26,9 @@ pub fn discover_poll_endpoint(
     _input: Map<String, Value>,
 ) -> EcsResult<Reply> {
     let base = ctx.endpoint();
-    Ok(json!({
-        "endpoint": format!("{base}/"),
-        "telemetryEndpoint": format!("{base}/"),
-        "serviceConnectEndpoint": base,
-    })
-    .into())
+    Ok(Reply::of(&Endpoints {
+        endpoint: format!("{base}/"),
+        telemetry_endpoint: format!("{base}/"),
+        service_connect_endpoint: base,
+    }))
 }

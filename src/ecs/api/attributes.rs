@@ -9,12 +9,12 @@ use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::find_instance_arn as find_arn;
 use crate::ecs::state::status::ContainerInstanceStatus;
-use crate::ecs::state::types::{to_wire, Attribute};
+use crate::ecs::state::types::Attribute;
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use crate::wire::Reply;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 const MAX_CUSTOM: usize = 10;
 
@@ -68,7 +68,7 @@ pub fn put_attributes(
             ci.attributes = new.attributes;
         }
     }
-    Ok(json!({ "attributes": to_wire(&req.attributes) }).into())
+    Ok(Reply::member("attributes", &req.attributes))
 }
 
 #[derive(Deserialize)]
@@ -115,7 +115,7 @@ pub fn list_attributes(
         .collect();
     all.sort_by_key(key);
     let (page, token) = take_page(all.into_iter(), size, key);
-    Ok(json!({ "attributes": to_wire(&page), "nextToken": token }).into())
+    Ok(Reply::page("attributes", &page, &token))
 }
 
 pub fn delete_attributes(
@@ -134,7 +134,7 @@ pub fn delete_attributes(
             ci.attributes.retain(|a| a.name != attr.name);
         }
     }
-    Ok(json!({ "attributes": to_wire(&req.attributes) }).into())
+    Ok(Reply::member("attributes", &req.attributes))
 }
 
 fn is_custom(name: &str) -> bool {

@@ -7,11 +7,11 @@ use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::core::tags;
 use crate::ecs::rules::capacity::BUILT_IN;
 use crate::ecs::state::status::{CapacityProviderStatus, ClusterStatus};
-use crate::ecs::state::types::{to_wire, CapacityProvider, Failure, Tag};
+use crate::ecs::state::types::{CapacityProvider, Failure, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use crate::wire::Reply;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 #[derive(Deserialize)]
@@ -77,9 +77,9 @@ pub fn create_capacity_provider(
         kind: Some(kind.into()),
         ..Default::default()
     };
-    let body = json!({ "capacityProvider": to_wire(&provider) });
+    let reply = Reply::member("capacityProvider", &provider);
     st.capacity_providers.insert(req.name, provider);
-    Ok(body.into())
+    Ok(reply)
 }
 
 /// Fills the Auto Scaling group provider's defaults as AWS echoes them.
@@ -113,6 +113,16 @@ struct DescribeRequest {
     next_token: Option<String>,
 }
 
+/// DescribeCapacityProviders without names: a page of every provider.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProviderPage<'a, T: Serialize> {
+    capacity_providers: &'a [T],
+    failures: &'a [Failure],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
 pub fn describe_capacity_providers(
     st: &mut RegionState,
     _ctx: &RequestContext,
@@ -125,7 +135,7 @@ pub fn describe_capacity_providers(
         if !with_tags {
             cp.tags.clear();
         }
-        to_wire(&cp)
+        cp
     };
     if let Some(idents) = req.capacity_providers.filter(|i| !i.is_empty()) {
         let (mut found, mut failures) = (Vec::new(), Vec::new());
@@ -135,7 +145,7 @@ pub fn describe_capacity_providers(
                 None => failures.push(Failure::new(arn_for(st, ident), "MISSING")),
             }
         }
-        return Ok(json!({ "capacityProviders": found, "failures": to_wire(&failures) }).into());
+        return Ok(Reply::found("capacityProviders", &found, &failures));
     }
     let size = page_size(req.max_results, 10, 10)?;
     let after = resume_after(req.next_token.as_deref())?;
@@ -152,8 +162,12 @@ pub fn describe_capacity_providers(
     let mut sorted: Vec<CapacityProvider> = all.collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let (page, token) = take_page(sorted.into_iter(), size, |cp| cp.name.clone());
-    let page: Vec<Value> = page.iter().map(show).collect();
-    Ok(json!({ "capacityProviders": page, "failures": [], "nextToken": token }).into())
+    let page: Vec<CapacityProvider> = page.iter().map(show).collect();
+    Ok(Reply::of(&ProviderPage {
+        capacity_providers: &page,
+        failures: &[],
+        next_token: token,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -182,7 +196,7 @@ pub fn update_capacity_provider(
         merge_into(&mut cp.managed_instances_provider, update);
     }
     cp.update_status = Some("UPDATE_COMPLETE".into());
-    Ok(json!({ "capacityProvider": to_wire(&*cp) }).into())
+    Ok(Reply::member("capacityProvider", &*cp))
 }
 
 fn merge_into(target: &mut Option<Value>, update: Map<String, Value>) {
@@ -230,7 +244,7 @@ pub fn delete_capacity_provider(
         .ok_or_else(|| not_found(&req.capacity_provider))?;
     cp.update_status = Some("DELETE_IN_PROGRESS".into());
     cp.update_status_reason = None;
-    Ok(json!({ "capacityProvider": to_wire(&cp) }).into())
+    Ok(Reply::member("capacityProvider", &cp))
 }
 
 fn built_in(st: &RegionState, name: &str) -> Option<CapacityProvider> {

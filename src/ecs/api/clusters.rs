@@ -154,7 +154,7 @@ pub fn list_clusters(
     });
     let (page, token) = take_page(listed, size, |c| c.cluster_name.clone());
     let arns: Vec<&str> = page.iter().map(|c| c.cluster_arn.as_str()).collect();
-    Ok(json!({ "clusterArns": arns, "nextToken": token }).into())
+    Ok(Reply::page("clusterArns", &arns, &token))
 }
 
 #[derive(Deserialize)]

@@ -16,7 +16,7 @@ use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::{active_name, find_instance_arn as find_arn};
 use crate::ecs::state::status::ContainerInstanceStatus;
 use crate::ecs::state::status::TaskStatus;
-use crate::ecs::state::types::{to_wire, Attribute, ContainerInstance, Failure, Resource, Tag};
+use crate::ecs::state::types::{Attribute, ContainerInstance, Failure, Resource, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use crate::wire::Reply;
@@ -90,7 +90,7 @@ pub fn register_container_instance(
         ..Default::default()
     };
     st.container_instances.insert(arn.clone(), instance);
-    Ok(json!({ "containerInstance": view_arn(st, &arn) }).into())
+    Ok(Reply::member("containerInstance", &view_arn(st, &arn)))
 }
 
 /// What the agent reports of an instance when it registers.
@@ -181,7 +181,7 @@ pub fn describe_container_instances(
             None => failures.push(Failure::new(ident.clone(), "MISSING")),
         }
     }
-    Ok(json!({ "containerInstances": found, "failures": to_wire(&failures) }).into())
+    Ok(Reply::found("containerInstances", &found, &failures))
 }
 
 #[derive(Deserialize, Default)]
@@ -230,7 +230,7 @@ pub fn list_container_instances(
         .iter()
         .map(|ci| ci.container_instance_arn.as_str())
         .collect();
-    Ok(json!({ "containerInstanceArns": arns, "nextToken": token }).into())
+    Ok(Reply::page("containerInstanceArns", &arns, &token))
 }
 
 #[derive(Deserialize)]
@@ -272,7 +272,7 @@ pub fn deregister_container_instance(
         .ok_or_else(|| EcsError::Server("container instance vanished".into()))?;
     ci.status = ContainerInstanceStatus::Inactive;
     ci.agent_connected = false;
-    Ok(json!({ "containerInstance": view_arn(st, &arn) }).into())
+    Ok(Reply::member("containerInstance", &view_arn(st, &arn)))
 }
 
 #[derive(Deserialize)]
@@ -316,11 +316,11 @@ pub fn update_container_instances_state(
             None => failures.push(Failure::new(ident.clone(), "MISSING")),
         }
     }
-    Ok(json!({ "containerInstances": updated, "failures": to_wire(&failures) }).into())
+    Ok(Reply::found("containerInstances", &updated, &failures))
 }
 
 /// The instance as AWS shows it: task counts and remaining resources derived from its tasks.
-fn view(st: &RegionState, ci: &ContainerInstance, with_tags: bool) -> Value {
+fn view(st: &RegionState, ci: &ContainerInstance, with_tags: bool) -> ContainerInstance {
     let mut ci = ci.clone();
     let arn = ci.container_instance_arn.clone();
     let on_it = || {
@@ -347,7 +347,7 @@ fn view(st: &RegionState, ci: &ContainerInstance, with_tags: bool) -> Value {
     if !with_tags {
         ci.tags.clear();
     }
-    to_wire(&ci)
+    ci
 }
 
 /// What the cluster query language may ask of an instance: its attributes, id and task groups.
@@ -368,9 +368,6 @@ fn subjects<'a>(st: &RegionState, ci: &'a ContainerInstance) -> InstanceSubjects
 }
 
 /// The instance named by ARN, viewed.
-fn view_arn(st: &RegionState, arn: &str) -> Value {
-    st.container_instances
-        .get(arn)
-        .map(|ci| view(st, ci, true))
-        .unwrap_or(Value::Null)
+fn view_arn(st: &RegionState, arn: &str) -> Option<ContainerInstance> {
+    st.container_instances.get(arn).map(|ci| view(st, ci, true))
 }

@@ -4,12 +4,12 @@
 
 use crate::core::context::RequestContext;
 use crate::ecs::state::status::ClusterStatus;
-use crate::ecs::state::types::{to_wire, Tag};
+use crate::ecs::state::types::Tag;
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use crate::wire::Reply;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::core::tags::{validate, MAX_TAGS};
 
@@ -39,7 +39,7 @@ pub fn tag_resource(
         )));
     }
     *current = merged;
-    Ok(json!({}).into())
+    Ok(Reply::empty())
 }
 
 #[derive(Deserialize)]
@@ -57,7 +57,7 @@ pub fn untag_resource(
     let req: UntagRequest = parse(input)?;
     let current = tags_mut(st, &req.resource_arn, true)?;
     current.retain(|t| !t.key.as_ref().is_some_and(|k| req.tag_keys.contains(k)));
-    Ok(json!({}).into())
+    Ok(Reply::empty())
 }
 
 #[derive(Deserialize)]
@@ -73,7 +73,7 @@ pub fn list_tags_for_resource(
 ) -> EcsResult<Reply> {
     let req: ListRequest = parse(input)?;
     let tags = tags_mut(st, &req.resource_arn, false)?;
-    Ok(json!({ "tags": to_wire(tags) }).into())
+    Ok(Reply::member("tags", &tags))
 }
 
 /// The tags of the resource named by `arn`. `for_change` picks the error AWS gives for a missing

@@ -11,14 +11,12 @@ use crate::ecs::rules::task_definition as rules;
 use crate::ecs::state::lookup::{family_range, resolve_task_definition as resolve};
 use crate::ecs::state::status::TaskDefinitionStatus;
 use crate::ecs::state::status::{LaunchType, NetworkMode};
-use crate::ecs::state::types::{
-    to_wire, ContainerDefinition, Failure, Tag, TaskDefinition, Volume,
-};
+use crate::ecs::state::types::{ContainerDefinition, Failure, Tag, TaskDefinition, Volume};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use crate::wire::Reply;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use serde_with::skip_serializing_none;
 use std::ops::Bound;
 
@@ -201,7 +199,7 @@ pub fn list_task_definitions(
         .iter()
         .map(|(_, td)| td.task_definition_arn.as_str())
         .collect();
-    Ok(json!({ "taskDefinitionArns": arns, "nextToken": token }).into())
+    Ok(Reply::page("taskDefinitionArns", &arns, &token))
 }
 
 fn encode_key((family, rev): &Key) -> String {
@@ -268,7 +266,7 @@ pub fn list_task_definition_families(
         }
         cursor = Bound::Excluded((family.clone(), u32::MAX));
     }
-    Ok(json!({ "families": families, "nextToken": token }).into())
+    Ok(Reply::page("families", &families, &token))
 }
 
 #[derive(Deserialize)]
@@ -293,7 +291,7 @@ pub fn deregister_task_definition(
         td.status = TaskDefinitionStatus::Inactive;
         td.deregistered_at = Some(now);
     }
-    Ok(json!({ "taskDefinition": to_wire(&*td) }).into())
+    Ok(Reply::member("taskDefinition", &*td))
 }
 
 /// A `family:revision` or ARN naming an existing revision; a bare family is not enough here.
@@ -362,7 +360,7 @@ pub fn delete_task_definitions(
             td.status = TaskDefinitionStatus::DeleteInProgress;
             td.delete_requested_at = Some(now);
         }
-        deleted.push(to_wire(&*td));
+        deleted.push(td.clone());
     }
-    Ok(json!({ "taskDefinitions": deleted, "failures": to_wire(&failures) }).into())
+    Ok(Reply::found("taskDefinitions", &deleted, &failures))
 }

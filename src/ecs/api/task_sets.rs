@@ -17,11 +17,11 @@ use crate::ecs::rules::launch;
 use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::{active_service, service_arn};
 use crate::ecs::state::service::{Scale, Service, TaskSet};
-use crate::ecs::state::types::{to_wire, CapacityProviderStrategyItem, Failure, Tag};
+use crate::ecs::state::types::{CapacityProviderStrategyItem, Failure, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
@@ -76,10 +76,10 @@ pub fn create_task_set(
     let mut set = new_task_set(st, &service, req, scale, &choice, &strategy);
     set.task_definition = td.task_definition_arn;
     set.network_configuration = network;
-    let view = to_wire(&set);
+    let reply = Reply::member("taskSet", &set);
     with_sets(st, &arn, |sets| sets.push(set))?;
     st.service_outbox.push(arn);
-    Ok(json!({ "taskSet": view }).into())
+    Ok(reply)
 }
 
 /// A new ACTIVE, STABILIZING task set of `service` from a validated request.
@@ -155,10 +155,10 @@ pub fn update_task_set(
         set.updated_at = now;
         set.stability_status = Some("STABILIZING".into());
         set.stability_status_at = Some(now);
-        Ok(to_wire(set))
+        Ok(Reply::member("taskSet", &*set))
     })?;
     st.service_outbox.push(arn);
-    Ok(json!({ "taskSet": view }).into())
+    Ok(view)
 }
 
 #[derive(Deserialize)]
@@ -195,10 +195,10 @@ pub fn delete_task_set(
             set.stability_status = Some("STABILIZING".into());
             set.stability_status_at = Some(now);
         }
-        Ok(to_wire(set))
+        Ok(Reply::member("taskSet", &*set))
     })?;
     st.service_outbox.push(arn);
-    Ok(json!({ "taskSet": view }).into())
+    Ok(view)
 }
 
 #[derive(Deserialize)]
@@ -227,11 +227,11 @@ pub fn describe_task_sets(
         if !with_tags {
             set.tags.clear();
         }
-        to_wire(&set)
+        set
     };
     let Some(wanted) = req.task_sets else {
-        let found: Vec<Value> = sets.iter().map(view).collect();
-        return Ok(json!({ "taskSets": found, "failures": [] }).into());
+        let found: Vec<TaskSet> = sets.iter().map(view).collect();
+        return Ok(Reply::found("taskSets", &found, &[] as &[Failure]));
     };
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for ident in &wanted {
@@ -240,7 +240,7 @@ pub fn describe_task_sets(
             None => failures.push(Failure::new(set_arn_of(st, service, ident), "MISSING")),
         }
     }
-    Ok(json!({ "taskSets": found, "failures": to_wire(&failures) }).into())
+    Ok(Reply::found("taskSets", &found, &failures))
 }
 
 #[derive(Deserialize)]
@@ -281,7 +281,7 @@ pub fn update_service_primary_task_set(
     }
     let primary = sets[i].clone();
     adopt_primary(s, &primary);
-    Ok(json!({ "taskSet": to_wire(&primary) }).into())
+    Ok(Reply::member("taskSet", &primary))
 }
 
 /// The service shows its PRIMARY task set's settings.

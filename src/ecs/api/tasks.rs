@@ -14,12 +14,12 @@ use crate::ecs::state::status::DesiredStatus;
 use crate::ecs::state::status::LaunchType;
 use crate::ecs::state::status::TaskStopCode;
 use crate::ecs::state::task::{Task, TaskOverride};
-use crate::ecs::state::types::{to_wire, CapacityProviderStrategyItem, Failure, Tag};
+use crate::ecs::state::types::{CapacityProviderStrategyItem, Failure, Tag};
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use crate::wire::Reply;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
@@ -117,7 +117,7 @@ pub fn run_task(
             )
         })
         .collect();
-    Ok(json!({ "tasks": to_wire(&tasks), "failures": to_wire(&failures) }).into())
+    Ok(Reply::found("tasks", &tasks, &failures))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -226,7 +226,7 @@ pub fn start_task(
             None => failures.push(Failure::new(ident.clone(), "MISSING")),
         }
     }
-    Ok(json!({ "tasks": to_wire(&tasks), "failures": to_wire(&failures) }).into())
+    Ok(Reply::found("tasks", &tasks, &failures))
 }
 
 #[derive(Deserialize)]
@@ -258,11 +258,11 @@ pub fn stop_task(
         task.stopped_reason
             .get_or_insert_with(|| req.reason.unwrap_or_else(|| "Task stopped by user".into()));
         task.version += 1;
-        let body = json!({ "task": to_wire(&*task) });
+        let reply = Reply::member("task", &*task);
         st.outbox.push(arn);
-        return Ok(body.into());
+        return Ok(reply);
     }
-    Ok(json!({ "task": to_wire(&*task) }).into())
+    Ok(Reply::member("task", &*task))
 }
 
 #[derive(Deserialize)]
@@ -294,12 +294,12 @@ pub fn describe_tasks(
                 if !with_tags {
                     task.tags.clear();
                 }
-                found.push(to_wire(&task));
+                found.push(task);
             }
             None => failures.push(Failure::new(missing_arn(st, &cluster, ident), "MISSING")),
         }
     }
-    Ok(json!({ "tasks": found, "failures": to_wire(&failures) }).into())
+    Ok(Reply::found("tasks", &found, &failures))
 }
 
 #[derive(Deserialize, Default)]
@@ -353,7 +353,7 @@ pub fn list_tasks(
         .filter(|t| after.as_ref().is_none_or(|a| t.task_arn > *a));
     let (page, token) = take_page(matching, size, |t| t.task_arn.clone());
     let arns: Vec<&str> = page.iter().map(|t| t.task_arn.as_str()).collect();
-    Ok(json!({ "taskArns": arns, "nextToken": token }).into())
+    Ok(Reply::page("taskArns", &arns, &token))
 }
 
 /// A task of the cluster, by ARN (short or long form) or id.

@@ -307,12 +307,6 @@ pub struct Attribute {
     pub target_id: Option<String>,
 }
 
-/// `value` as a tree, for answers still built as trees (absent members are skipped by the
-/// stored shapes; any `null` left is dropped when the tree becomes a [`crate::wire::Reply`]).
-pub fn to_wire<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
 #[skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

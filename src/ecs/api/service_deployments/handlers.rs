@@ -10,12 +10,13 @@ use crate::ecs::state::service::add_event;
 use crate::ecs::state::service::{Deployment, Service};
 use crate::ecs::state::status::ServiceDeploymentStatus;
 use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus};
-use crate::ecs::state::types::{to_wire, Failure};
+use crate::ecs::state::types::Failure;
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use crate::wire::Reply;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+use serde_with::skip_serializing_none;
 use std::collections::BTreeMap;
 
 #[derive(Deserialize, Default)]
@@ -66,8 +67,8 @@ pub fn list_service_deployments(
     let (page, token) = take_page(rest, size, |r| {
         format!("{}|{}", r.created_at, r.service_deployment_arn)
     });
-    let briefs: Vec<Value> = page.iter().map(|r| brief(r)).collect();
-    Ok(json!({ "serviceDeployments": briefs, "nextToken": token }).into())
+    let briefs: Vec<Brief> = page.iter().map(|r| brief(r)).collect();
+    Ok(Reply::page("serviceDeployments", &briefs, &token))
 }
 
 /// The listing order: newest first, ties by ARN (descending).
@@ -99,19 +100,34 @@ fn parse_key(key: &str) -> EcsResult<Key> {
     Ok(Key(at, arn.to_string()))
 }
 
-/// A ServiceDeploymentBrief.
-fn brief(r: &ServiceDeployment) -> Value {
-    json!({
-        "serviceDeploymentArn": r.service_deployment_arn,
-        "serviceArn": r.service_arn,
-        "clusterArn": r.cluster_arn,
-        "startedAt": r.started_at,
-        "createdAt": r.created_at,
-        "finishedAt": r.finished_at,
-        "targetServiceRevisionArn": r.target_service_revision.arn,
-        "status": r.status,
-        "statusReason": r.status_reason,
-    })
+/// A ServiceDeploymentBrief, borrowed from its record.
+#[skip_serializing_none]
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Brief<'a> {
+    service_deployment_arn: &'a str,
+    service_arn: &'a str,
+    cluster_arn: &'a str,
+    started_at: Option<f64>,
+    created_at: f64,
+    finished_at: Option<f64>,
+    target_service_revision_arn: &'a str,
+    status: ServiceDeploymentStatus,
+    status_reason: Option<&'a str>,
+}
+
+fn brief(r: &ServiceDeployment) -> Brief<'_> {
+    Brief {
+        service_deployment_arn: &r.service_deployment_arn,
+        service_arn: &r.service_arn,
+        cluster_arn: &r.cluster_arn,
+        started_at: r.started_at,
+        created_at: r.created_at,
+        finished_at: r.finished_at,
+        target_service_revision_arn: &r.target_service_revision.arn,
+        status: r.status,
+        status_reason: r.status_reason.as_deref(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -131,7 +147,7 @@ pub fn describe_service_deployments(
         &req.service_deployment_arns,
         "serviceDeploymentArns",
     )?;
-    Ok(json!({ "serviceDeployments": found, "failures": failures }).into())
+    Ok(Reply::found("serviceDeployments", &found, &failures))
 }
 
 #[derive(Deserialize)]
@@ -151,15 +167,15 @@ pub fn describe_service_revisions(
         &req.service_revision_arns,
         "serviceRevisionArns",
     )?;
-    Ok(json!({ "serviceRevisions": found, "failures": failures }).into())
+    Ok(Reply::found("serviceRevisions", &found, &failures))
 }
 
 /// Up to 20 records by ARN; unknown ones are MISSING failures.
-fn lookup<T: Serialize>(
-    table: &BTreeMap<String, T>,
+fn lookup<'a, T: Serialize>(
+    table: &'a BTreeMap<String, T>,
     arns: &[String],
     member: &str,
-) -> EcsResult<(Vec<Value>, Value)> {
+) -> EcsResult<(Vec<&'a T>, Vec<Failure>)> {
     if arns.is_empty() || arns.len() > 20 {
         return Err(EcsError::invalid(format!(
             "{member} must list between 1 and 20 ARNs."
@@ -168,11 +184,11 @@ fn lookup<T: Serialize>(
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for arn in arns {
         match table.get(arn) {
-            Some(r) => found.push(to_wire(r)),
+            Some(r) => found.push(r),
             None => failures.push(Failure::new(arn.clone(), "MISSING")),
         }
     }
-    Ok((found, to_wire(&failures)))
+    Ok((found, failures))
 }
 
 #[derive(Deserialize)]
@@ -195,10 +211,10 @@ pub fn stop_service_deployment(
     let r = st.service_deployments.get(&arn).ok_or_else(|| {
         EcsError::ServiceDeploymentNotFound(format!("The service deployment {arn} does not exist."))
     })?;
-    let answer = json!({ "serviceDeploymentArn": arn });
+    let answer = Reply::member("serviceDeploymentArn", &arn);
     match r.status {
         ServiceDeploymentStatus::Pending | ServiceDeploymentStatus::InProgress => {}
-        s if s.is_open() => return Ok(answer.into()),
+        s if s.is_open() => return Ok(answer),
         s => {
             return Err(EcsError::Conflict(format!(
                 "The service deployment is {s}; only an ongoing service deployment can be stopped."
@@ -213,7 +229,7 @@ pub fn stop_service_deployment(
         roll_back(st, &arn, &service_arn, &deployment_id, now)?;
     }
     st.service_outbox.push(service_arn);
-    Ok(answer.into())
+    Ok(answer)
 }
 
 /// The service and the index of its PRIMARY deployment `id` while that one is rolling out.

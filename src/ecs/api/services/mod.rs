@@ -75,7 +75,7 @@ pub fn create_service(
         crate::ecs::scheduler::deployments::record_deployment(st, &arn, now);
     }
     st.service_outbox.push(arn.clone());
-    Ok(json!({ "service": view(st, &arn, true) }).into())
+    Ok(Reply::member("service", &view(st, &arn, true)))
 }
 
 /// The new service's ARN, if its name is valid and not taken by an ACTIVE or DRAINING service.
@@ -359,7 +359,7 @@ pub fn update_service(
         primary.updated_at = now;
     }
     st.service_outbox.push(arn.clone());
-    Ok(json!({ "service": view(st, &arn, true) }).into())
+    Ok(Reply::member("service", &view(st, &arn, true)))
 }
 
 /// Checks an update against the service as it stands; returns the new task definition's ARN.
@@ -517,5 +517,5 @@ pub fn delete_service(
         }
     }
     st.service_outbox.push(arn.clone());
-    Ok(json!({ "service": view(st, &arn, true) }).into())
+    Ok(Reply::member("service", &view(st, &arn, true)))
 }

@@ -7,12 +7,12 @@ use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::service_arn_of as arn_of;
 use crate::ecs::state::status::ServiceStatus;
 use crate::ecs::state::status::{LaunchType, SchedulingStrategy};
-use crate::ecs::state::types::{to_wire, Failure};
+use crate::ecs::state::types::Failure;
 use crate::ecs::state::RegionState;
 use crate::ecs::{parse, EcsError, EcsResult};
 use crate::wire::Reply;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 #[derive(Deserialize)]
 struct DescribeServicesRequest {
@@ -39,12 +39,12 @@ pub fn describe_services(
     for ident in &req.services {
         let arn = arn_of(st, &cluster, ident);
         if st.services.contains_key(&arn) {
-            found.push(view(st, &arn, with_tags));
+            found.extend(view(st, &arn, with_tags));
         } else {
             failures.push(Failure::new(missing_arn(st, ident), "MISSING"));
         }
     }
-    Ok(json!({ "services": found, "failures": to_wire(&failures) }).into())
+    Ok(Reply::found("services", &found, &failures))
 }
 
 #[derive(Deserialize, Default)]
@@ -79,7 +79,7 @@ pub fn list_services(
         .filter(|s| after.as_ref().is_none_or(|a| s.service_arn > *a));
     let (page, token) = take_page(matching, size, |s| s.service_arn.clone());
     let arns: Vec<&str> = page.iter().map(|s| s.service_arn.as_str()).collect();
-    Ok(json!({ "serviceArns": arns, "nextToken": token }).into())
+    Ok(Reply::page("serviceArns", &arns, &token))
 }
 
 /// The ARN AWS reports for a service it cannot find: the one given, or for a bare name
@@ -142,5 +142,5 @@ pub fn list_services_by_namespace(
         .filter(|s| after.as_ref().is_none_or(|a| s.service_arn > *a));
     let (page, token) = take_page(matching, size, |s| s.service_arn.clone());
     let arns: Vec<&str> = page.iter().map(|s| s.service_arn.as_str()).collect();
-    Ok(json!({ "serviceArns": arns, "nextToken": token }).into())
+    Ok(Reply::page("serviceArns", &arns, &token))
 }
