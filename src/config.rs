@@ -78,13 +78,7 @@ impl Default for Limits {
     }
 }
 
-/// Which container runtime runs tasks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuntimeChoice {
-    Auto,
-    Docker,
-    Simulated,
-}
+pub use crate::runtime::RuntimeChoice;
 
 impl Default for Config {
     fn default() -> Self {

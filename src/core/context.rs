@@ -1,7 +1,7 @@
 //! The request context every service's operations receive: who is asking (account), where
 //! (region), the request id every answer carries, and the host the caller addressed.
 
-pub const DEFAULT_ACCOUNT: &str = "000000000000";
+pub use crate::wire::sigv4::DEFAULT_ACCOUNT;
 pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Who is asking, and where: every service keeps its state per account and region.

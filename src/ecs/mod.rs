@@ -3,8 +3,15 @@
 //!
 //! Every operation of the current ECS model is routed. Requests are validated against the model
 //! (required members, types, enums, ranges) before an operation function sees them. Operations
-//! whose behaviour arrives with later work (tasks, services, container instances, daemons...)
-//! answer a modelled error naming what is missing, never an unknown-operation error.
+//! not built yet (daemons, express gateway services, ExecuteCommand...) answer a modelled error
+//! naming what is missing, never an unknown-operation error.
+//!
+//! The rooms, and which way they may look (never back): `api/` (handlers) → `scheduler/` (the
+//! service scheduler's reconcile and its controller) → `rules/` (pure rules) → `state/` (stored
+//! shapes, per-region state, lookups, statuses); `agent/` (the task controller, what the ECS
+//! agent does with containers) → `state/`. The handlers write desired state and queue what
+//! changed; after the region's lock is released, [`Ecs::dispatch`] wakes the controllers. Task
+//! changes reach the service scheduler as facts on the App's bus.
 
 pub mod agent;
 pub mod api;

@@ -286,12 +286,17 @@ pub trait Runtime: Send + Sync {
 
 pub type SharedRuntime = Arc<dyn Runtime>;
 
+/// Which container runtime runs tasks (`--runtime`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeChoice {
+    Auto,
+    Docker,
+    Simulated,
+}
+
 /// Resolves the configured runtime. `Auto` falls back to the simulated runtime when the engine
 /// does not answer, and says so in the returned note; `Docker` fails instead.
-pub async fn select(
-    choice: crate::config::RuntimeChoice,
-) -> Result<(SharedRuntime, Option<String>), String> {
-    use crate::config::RuntimeChoice;
+pub async fn select(choice: RuntimeChoice) -> Result<(SharedRuntime, Option<String>), String> {
     if choice == RuntimeChoice::Simulated {
         return Ok((Arc::new(simulated::SimulatedRuntime::new()), None));
     }

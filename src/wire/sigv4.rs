@@ -12,6 +12,9 @@ pub struct Scope {
 }
 
 /// Parses the scope from an `Authorization` header value.
+/// The account of a caller whose access key is not a 12-digit account id.
+pub const DEFAULT_ACCOUNT: &str = "000000000000";
+
 pub fn from_authorization(header: &str) -> Option<Scope> {
     let rest = header.trim().strip_prefix("AWS4-HMAC-SHA256")?;
     let cred = rest
@@ -40,7 +43,7 @@ pub fn account_for(access_key: &str) -> String {
     if access_key.len() == 12 && access_key.bytes().all(|b| b.is_ascii_digit()) {
         access_key.to_string()
     } else {
-        crate::core::context::DEFAULT_ACCOUNT.to_string()
+        DEFAULT_ACCOUNT.to_string()
     }
 }
 
