@@ -1,7 +1,8 @@
-//! What every emulated service needs, whatever its API: the request context, ids, pagination,
-//! tag rules.
+//! What every emulated service needs, whatever its API: ARNs, the request context, ids,
+//! pagination, tag rules, the clock, the bus of facts and stoppable loop groups.
 //! Nothing here knows a service; each service maps [`Invalid`] onto its own error type.
 
+pub mod arn;
 pub mod bus;
 pub mod clock;
 pub mod context;

@@ -74,7 +74,7 @@ const SETTINGS: &[(&str, &[&str], &str, bool)] = &[
 ];
 
 fn root_arn(st: &RegionState) -> String {
-    format!("arn:aws:iam::{}:root", st.account)
+    crate::core::arn::account_root(&st.account)
 }
 
 /// The effective value of `name` for `principal` ("" = the account's root user).

@@ -379,7 +379,12 @@ pub fn namespace_arn(st: &mut RegionState, namespace: &str) -> String {
         .entry(namespace.to_string())
         .or_insert_with(|| {
             let id = crate::core::ids::namespace_id();
-            format!("arn:aws:servicediscovery:{region}:{account}:namespace/{id}")
+            crate::core::arn::build(
+                "servicediscovery",
+                &region,
+                &account,
+                &format!("namespace/{id}"),
+            )
         })
         .clone()
 }

@@ -2,6 +2,7 @@
 //! resource shares. <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-using-tags.html>
 //! Tags live inside the tagged entity; a resource is found by its ARN.
 
+use crate::core::arn::Arn;
 use crate::core::context::RequestContext;
 use crate::ecs::state::status::ClusterStatus;
 use crate::ecs::state::types::Tag;
@@ -90,17 +91,15 @@ fn tags_mut<'a>(
             EcsError::invalid("The specified resource could not be found.")
         }
     };
-    let prefix = st.arn("");
-    let Some(resource) = arn.strip_prefix(&prefix) else {
-        return Err(if arn.starts_with("arn:aws:ecs:") {
-            missing()
-        } else {
-            EcsError::invalid(format!("Invalid ARN: {arn}"))
-        });
-    };
-    let (kind, id) = resource
-        .split_once('/')
-        .ok_or_else(|| EcsError::invalid(format!("Invalid ARN: {arn}")))?;
+    let invalid = || EcsError::invalid(format!("Invalid ARN: {arn}"));
+    let parsed = Arn::parse(arn)
+        .filter(|a| a.service == "ecs")
+        .ok_or_else(invalid)?;
+    // An ECS ARN of another account or region names nothing here.
+    if parsed.account != st.account || parsed.region != st.region {
+        return Err(missing());
+    }
+    let (kind, id) = parsed.resource_type().ok_or_else(invalid)?;
     match kind {
         "cluster" => match st.clusters.get_mut(id) {
             Some(c) if c.status == ClusterStatus::Active => Ok(&mut c.tags),

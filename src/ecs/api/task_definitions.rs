@@ -88,7 +88,7 @@ pub fn register_task_definition(
     td.revision = revision;
     td.task_definition_arn = st.arn(&format!("task-definition/{}:{revision}", td.family));
     td.registered_at = Some(st.now());
-    td.registered_by = Some(format!("arn:aws:iam::{}:root", st.account));
+    td.registered_by = Some(crate::core::arn::account_root(&st.account));
     let reply = Reply::of(&OneDefinition {
         task_definition: &td,
         tags: Some(&td.tags),

@@ -91,7 +91,7 @@ impl RegionState {
 
     /// `arn:aws:ecs:<region>:<account>:<resource>`.
     pub fn arn(&self, resource: &str) -> String {
-        format!("arn:aws:ecs:{}:{}:{}", self.region, self.account, resource)
+        crate::core::arn::build("ecs", &self.region, &self.account, resource)
     }
 }
 

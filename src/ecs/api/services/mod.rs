@@ -207,7 +207,7 @@ fn build_service(
         },
         deployment_controller: Some(json!({ "type": controller })),
         tags: req.tags,
-        created_by: Some(format!("arn:aws:iam::{}:root", st.account)),
+        created_by: Some(crate::core::arn::account_root(&st.account)),
         enable_ecs_managed_tags: req.enable_ecs_managed_tags,
         propagate_tags: Some(req.propagate_tags.unwrap_or_else(|| "NONE".into())),
         enable_execute_command: req.enable_execute_command,
