@@ -1,8 +1,8 @@
 //! `--time-scale`: emulated waits pass N times faster and timestamps follow the scaled clock.
 //! Each test compares emulated time (timestamps in answers) with the wall time it took.
 
-use crate::common::{awsvpc, bare_container, create_cluster, start_with, Server};
-use aws_sdk_ecs::types::{Compatibility, DesiredStatus, LaunchType, NetworkMode};
+use crate::common::{awsvpc, create_cluster, register_fargate_app, start_with, Server};
+use aws_sdk_ecs::types::{DesiredStatus, LaunchType};
 use std::time::{Duration, Instant};
 
 const SCALE: f64 = 20.0;
@@ -15,17 +15,7 @@ async fn scaled(retention_secs: u64) -> Server {
     };
     let s = start_with(config).await;
     create_cluster(&s.client, "clock").await;
-    s.client
-        .register_task_definition()
-        .family("tick")
-        .requires_compatibilities(Compatibility::Fargate)
-        .network_mode(NetworkMode::Awsvpc)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(bare_container("app", "busybox"))
-        .send()
-        .await
-        .unwrap();
+    register_fargate_app(&s.client, "tick").await;
     s
 }
 

@@ -183,3 +183,21 @@ pub fn env(name: &str, value: &str) -> aws_sdk_ecs::types::KeyValuePair {
         .value(value)
         .build()
 }
+
+/// Registers `family`: a Fargate awsvpc definition (256 CPU, 512 MiB) of one `app` container;
+/// returns its ARN.
+pub async fn register_fargate_app(c: &Client, family: &str) -> String {
+    c.register_task_definition()
+        .family(family)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(bare_container("app", "busybox"))
+        .send()
+        .await
+        .unwrap()
+        .task_definition
+        .and_then(|td| td.task_definition_arn)
+        .unwrap()
+}

@@ -5,8 +5,8 @@
 //! long-ARN settings, small wordings and shapes, ContinueServiceDeployment.
 
 use crate::common::{
-    arn, awsvpc, bare_container, container, create_cluster, err, err_code, pairs, start, tag,
-    tag_pairs,
+    arn, awsvpc, bare_container, container, create_cluster, err, err_code, pairs,
+    register_fargate_app, start, tag, tag_pairs,
 };
 use aws_sdk_ecs::types::{
     CapacityProviderStatus, CapacityProviderUpdateStatus, ClusterServiceConnectDefaultsRequest,
@@ -14,23 +14,6 @@ use aws_sdk_ecs::types::{
     NetworkMode, PidMode, Resource, SchedulingStrategy, SettingName,
 };
 use aws_sdk_ecs::Client;
-
-/// A Fargate awsvpc definition of one container, registered as `family`.
-async fn register_fargate(c: &Client, family: &str) -> String {
-    c.register_task_definition()
-        .family(family)
-        .requires_compatibilities(Compatibility::Fargate)
-        .network_mode(NetworkMode::Awsvpc)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(bare_container("app", "busybox"))
-        .send()
-        .await
-        .unwrap()
-        .task_definition
-        .and_then(|td| td.task_definition_arn)
-        .unwrap()
-}
 
 async fn tags_of(c: &Client, arn: &str) -> Vec<(String, String)> {
     let out = c
@@ -75,7 +58,7 @@ async fn services_and_task_sets_are_taggable_by_arn() {
     let s = start().await;
     let c = &s.client;
     create_cluster(c, "tagged").await;
-    let td = register_fargate(c, "tag-fam").await;
+    let td = register_fargate_app(c, "tag-fam").await;
     let service = c
         .create_service()
         .cluster("tagged")
@@ -152,7 +135,7 @@ async fn every_taggable_resource_is_found_by_its_arn() {
     let s = start().await;
     let c = &s.client;
     let cluster = create_cluster(c, "all-tags").await;
-    let td = register_fargate(c, "all-fam").await;
+    let td = register_fargate_app(c, "all-fam").await;
     let cp = c
         .create_capacity_provider()
         .name("all-cp")
@@ -549,7 +532,7 @@ async fn continue_service_deployment_without_a_paused_hook() {
     let s = start().await;
     let c = &s.client;
     create_cluster(c, "hooks").await;
-    let td = register_fargate(c, "hook-fam").await;
+    let td = register_fargate_app(c, "hook-fam").await;
     c.create_service()
         .cluster("hooks")
         .service_name("web")
