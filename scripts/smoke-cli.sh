@@ -120,6 +120,14 @@ fi
 if ok_call "delete-cluster" ecs delete-cluster --cluster "$C1"; then
   check "delete-cluster status" "$(jget 'd["cluster"]["status"]')" "INACTIVE"
 fi
+# AWS lists a deleted cluster as INACTIVE for a while.
+if ok_call "list-clusters after delete" ecs list-clusters; then
+  check "list-clusters shows the INACTIVE cluster" "$(jget "'$ARN:cluster/$C1' in d['clusterArns']")" "True"
+fi
+# The agent's first call: every endpoint is this server.
+if ok_call "discover-poll-endpoint" ecs discover-poll-endpoint --cluster "$C1"; then
+  check "discover-poll-endpoint endpoint" "$(jget 'd["endpoint"]')" "${AWS_ENDPOINT_URL%/}/"
+fi
 
 # --- errors: the CLI exits 254 (v2) or 255 (v1) on a service error and names the code on stderr ------
 expect_error() {
@@ -137,6 +145,8 @@ expect_error() {
 expect_error "delete-cluster missing" ClusterNotFoundException ecs delete-cluster --cluster "cli-missing-$RUN"
 expect_error "describe-task-definition missing" ClientException \
   ecs describe-task-definition --task-definition "cli-missing-$RUN:1"
+expect_error "long ARNs cannot be disabled" InvalidParameterException \
+  ecs put-account-setting-default --name taskLongArnFormat --value disabled
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

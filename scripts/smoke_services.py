@@ -5,6 +5,7 @@ $AWS_ENDPOINT_URL, for a server on the Docker runtime with `local-ecs-test:lates
 
 Covers: CreateService of an awsvpc Fargate service and the `services_stable` waiter (its tasks'
 containers running in Docker), UpdateService of the desired count and `services_stable` again,
+tags on the service by its ARN (what Terraform does on every apply),
 DeleteService(force=True) and the `services_inactive` waiter (the tasks stop), and
 DescribeServices of an unknown service (a MISSING failure, not an error).
 
@@ -128,6 +129,19 @@ def check_update_desired_count_then_stable_again():
     expect_running_tasks(1)
 
 
+def check_tag_the_service_by_arn_as_terraform_does():
+    arn = describe_service()["serviceArn"]
+    expect(arn.endswith(f":service/{CLUSTER}/{SERVICE}"), "long service ARN", arn)
+    ecs.tag_resource(resourceArn=arn, tags=[{"key": "team", "value": "core"},
+                                            {"key": "env", "value": "dev"}])
+    ecs.untag_resource(resourceArn=arn, tagKeys=["env"])
+    tags = ecs.list_tags_for_resource(resourceArn=arn)["tags"]
+    expect_eq(tags, [{"key": "team", "value": "core"}], "ListTagsForResource")
+    shown = ecs.describe_services(cluster=CLUSTER, services=[SERVICE], include=["TAGS"])
+    expect_eq(shown["services"][0].get("tags"), [{"key": "team", "value": "core"}],
+              "DescribeServices include TAGS")
+
+
 def check_delete_force_then_services_inactive():
     live = [t["taskArn"] for t in service_tasks()]
     expect(live, "the service has live tasks before deletion")
@@ -144,6 +158,9 @@ def check_describe_unknown_service_is_missing():
     resp = ecs.describe_services(cluster=CLUSTER, services=[f"ghost-{RUN}"])
     expect_eq(resp["services"], [], "no services")
     expect_eq([f.get("reason") for f in resp["failures"]], ["MISSING"], "failure reasons")
+    # AWS names an unknown service without its cluster: ...:service/NAME.
+    expect(resp["failures"][0]["arn"].endswith(f":service/ghost-{RUN}"), "failure ARN",
+           resp["failures"][0]["arn"])
 
 
 def clean_up():
