@@ -340,6 +340,15 @@ async fn binary_env(port: u16, owner: &str) -> Env {
     }
 }
 
+/// Removes the named container when dropped, so a failed assertion leaves nothing behind.
+struct RemovedOnDrop(String);
+
+impl Drop for RemovedOnDrop {
+    fn drop(&mut self) {
+        docker(&["rm", "-f", &self.0]);
+    }
+}
+
 /// As PID 1 in a container (the sidecar image's ENTRYPOINT), SIGTERM from `docker stop` is
 /// handled, not ignored: the container exits 0 at once instead of being killed after the grace
 /// period. The test binary runs in the busybox test image with the host's libraries mounted
@@ -378,6 +387,7 @@ async fn docker_stop_of_a_local_ecs_container_exits_cleanly() {
         "0.0.0.0",
     ]);
     assert!(run.status.success(), "docker run: {run:?}");
+    let _removed = RemovedOnDrop(owner.clone());
     let logs = || {
         let out = docker(&["logs", &owner]);
         String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned()
@@ -392,7 +402,6 @@ async fn docker_stop_of_a_local_ecs_container_exits_cleanly() {
     let took = started.elapsed();
     let code = inspect(&owner)["State"]["ExitCode"].clone();
     let log = logs();
-    docker(&["rm", "-f", &owner]);
     assert!(stop.status.success(), "{stop:?}");
     assert_eq!(code, 0, "{log}");
     assert!(
