@@ -14,6 +14,7 @@
 //! ([`Received::Missed`]) and must resynchronise from state — controllers are level-triggered,
 //! so a full pass is always a correct answer to a missed fact.
 
+pub use crate::core::fleet::InstanceFact;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -25,6 +26,34 @@ const CAPACITY: usize = 4096;
 pub enum Fact {
     /// An ECS task changed: its status, health or desired status.
     Task(TaskFact),
+    /// An EC2 instance changed state (ECS registers, disconnects or retires its container
+    /// instance; Auto Scaling tracks its group's members).
+    Instance(InstanceFact),
+    /// ECS's managed scaling wants an Auto Scaling group at this desired capacity.
+    ScaleGroup(ScaleGroupFact),
+    /// ECS's managed termination protection wants these instances protected from scale-in (or
+    /// no longer).
+    ProtectInstances(ProtectFact),
+}
+
+/// ECS managed scaling's decision for one group (Auto Scaling clamps it to min and max).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleGroupFact {
+    pub account: String,
+    pub region: String,
+    /// The group's ARN (as the capacity provider names it) or name.
+    pub group: String,
+    pub desired_capacity: u32,
+}
+
+/// ECS managed termination protection's wish for some instances of one group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectFact {
+    pub account: String,
+    pub region: String,
+    pub group: String,
+    pub instance_ids: Vec<String>,
+    pub protected: bool,
 }
 
 /// An ECS task as it is after a change, with what consumers need to act on it.

@@ -6,6 +6,7 @@ pub mod arn;
 pub mod bus;
 pub mod clock;
 pub mod context;
+pub mod fleet;
 pub mod ids;
 pub mod pagination;
 pub mod shutdown;

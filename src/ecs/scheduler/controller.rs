@@ -98,6 +98,7 @@ fn service_of(fact: &Fact) -> Option<ServiceRef> {
             region: t.region.clone(),
             service_arn: arn.clone(),
         }),
+        _ => None,
     }
 }
 
