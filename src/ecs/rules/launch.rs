@@ -234,6 +234,7 @@ pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
         ..Default::default()
     };
     let demand = placement::demand(td);
+    let docker_host = new.instance.as_deref().and_then(|arn| docker_host_of(st, arn));
     st.task_books.insert(
         task_arn.clone(),
         TaskBook {
@@ -241,11 +242,24 @@ pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
             cpu: demand.cpu,
             memory: demand.memory,
             ports: demand.ports,
+            docker_host,
         },
     );
     st.tasks.insert(task_arn.clone(), task.clone());
     st.outbox.push(task_arn);
     task
+}
+
+/// The attribute naming the Docker engine a container instance's tasks run on.
+pub const DOCKER_HOST_ATTRIBUTE: &str = "local-ecs.docker-host";
+
+fn docker_host_of(st: &RegionState, instance_arn: &str) -> Option<String> {
+    st.container_instances
+        .get(instance_arn)?
+        .attributes
+        .iter()
+        .find(|a| a.name == DOCKER_HOST_ATTRIBUTE)
+        .and_then(|a| a.value.clone())
 }
 
 fn new_container(

@@ -73,6 +73,9 @@ pub struct TaskBook {
     pub cpu: i64,
     pub memory: i64,
     pub ports: Vec<String>,
+    /// The Docker engine of its container instance, when that is not the local one: the
+    /// instance's `local-ecs.docker-host` attribute (`tcp://host:port` or `unix:///path`).
+    pub docker_host: Option<String>,
 }
 
 impl RegionState {
