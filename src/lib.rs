@@ -64,6 +64,7 @@ impl App {
             bus: bus.clone(),
             owner: config.owner(),
             retention: config.task_retention,
+            fleet: core::fleet::Fleet::default(),
         });
         Arc::new(App {
             config,

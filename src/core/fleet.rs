@@ -167,3 +167,11 @@ impl<T: ?Sized> fmt::Debug for View<T> {
         f.write_str(if self.0.is_some() { "View(wired)" } else { "View(none)" })
     }
 }
+
+/// The facades of the compute services, as a service that reads them holds them.
+#[derive(Clone, Default, Debug)]
+pub struct Fleet {
+    pub networks: View<dyn Networks>,
+    pub instances: View<dyn Instances>,
+    pub groups: View<dyn Groups>,
+}
