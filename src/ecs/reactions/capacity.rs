@@ -265,8 +265,8 @@ mod tests {
     #[test]
     fn first_fit_counts_instances() {
         assert_eq!(instances_for(&[], (2048, 4000)), 0);
-        assert_eq!(instances_for(&[task(1024, 1000); 2], (2048, 4000)), 1);
-        assert_eq!(instances_for(&[task(1024, 1000); 3], (2048, 4000)), 2);
-        assert_eq!(instances_for(&[task(256, 3000); 3], (2048, 4000)), 3);
+        assert_eq!(instances_for(&vec![task(1024, 1000); 2], (2048, 4000)), 1);
+        assert_eq!(instances_for(&vec![task(1024, 1000); 3], (2048, 4000)), 2);
+        assert_eq!(instances_for(&vec![task(256, 3000); 3], (2048, 4000)), 3);
     }
 }
