@@ -57,7 +57,9 @@ fn acknowledge(st: &RegionState, input: Map<String, Value>) -> EcsResult<Reply> 
     if let Some(task) = report.task.as_deref() {
         let known = find_task(st, &cluster_arn, task).is_some();
         if !known {
-            return Err(EcsError::invalid(format!("The referenced task was not found: {task}")));
+            return Err(EcsError::invalid(format!(
+                "The referenced task was not found: {task}"
+            )));
         }
     }
     Ok(Reply::of(&Acknowledgment {

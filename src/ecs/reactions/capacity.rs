@@ -54,10 +54,17 @@ pub fn plan(st: &RegionState, lowering: &mut Lowering) -> Vec<Fact> {
         if cp.status != CapacityProviderStatus::Active {
             continue;
         }
-        let (Some(provider), Some(name)) = (cp.auto_scaling_group_provider.as_ref(), group_name(cp)) else {
+        let (Some(provider), Some(name)) =
+            (cp.auto_scaling_group_provider.as_ref(), group_name(cp))
+        else {
             continue;
         };
-        let Some(group) = st.fleet.groups.get().and_then(|g| g.group(&st.account, &st.region, &name)) else {
+        let Some(group) = st
+            .fleet
+            .groups
+            .get()
+            .and_then(|g| g.group(&st.account, &st.region, &name))
+        else {
             continue;
         };
         let key = (st.account.clone(), st.region.clone(), cp.name.clone());
@@ -67,7 +74,11 @@ pub fn plan(st: &RegionState, lowering: &mut Lowering) -> Vec<Fact> {
                 facts.push(fact);
             }
         }
-        if provider.get("managedTerminationProtection").and_then(Value::as_str) == Some("ENABLED") {
+        if provider
+            .get("managedTerminationProtection")
+            .and_then(Value::as_str)
+            == Some("ENABLED")
+        {
             facts.extend(protect(st, cp, &group));
         }
     }
@@ -123,7 +134,10 @@ pub fn desired_capacity(st: &RegionState, cp: &CapacityProvider, provider: &Valu
             .unwrap_or(default)
     };
     let target = int("targetCapacity", 100).clamp(1, 100);
-    let (min_step, max_step) = (int("minimumScalingStepSize", 1).max(1), int("maximumScalingStepSize", 10_000).max(1));
+    let (min_step, max_step) = (
+        int("minimumScalingStepSize", 1).max(1),
+        int("maximumScalingStepSize", 10_000).max(1),
+    );
     let members: Vec<&str> = members(st, cp).collect();
     let busy = members
         .iter()
@@ -166,7 +180,8 @@ fn runs_non_daemon_tasks(st: &RegionState, instance_arn: &str) -> bool {
 fn waiting_demand(st: &RegionState, provider: &str) -> Vec<Demand> {
     let mut out = Vec::new();
     for s in st.services.values() {
-        if s.status != ServiceStatus::Active || s.scheduling_strategy == SchedulingStrategy::Daemon {
+        if s.status != ServiceStatus::Active || s.scheduling_strategy == SchedulingStrategy::Daemon
+        {
             continue;
         }
         let uses = s
@@ -209,10 +224,7 @@ fn largest_member(st: &RegionState, members: &[&str]) -> (i64, i64) {
 pub fn instances_for(tasks: &[Demand], size: (i64, i64)) -> u64 {
     let mut bins: Vec<(i64, i64)> = Vec::new();
     for t in tasks {
-        match bins
-            .iter_mut()
-            .find(|(c, m)| *c >= t.cpu && *m >= t.memory)
-        {
+        match bins.iter_mut().find(|(c, m)| *c >= t.cpu && *m >= t.memory) {
             Some(bin) => *bin = (bin.0 - t.cpu, bin.1 - t.memory),
             None => bins.push((size.0 - t.cpu, size.1 - t.memory)),
         }

@@ -69,15 +69,14 @@ async fn run(store: Arc<Store>, inputs: Inputs, mut stopping: Stopping) {
 
 impl Loop {
     fn on_instance(&mut self, fact: &InstanceFact) {
-        let (outcome, queued, services) =
-            self.store.with(&fact.account, &fact.region, |st| {
-                let outcome = instances::on_instance(st, fact);
-                let services = match &outcome {
-                    Outcome::Joined(c) | Outcome::Left(c) => services_of(st, c),
-                    _ => Vec::new(),
-                };
-                (outcome, std::mem::take(&mut st.outbox), services)
-            });
+        let (outcome, queued, services) = self.store.with(&fact.account, &fact.region, |st| {
+            let outcome = instances::on_instance(st, fact);
+            let services = match &outcome {
+                Outcome::Joined(c) | Outcome::Left(c) => services_of(st, c),
+                _ => Vec::new(),
+            };
+            (outcome, std::mem::take(&mut st.outbox), services)
+        });
         match outcome {
             Outcome::NoCluster => {
                 self.unregistered
@@ -96,9 +95,9 @@ impl Loop {
             self.on_instance(&fact);
         }
         for (account, region) in self.store.keys() {
-            let facts = self
-                .store
-                .with(&account, &region, |st| capacity::plan(st, &mut self.lowering));
+            let facts = self.store.with(&account, &region, |st| {
+                capacity::plan(st, &mut self.lowering)
+            });
             for fact in facts {
                 self.inputs.bus.publish(fact);
             }

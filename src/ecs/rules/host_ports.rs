@@ -75,7 +75,10 @@ mod tests {
     #[test]
     fn picks_inside_the_range_and_skips_taken_ports() {
         let taken: HashSet<u16> = (FIRST..LAST).collect();
-        assert_eq!(pick(&taken, false), Some(LAST).filter(|p| free_here(*p, false)));
+        assert_eq!(
+            pick(&taken, false),
+            Some(LAST).filter(|p| free_here(*p, false))
+        );
         let none: HashSet<u16> = HashSet::new();
         let p = pick(&none, false).unwrap();
         assert!((FIRST..=LAST).contains(&p));

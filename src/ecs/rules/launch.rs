@@ -158,7 +158,12 @@ fn check_ids_exist(st: &RegionState, cfg: &Value) -> EcsResult<()> {
     let ids = |key: &str| -> Vec<String> {
         cfg.get(key)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut vpc: Option<String> = None;
@@ -168,7 +173,9 @@ fn check_ids_exist(st: &RegionState, cfg: &Value) -> EcsResult<()> {
         })?;
         match &vpc {
             Some(v) if *v != subnet.vpc_id => {
-                return Err(EcsError::invalid("The subnets must belong to the same VPC."))
+                return Err(EcsError::invalid(
+                    "The subnets must belong to the same VPC.",
+                ))
             }
             _ => vpc = Some(subnet.vpc_id),
         }
@@ -195,7 +202,11 @@ fn zone_of(st: &RegionState, awsvpc: Option<&Value>, instance: Option<&str>) -> 
         .and_then(Value::as_str);
     let from_subnet = subnet.and_then(|id| {
         let networks = st.fleet.networks.get()?;
-        Some(networks.subnet(&st.account, &st.region, id)?.availability_zone)
+        Some(
+            networks
+                .subnet(&st.account, &st.region, id)?
+                .availability_zone,
+        )
     });
     let from_instance = || {
         let ci = st.container_instances.get(instance?)?;
@@ -298,12 +309,13 @@ pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
         ..Default::default()
     };
     let mut demand = placement::demand(td);
-    let docker_host = new.instance.as_deref().and_then(|arn| docker_host_of(st, arn));
+    let docker_host = new
+        .instance
+        .as_deref()
+        .and_then(|arn| docker_host_of(st, arn));
     let mut definition = td.clone();
     if new.instance.is_some() {
-        demand
-            .ports
-            .extend(host_ports::assign(st, &mut definition));
+        demand.ports.extend(host_ports::assign(st, &mut definition));
     }
     st.task_books.insert(
         task_arn.clone(),

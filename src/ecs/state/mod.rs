@@ -14,8 +14,8 @@ pub mod task;
 pub mod types;
 
 use crate::core::clock::Clock;
-use crate::core::fleet::Fleet;
 use crate::core::context::RequestContext;
+use crate::core::fleet::Fleet;
 use crate::ecs::state::service::Service;
 use crate::ecs::state::task::Task;
 use crate::ecs::state::types::{
