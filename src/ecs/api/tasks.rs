@@ -92,6 +92,7 @@ pub fn run_task(
                 strategies: &req.placement_strategy,
                 group: req.group.as_deref(),
                 only: None,
+                capacity_provider: launch.capacity_provider.as_deref(),
             };
             let (placed, failures) = placement::place_with(st, &request)?;
             (placed.into_iter().map(Some).collect(), failures)
