@@ -4,7 +4,10 @@
 //! engine's runtime, since the server's default runtime uses the socket directly.
 
 use crate::support::*;
-use aws_sdk_ecs::types::{Attribute, Resource, TaskStopCode};
+use aws_sdk_ecs::types::{
+    Attribute, AwsVpcConfiguration, Compatibility, LaunchType, NetworkConfiguration, NetworkMode,
+    Resource, TaskStopCode,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -222,6 +225,74 @@ async fn unreachable_docker_host_fails_the_task() {
         let entry = engine_health(&env, address).await;
         assert_eq!(entry["status"], "unavailable", "{entry}");
         assert_eq!(env.health().await["runtime"]["status"], "available");
+    })
+    .await;
+}
+
+/// An awsvpc task on an instance backed by another engine: its sandbox (the network namespace
+/// holder) is created on that engine, its IP comes from that engine's bridge, and the task's
+/// containers share it.
+#[tokio::test]
+async fn awsvpc_task_gets_its_sandbox_on_the_instances_engine() {
+    let Some(socket) = engine_socket() else {
+        return;
+    };
+    with_docker(|env| async move {
+        let relay = CountingRelay::start(&socket).await;
+        register_on(&env, &relay.address()).await;
+        let td = env
+            .client
+            .register_task_definition()
+            .family("remote-awsvpc")
+            .network_mode(NetworkMode::Awsvpc)
+            .requires_compatibilities(Compatibility::Ec2)
+            .container_definitions(sleeper("main").memory(64).build())
+            .send()
+            .await
+            .expect("RegisterTaskDefinition")
+            .task_definition
+            .and_then(|t| t.task_definition_arn)
+            .expect("task definition ARN");
+        let vpc = AwsVpcConfiguration::builder()
+            .subnets("subnet-0123456789abcdef0")
+            .build()
+            .expect("awsvpc configuration");
+        let out = env
+            .client
+            .run_task()
+            .cluster(&env.cluster)
+            .task_definition(&td)
+            .launch_type(LaunchType::Ec2)
+            .network_configuration(
+                NetworkConfiguration::builder()
+                    .awsvpc_configuration(vpc)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("RunTask");
+        assert!(out.failures().is_empty(), "{out:?}");
+        let arn = out.tasks()[0].task_arn().expect("task ARN").to_string();
+        let task = env.wait_running(&arn).await;
+        let ip = container(&task, "main")
+            .network_interfaces()
+            .first()
+            .and_then(|n| n.private_ipv4_address())
+            .unwrap_or_else(|| panic!("no private IPv4 address: {task:#?}"))
+            .to_string();
+        let running = running_containers_of(&arn);
+        assert_eq!(
+            running.len(),
+            2,
+            "the container and its sandbox: {running:?}"
+        );
+        let sandbox = running
+            .iter()
+            .map(|id| inspect(id))
+            .find(|c| label(c, "com.amazonaws.ecs.container-name") == Some("~internal~ecs~pause"))
+            .unwrap_or_else(|| panic!("no sandbox among {running:?}"));
+        assert_eq!(sandbox["NetworkSettings"]["IPAddress"], ip.as_str());
+        assert!(relay.connections() > 0);
     })
     .await;
 }
