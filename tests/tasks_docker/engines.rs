@@ -296,3 +296,49 @@ async fn awsvpc_task_gets_its_sandbox_on_the_instances_engine() {
     })
     .await;
 }
+
+/// An instance's engine that goes away after its first task: its running task keeps its last
+/// known state, a new task there fails naming the host, health says which engine is gone, and
+/// tasks run there again once it is back.
+#[tokio::test]
+async fn losing_and_regaining_an_instances_engine() {
+    let Some(socket) = engine_socket() else {
+        return;
+    };
+    with_docker(|env| async move {
+        let relay = Relay::start(&socket);
+        let address = format!("tcp://127.0.0.1:{}", relay.port);
+        register_on(&env, &address).await;
+        let td = env
+            .bridge_def("flaky", vec![sleeper("main").memory(64).build()])
+            .await;
+        let first = env.run_ec2(&td, None).await;
+        env.wait_status(&first, "RUNNING").await;
+
+        relay.cut();
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while engine_health(&env, &address).await["status"] != "unavailable" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the engine's loss was not noticed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        let second = env.run_ec2(&td, None).await;
+        let failed = env.wait_status(&second, "STOPPED").await;
+        let reason = failed.stopped_reason().unwrap_or_default();
+        assert!(
+            reason.contains(&address),
+            "the reason should name the host: {reason:?}"
+        );
+        assert_eq!(failed.stop_code(), Some(&TaskStopCode::TaskFailedToStart));
+        assert_eq!(env.describe(&first).await.last_status(), Some("RUNNING"));
+        assert_eq!(env.health().await["runtime"]["status"], "available");
+
+        relay.restore();
+        let third = env.run_ec2(&td, None).await;
+        env.wait_status(&third, "RUNNING").await;
+        assert_eq!(engine_health(&env, &address).await["status"], "available");
+    })
+    .await;
+}

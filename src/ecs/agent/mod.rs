@@ -187,31 +187,47 @@ impl TaskController {
 }
 
 impl Inner {
-    /// The runtime of the engine at `docker_host` (`None`: the default), connecting to it on
-    /// first use; a failure is recorded as that engine's status.
+    /// The runtime of the engine at `docker_host` (`None`: the default, as it is), connecting
+    /// to it on first use. A remote engine connected earlier may have gone since: it is pinged,
+    /// so a task fails at once with a reason naming it rather than at its first pull. The
+    /// outcome is recorded as that engine's status.
     async fn engine_for(&self, docker_host: Option<&str>) -> Result<SharedRuntime, RuntimeError> {
-        match self.engines.get(docker_host).await {
-            Ok(engine) => {
-                let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
-                statuses.entry(engine.name).or_insert(RuntimeStatus {
+        let Some(host) = docker_host else {
+            return Ok(self.engines.default_runtime().clone());
+        };
+        let name =
+            EngineAddress::parse(host).map_or_else(|_| host.trim().to_string(), |a| a.to_string());
+        let reached = match self.engines.get(Some(host)).await {
+            Ok(engine) => match engine.runtime.ping().await {
+                Ok(_) => Ok(engine.runtime),
+                Err(RuntimeError::Unavailable(m)) => {
+                    Err(RuntimeError::Unavailable(format!("{name}: {m}")))
+                }
+                Err(e) => Err(RuntimeError::Unavailable(format!("{name}: {e}"))),
+            },
+            Err(e) => Err(e),
+        };
+        let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
+        match &reached {
+            Ok(_) => {
+                let status = statuses.entry(name).or_insert(RuntimeStatus {
                     available: true,
                     message: String::new(),
                 });
-                Ok(engine.runtime)
+                if !status.available {
+                    status.available = true;
+                    status.message = "answered again".into();
+                }
             }
             Err(e) => {
-                let name = docker_host.map_or(DEFAULT_ENGINE.to_string(), |h| {
-                    EngineAddress::parse(h).map_or_else(|_| h.trim().to_string(), |a| a.to_string())
-                });
                 let status = RuntimeStatus {
                     available: false,
                     message: e.to_string(),
                 };
-                let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
                 statuses.insert(name, status);
-                Err(e)
             }
         }
+        reached
     }
 
     /// Records an engine's reachability (from its events follower).
