@@ -147,14 +147,17 @@ impl Driver {
         }
     }
 
-    /// Picks the task's engine: its container instance's Docker host, connected on first use.
+    /// Picks the task's engine: its container instance's Docker host (connected on first use),
+    /// else the default runtime it already has.
     async fn connect(&mut self) -> Result<(), StopCause> {
-        let host = self.read(|_, b| b.docker_host.clone()).flatten();
+        let Some(host) = self.read(|_, b| b.docker_host.clone()).flatten() else {
+            return Ok(());
+        };
         self.rt = self
             .cx
-            .engine_for(host.as_deref())
+            .engine_for(Some(&host))
             .await
-            .map_err(|e| StopCause::failed(unreachable_engine(host.as_deref(), &e)))?;
+            .map_err(|e| StopCause::failed(unreachable_engine(&e)))?;
         Ok(())
     }
 
@@ -186,19 +189,16 @@ impl Driver {
     }
 }
 
-/// Why a task whose engine cannot be reached stops. ECS has no such case (an agent that cannot
-/// reach its Docker daemon is disconnected and gets no tasks); ResourceInitializationError is
-/// what it reports when a task's resources cannot be set up before its containers.
-fn unreachable_engine(host: Option<&str>, e: &RuntimeError) -> String {
+/// Why a task whose engine cannot be reached stops (the error names the engine's address).
+/// ECS has no such case (an agent that cannot reach its Docker daemon is disconnected and gets
+/// no tasks); ResourceInitializationError is what it reports when a task's resources cannot be
+/// set up before its containers.
+fn unreachable_engine(e: &RuntimeError) -> String {
     let detail = match e {
         RuntimeError::Unavailable(m) => m.clone(),
         other => other.to_string(),
     };
-    match host {
-        Some(host) => format!(
-            "ResourceInitializationError: cannot reach the Docker engine {} of the container instance (attribute local-ecs.docker-host): {detail}",
-            host.trim()
-        ),
-        None => format!("ResourceInitializationError: the container runtime is unavailable: {detail}"),
-    }
+    format!(
+        "ResourceInitializationError: cannot reach the Docker engine of the container instance (attribute local-ecs.docker-host): {detail}"
+    )
 }
