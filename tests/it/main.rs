@@ -8,6 +8,7 @@ mod clock;
 mod clusters;
 mod common;
 mod conformance;
+mod engines;
 mod hardening;
 mod instances;
 mod properties;
