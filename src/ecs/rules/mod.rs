@@ -2,7 +2,9 @@
 //! launch checks, placement, the cluster query language, task-set scale.
 
 pub mod capacity;
+pub mod daemon;
 pub mod launch;
+pub mod membership;
 pub mod placement;
 pub mod query_language;
 pub mod scale;
