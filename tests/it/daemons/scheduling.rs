@@ -1,0 +1,432 @@
+//! What a daemon does over its capacity providers' instances: placement, new, DRAINING and
+//! deregistered instances, replacement of a stopped task, rolling updates, deletion, the
+//! circuit breaker's rollback, and the errors of the daemon operations.
+
+use super::*;
+use crate::common::err;
+use aws_sdk_ecs::types::{
+    ContainerInstanceStatus, DaemonAlarmConfiguration, DaemonDeploymentConfiguration,
+    DaemonDeploymentRollbackMonitorsStatus as Monitor, LaunchType,
+};
+
+fn cp_arn(name: &str) -> String {
+    arn(&format!("capacity-provider/{name}"))
+}
+
+fn instances_of(tasks: &[Task]) -> Vec<String> {
+    tasks
+        .iter()
+        .filter_map(|t| t.container_instance_arn.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_daemon_keeps_one_task_on_each_active_instance_of_its_providers() {
+    let s = setup().await;
+    let c = &s.client;
+    let a1 = register_instance(c, Some("asg-a")).await;
+    let a2 = register_instance(c, Some(&asg_arn("asg-a"))).await;
+    let b1 = register_instance(c, Some("asg-b")).await;
+    let loose = register_instance(c, None).await;
+    let described = c
+        .describe_container_instances()
+        .cluster(CLUSTER)
+        .set_container_instances(Some(vec![
+            a1.clone(),
+            a2.clone(),
+            b1.clone(),
+            loose.clone(),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    let providers: Vec<Option<&str>> = described
+        .container_instances()
+        .iter()
+        .map(|ci| ci.capacity_provider_name())
+        .collect();
+    assert_eq!(
+        providers,
+        vec![Some("cp-a"), Some("cp-a"), Some("cp-b"), None]
+    );
+
+    let td = register_dtd(c, "agent", agent(&[])).await;
+    let (daemon, deployment) = create_daemon(c, "monitor", &td, &["cp-a"]).await;
+    assert_eq!(daemon, arn("daemon/dmn/monitor"));
+    assert!(deployment.starts_with(&arn("daemon-deployment/dmn/monitor/")));
+    let tasks = wait_placed(c, "monitor", &[&a1, &a2]).await;
+    for t in &tasks {
+        assert_eq!(t.group(), Some("daemon:monitor"));
+        assert_eq!(t.task_definition_arn(), Some(td.as_str()));
+        assert_eq!(t.capacity_provider_name(), Some("cp-a"));
+        assert_eq!(t.launch_type(), Some(&LaunchType::Ec2));
+    }
+    wait_deployment(c, &deployment, DaemonDeploymentStatus::Successful).await;
+    let detail = c
+        .describe_daemon()
+        .daemon_arn(&daemon)
+        .send()
+        .await
+        .unwrap()
+        .daemon
+        .unwrap();
+    assert_eq!(detail.status(), Some(&DaemonStatus::Active));
+    assert_eq!(detail.cluster_arn(), Some(arn("cluster/dmn").as_str()));
+    assert_eq!(detail.deployment_arn(), Some(deployment.as_str()));
+    let current = &detail.current_revisions()[0];
+    assert_eq!(current.total_running_count(), 2);
+    assert_eq!(
+        current.capacity_providers()[0].arn(),
+        Some(cp_arn("cp-a").as_str())
+    );
+
+    // A new instance of the group gets its task; a DRAINING one loses it.
+    let a3 = register_instance(c, Some("asg-a")).await;
+    wait_placed(c, "monitor", &[&a1, &a2, &a3]).await;
+    c.update_container_instances_state()
+        .cluster(CLUSTER)
+        .container_instances(&a2)
+        .status(ContainerInstanceStatus::Draining)
+        .send()
+        .await
+        .unwrap();
+    wait_placed(c, "monitor", &[&a1, &a3]).await;
+    let stopped = daemon_tasks(c, "monitor", DesiredStatus::Stopped).await;
+    assert_eq!(instances_of(&stopped), vec![a2.clone()]);
+    // A deregistered instance's task stops too.
+    c.deregister_container_instance()
+        .cluster(CLUSTER)
+        .container_instance(&a3)
+        .force(true)
+        .send()
+        .await
+        .unwrap();
+    let left = wait_placed(c, "monitor", &[&a1]).await;
+
+    // A daemon task stopped by hand is replaced on its instance.
+    let old = left[0].task_arn.clone().unwrap();
+    c.stop_task()
+        .cluster(CLUSTER)
+        .task(&old)
+        .send()
+        .await
+        .unwrap();
+    let again = poll("a replacement task on a1", || async {
+        let tasks = wait_placed(c, "monitor", &[&a1]).await;
+        (tasks[0].task_arn() != Some(old.as_str())).then_some(tasks)
+    })
+    .await;
+    assert_eq!(instances_of(&again), vec![a1.clone()]);
+}
+
+#[tokio::test]
+async fn an_update_rolls_out_a_new_revision_and_delete_stops_the_tasks() {
+    let s = setup().await;
+    let c = &s.client;
+    let i1 = register_instance(c, Some("asg-a")).await;
+    let i2 = register_instance(c, Some("asg-a")).await;
+    let td1 = register_dtd(c, "agent", agent(&[])).await;
+    // The second revision ignores SIGTERM for a second, so that deletion takes a while.
+    let mut slow = agent(&[("LOCAL_ECS_SIM_IGNORE_SIGTERM", "true")]);
+    slow.stop_timeout = Some(1);
+    let td2 = register_dtd(c, "agent", slow).await;
+    let config = DaemonDeploymentConfiguration::builder()
+        .drain_percent(50.0)
+        .bake_time_in_minutes(0)
+        .alarms(
+            DaemonAlarmConfiguration::builder()
+                .alarm_names("cpu-high")
+                .enable(true)
+                .build(),
+        )
+        .build();
+    let created = c
+        .create_daemon()
+        .daemon_name("logs")
+        .cluster_arn(CLUSTER)
+        .daemon_task_definition_arn(&td1)
+        .capacity_provider_arns(cp_arn("cp-a"))
+        .deployment_configuration(config)
+        .send()
+        .await
+        .unwrap();
+    let daemon = created.daemon_arn.unwrap();
+    let first = created.deployment_arn.unwrap();
+    wait_placed(c, "logs", &[&i1, &i2]).await;
+    wait_deployment(c, &first, DaemonDeploymentStatus::Successful).await;
+
+    let updated = c
+        .update_daemon()
+        .daemon_arn(&daemon)
+        .daemon_task_definition_arn(&td2)
+        .capacity_provider_arns(cp_arn("cp-a"))
+        .send()
+        .await
+        .unwrap();
+    assert!(updated.updated_at().is_some());
+    let second = updated.deployment_arn.unwrap();
+    assert_ne!(second, first);
+    wait_deployment(c, &second, DaemonDeploymentStatus::Successful).await;
+    let tasks = wait_placed(c, "logs", &[&i1, &i2]).await;
+    assert!(tasks
+        .iter()
+        .all(|t| t.task_definition_arn() == Some(td2.as_str())));
+    let replaced = daemon_tasks(c, "logs", DesiredStatus::Stopped).await;
+    assert_eq!(replaced.len(), 2);
+    assert!(replaced
+        .iter()
+        .all(|t| t.task_definition_arn() == Some(td1.as_str())));
+
+    let out = c
+        .describe_daemon_deployments()
+        .daemon_deployment_arns(&first)
+        .daemon_deployment_arns(&second)
+        .send()
+        .await
+        .unwrap();
+    let [d1, d2] = out.daemon_deployments() else {
+        panic!("two deployments: {out:?}");
+    };
+    let r1 = d1
+        .target_daemon_revision()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string();
+    let target = d2.target_daemon_revision().unwrap();
+    let r2 = target.arn().unwrap().to_string();
+    assert_eq!(target.total_running_instance_count(), Some(2));
+    assert_eq!(d2.source_daemon_revisions()[0].arn(), Some(r1.as_str()));
+    let cb = d2.circuit_breaker().unwrap();
+    assert_eq!(
+        (cb.status(), cb.failure_count()),
+        (Some(&Monitor::MonitoringComplete), 0)
+    );
+    let alarms = d2.alarms().unwrap();
+    assert_eq!(alarms.alarm_names(), ["cpu-high".to_string()]);
+    let kept = d2.deployment_configuration().unwrap();
+    assert_eq!(kept.drain_percent(), Some(50.0));
+    assert!(d2.started_at().is_some() && d2.finished_at().is_some());
+
+    let listed = c
+        .list_daemon_deployments()
+        .daemon_arn(&daemon)
+        .send()
+        .await
+        .unwrap();
+    let arns: Vec<&str> = listed
+        .daemon_deployments()
+        .iter()
+        .filter_map(|d| d.daemon_deployment_arn())
+        .collect();
+    assert_eq!(arns, vec![second.as_str(), first.as_str()]);
+    let revisions = c
+        .describe_daemon_revisions()
+        .daemon_revision_arns(&r1)
+        .daemon_revision_arns(&r2)
+        .send()
+        .await
+        .unwrap();
+    let tds: Vec<&str> = revisions
+        .daemon_revisions()
+        .iter()
+        .filter_map(|r| r.daemon_task_definition_arn())
+        .collect();
+    assert_eq!(tds, vec![td1.as_str(), td2.as_str()]);
+    let images = revisions.daemon_revisions()[1].container_images();
+    assert_eq!(images[0].image(), Some("busybox"));
+
+    // A definition a daemon runs is DELETE_IN_PROGRESS until the daemon is gone.
+    c.delete_daemon_task_definition()
+        .daemon_task_definition(&td2)
+        .send()
+        .await
+        .unwrap();
+    let deleting = c.delete_daemon().daemon_arn(&daemon).send().await.unwrap();
+    assert_eq!(deleting.status(), Some(&DaemonStatus::DeleteInProgress));
+    let third = deleting.deployment_arn.unwrap();
+    let update = c
+        .update_daemon()
+        .daemon_arn(&daemon)
+        .daemon_task_definition_arn(&td1)
+        .capacity_provider_arns(cp_arn("cp-a"))
+        .send()
+        .await;
+    assert_eq!(err_code(update), "DaemonNotActiveException");
+    let twice = c.delete_daemon().daemon_arn(&daemon).send().await;
+    assert_eq!(err_code(twice), "DaemonNotActiveException");
+    poll("the daemon to be gone", || async {
+        let r = c.describe_daemon().daemon_arn(&daemon).send().await;
+        (r.is_err() && err_code(r) == "DaemonNotFoundException").then_some(())
+    })
+    .await;
+    assert!(daemon_tasks(c, "logs", DesiredStatus::Running)
+        .await
+        .is_empty());
+    assert_eq!(
+        deployment_status(c, &third).await,
+        Some(DaemonDeploymentStatus::Successful)
+    );
+    let td = c
+        .describe_daemon_task_definition()
+        .daemon_task_definition(&td2)
+        .send()
+        .await
+        .unwrap()
+        .daemon_task_definition
+        .unwrap();
+    assert_eq!(td.status(), Some(&DaemonTaskDefinitionStatus::Deleted));
+}
+
+#[tokio::test]
+async fn a_failing_revision_trips_the_circuit_breaker_and_rolls_back() {
+    let s = setup().await;
+    let c = &s.client;
+    let i1 = register_instance(c, Some("asg-b")).await;
+    let good = register_dtd(c, "agent", agent(&[])).await;
+    let bad = register_dtd(c, "agent", agent(&[("LOCAL_ECS_SIM_EXIT_CODE", "1")])).await;
+    let (daemon, first) = create_daemon(c, "sec", &good, &["cp-b"]).await;
+    wait_deployment(c, &first, DaemonDeploymentStatus::Successful).await;
+    let second = c
+        .update_daemon()
+        .daemon_arn(&daemon)
+        .daemon_task_definition_arn(&bad)
+        .capacity_provider_arns(cp_arn("cp-b"))
+        .send()
+        .await
+        .unwrap()
+        .deployment_arn
+        .unwrap();
+    wait_deployment(c, &second, DaemonDeploymentStatus::RollbackSuccessful).await;
+    let out = c
+        .describe_daemon_deployments()
+        .daemon_deployment_arns(&first)
+        .daemon_deployment_arns(&second)
+        .send()
+        .await
+        .unwrap();
+    let [d1, d2] = out.daemon_deployments() else {
+        panic!("two deployments: {out:?}");
+    };
+    let cb = d2.circuit_breaker().unwrap();
+    assert_eq!(cb.status(), Some(&Monitor::Triggered));
+    assert!(cb.failure_count() >= cb.threshold());
+    let rollback = d2.rollback().unwrap();
+    let good_revision = d1.target_daemon_revision().unwrap().arn();
+    assert_eq!(
+        rollback.rollback_target_daemon_revision_arn(),
+        good_revision
+    );
+    let tasks = wait_placed(c, "sec", &[&i1]).await;
+    assert_eq!(tasks[0].task_definition_arn(), Some(good.as_str()));
+    let failed = daemon_tasks(c, "sec", DesiredStatus::Stopped).await;
+    assert!(failed.iter().any(
+        |t| t.stop_code() == Some(&aws_sdk_ecs::types::TaskStopCode::EssentialContainerExited)
+    ));
+}
+
+#[tokio::test]
+async fn daemon_errors() {
+    let s = setup().await;
+    let c = &s.client;
+    let td = register_dtd(c, "agent", agent(&[])).await;
+    let create = |cluster: &str, providers: &[String]| {
+        c.create_daemon()
+            .daemon_name("d")
+            .cluster_arn(cluster)
+            .daemon_task_definition_arn(&td)
+            .set_capacity_provider_arns(Some(providers.to_vec()))
+    };
+    let nowhere = create("nowhere", &[cp_arn("cp-a")]).send().await;
+    assert_eq!(err_code(nowhere), "ClusterNotFoundException");
+    c.create_capacity_provider()
+        .name("cp-c")
+        .auto_scaling_group_provider(
+            AutoScalingGroupProvider::builder()
+                .auto_scaling_group_arn(asg_arn("asg-c"))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for providers in [
+        vec!["FARGATE".to_string()],
+        vec![cp_arn("cp-c")],
+        vec![cp_arn("missing")],
+        vec![],
+    ] {
+        let result = create(CLUSTER, &providers).send().await;
+        assert_eq!(
+            err_code(result),
+            "InvalidParameterException",
+            "{providers:?}"
+        );
+    }
+    let unknown_td = create(CLUSTER, &[cp_arn("cp-a")])
+        .daemon_task_definition_arn(arn("daemon-task-definition/none:1"))
+        .send()
+        .await;
+    assert_eq!(err_code(unknown_td), "ClientException");
+    let long_bake = create(CLUSTER, &[cp_arn("cp-a")])
+        .deployment_configuration(
+            DaemonDeploymentConfiguration::builder()
+                .bake_time_in_minutes(2000)
+                .build(),
+        )
+        .send()
+        .await;
+    assert_eq!(err_code(long_bake), "InvalidParameterException");
+    create(CLUSTER, &[cp_arn("cp-a")]).send().await.unwrap();
+    let duplicate = create(CLUSTER, &[cp_arn("cp-a")]).send().await;
+    let (code, message) = err(duplicate);
+    assert_eq!(code, "InvalidParameterException", "{message}");
+
+    for (ident, want) in [
+        (arn("daemon/dmn/none"), "DaemonNotFoundException"),
+        (arn("daemon/nowhere/d"), "ClusterNotFoundException"),
+        ("d".to_string(), "InvalidParameterException"),
+    ] {
+        let r = c.describe_daemon().daemon_arn(&ident).send().await;
+        assert_eq!(err_code(r), want, "{ident}");
+    }
+    let update = c
+        .update_daemon()
+        .daemon_arn(arn("daemon/dmn/none"))
+        .daemon_task_definition_arn(&td)
+        .capacity_provider_arns(cp_arn("cp-a"))
+        .send()
+        .await;
+    assert_eq!(err_code(update), "DaemonNotFoundException");
+    let missing = c
+        .describe_daemon_deployments()
+        .daemon_deployment_arns(arn("daemon-deployment/dmn/d/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.failures()[0].reason(), Some("MISSING"));
+
+    let list = |providers: Option<Vec<String>>| {
+        c.list_daemons()
+            .cluster_arn(CLUSTER)
+            .set_capacity_provider_arns(providers)
+    };
+    assert_eq!(
+        list(None)
+            .send()
+            .await
+            .unwrap()
+            .daemon_summaries_list()
+            .len(),
+        1
+    );
+    let on_a = list(Some(vec![cp_arn("cp-a")])).send().await.unwrap();
+    assert_eq!(
+        on_a.daemon_summaries_list()[0].daemon_arn(),
+        Some(arn("daemon/dmn/d").as_str())
+    );
+    let on_b = list(Some(vec![cp_arn("cp-b")])).send().await.unwrap();
+    assert!(on_b.daemon_summaries_list().is_empty());
+    let elsewhere = c.list_daemons().cluster_arn("nowhere").send().await;
+    assert_eq!(err_code(elsewhere), "ClusterNotFoundException");
+}
