@@ -14,8 +14,9 @@ mod scheduling;
 use crate::common::{arn, create_cluster, env, err_code, start_with, tag, Server};
 use aws_sdk_ecs::types::{
     Attribute, AutoScalingGroupProvider, DaemonContainerDefinition, DaemonDeploymentStatus,
-    DaemonStatus, DaemonTaskDefinitionRevisionFilter, DaemonTaskDefinitionStatus,
-    DaemonTaskDefinitionStatusFilter, DesiredStatus, Resource, SortOrder, Task,
+    DaemonPropagateTags, DaemonStatus, DaemonTaskDefinitionRevisionFilter,
+    DaemonTaskDefinitionStatus, DaemonTaskDefinitionStatusFilter, DesiredStatus, Resource,
+    SortOrder, Task,
 };
 use aws_sdk_ecs::Client;
 use std::time::{Duration, Instant};
@@ -241,6 +242,13 @@ async fn daemon_task_definitions_register_describe_list_and_delete() {
     let second = out.daemon_task_definition_arn.unwrap();
     assert_eq!(second, arn("daemon-task-definition/agent:2"));
     register_dtd(c, "logs", agent(&[])).await;
+    let listed = c
+        .list_tags_for_resource()
+        .resource_arn(&second)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.tags()[0].key(), Some("team"));
 
     // The family alone means its latest ACTIVE revision; defaults are echoed.
     let d = c

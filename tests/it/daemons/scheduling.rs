@@ -3,7 +3,7 @@
 //! circuit breaker's rollback, and the errors of the daemon operations.
 
 use super::*;
-use crate::common::err;
+use crate::common::{err, pairs, tag_pairs};
 use aws_sdk_ecs::types::{
     ContainerInstanceStatus, DaemonAlarmConfiguration, DaemonDeploymentConfiguration,
     DaemonDeploymentRollbackMonitorsStatus as Monitor, LaunchType,
@@ -147,12 +147,27 @@ async fn an_update_rolls_out_a_new_revision_and_delete_stops_the_tasks() {
         .daemon_task_definition_arn(&td1)
         .capacity_provider_arns(cp_arn("cp-a"))
         .deployment_configuration(config)
+        .tags(tag("env", "dev"))
+        .propagate_tags(DaemonPropagateTags::Daemon)
+        .enable_ecs_managed_tags(true)
         .send()
         .await
         .unwrap();
     let daemon = created.daemon_arn.unwrap();
     let first = created.deployment_arn.unwrap();
-    wait_placed(c, "logs", &[&i1, &i2]).await;
+    let tasks = wait_placed(c, "logs", &[&i1, &i2]).await;
+    let tags = |arn: String| async move {
+        let out = c.list_tags_for_resource().resource_arn(arn).send().await;
+        tag_pairs(out.unwrap().tags())
+    };
+    assert_eq!(tags(daemon.clone()).await, pairs(&[("env", "dev")]));
+    let task_tags = tags(tasks[0].task_arn.clone().unwrap()).await;
+    let want = [
+        ("aws:ecs:clusterName", "dmn"),
+        ("aws:ecs:daemonName", "logs"),
+        ("env", "dev"),
+    ];
+    assert_eq!(task_tags, pairs(&want));
     wait_deployment(c, &first, DaemonDeploymentStatus::Successful).await;
 
     let updated = c
@@ -235,6 +250,10 @@ async fn an_update_rolls_out_a_new_revision_and_delete_stops_the_tasks() {
     assert_eq!(tds, vec![td1.as_str(), td2.as_str()]);
     let images = revisions.daemon_revisions()[1].container_images();
     assert_eq!(images[0].image(), Some("busybox"));
+    // The update named neither tag setting: the new revision keeps the daemon's.
+    let r2 = &revisions.daemon_revisions()[1];
+    assert_eq!(r2.propagate_tags(), Some(&DaemonPropagateTags::Daemon));
+    assert_eq!(r2.enable_ecs_managed_tags(), Some(true));
 
     // A definition a daemon runs is DELETE_IN_PROGRESS until the daemon is gone.
     c.delete_daemon_task_definition()
