@@ -19,18 +19,19 @@ pub mod controller;
 mod deploy;
 mod launch;
 pub mod plan;
+mod rollout;
 
 pub use deploy::{record_revision, start_deployment, with_defaults, RevisionSpec};
 
 use crate::ecs::scheduler::SETTLE_SECONDS;
 use crate::ecs::state::daemon::{
-    Daemon, DaemonDeploymentStatus, DaemonRollback, DaemonStatus, DaemonTaskDefinitionStatus,
-    MonitorStatus,
+    Daemon, DaemonDeploymentStatus, DaemonStatus, DaemonTaskDefinitionStatus, MonitorStatus,
 };
+use crate::ecs::state::status::TaskStatus;
 use crate::ecs::state::status::{ContainerInstanceStatus, DesiredStatus, HealthStatus};
-use crate::ecs::state::status::{TaskStatus, TaskStopCode};
 use crate::ecs::state::RegionState;
 use plan::{Slot, SlotTask};
+use rollout::{account_stopped, circuit_breaker, count_failure, progress};
 
 /// One reconcile pass over the daemon `daemon_arn`. Returns whether it is now steady.
 pub fn reconcile(st: &mut RegionState, daemon_arn: &str, now: f64) -> bool {
@@ -158,91 +159,6 @@ fn unstopped(st: &RegionState, daemon_arn: &str) -> Vec<(String, Option<String>,
         .collect()
 }
 
-/// Counts daemon tasks that failed on their own against the deployment rolling them out.
-fn account_stopped(st: &mut RegionState, daemon: &Daemon) {
-    let mut failed = Vec::new();
-    for (arn, link) in st.daemons.tasks.iter_mut() {
-        let Some(t) = st.tasks.get(arn) else { continue };
-        if link.daemon_arn != daemon.daemon_arn || link.seen_stopped || !t.is_stopped() {
-            continue;
-        }
-        link.seen_stopped = true;
-        if matches!(
-            t.stop_code,
-            Some(TaskStopCode::TaskFailedToStart | TaskStopCode::EssentialContainerExited)
-        ) {
-            failed.push(link.revision_arn.clone());
-        }
-    }
-    for revision in failed {
-        count_failure(st, daemon, &revision);
-    }
-}
-
-/// One failure of `revision` for the daemon's deployment, while it rolls that revision out.
-fn count_failure(st: &mut RegionState, daemon: &Daemon, revision: &str) {
-    let Some(arn) = &daemon.deployment_arn else {
-        return;
-    };
-    if let Some(d) = st.daemons.deployments.get_mut(arn) {
-        if d.status == DaemonDeploymentStatus::InProgress
-            && d.target_revision.as_deref() == Some(revision)
-        {
-            d.circuit_breaker.failure_count += 1;
-        }
-    }
-}
-
-/// Trips the circuit breaker of a deployment whose failures reached its threshold: roll back to
-/// the last revision that completed, or stop (and start nothing more) if there is none.
-fn circuit_breaker(st: &mut RegionState, daemon_arn: &str, now: f64) {
-    let Some(daemon) = st.daemons.daemons.get(daemon_arn).cloned() else {
-        return;
-    };
-    let Some(arn) = daemon.deployment_arn.clone() else {
-        return;
-    };
-    let good = daemon.last_good_revision.clone();
-    let providers = good
-        .as_ref()
-        .and_then(|g| st.daemons.revisions.get(g))
-        .map(|r| r.capacity_provider_arns.clone())
-        .unwrap_or_default();
-    let Some(d) = st.daemons.deployments.get_mut(&arn) else {
-        return;
-    };
-    let cb = &mut d.circuit_breaker;
-    if d.status != DaemonDeploymentStatus::InProgress || cb.failure_count < cb.threshold {
-        return;
-    }
-    cb.status = MonitorStatus::Triggered;
-    let reason = "ECS deployment circuit breaker: daemon tasks failed to start.";
-    match good.filter(|g| d.target_revision.as_deref() != Some(g.as_str())) {
-        Some(good) => {
-            d.status = DaemonDeploymentStatus::RollbackInProgress;
-            d.status_reason = Some(reason.into());
-            d.updated_all_at = None;
-            d.rollback = Some(DaemonRollback {
-                reason: Some(reason.into()),
-                started_at: Some(now),
-                rollback_target_daemon_revision_arn: Some(good.clone()),
-                rollback_capacity_providers: providers,
-            });
-            if let Some(daemon) = st.daemons.daemons.get_mut(daemon_arn) {
-                daemon.target_revision = good;
-            }
-        }
-        None => {
-            d.status = DaemonDeploymentStatus::Stopped;
-            d.status_reason = Some(reason.into());
-            d.stopped_at = Some(now);
-            if let Some(daemon) = st.daemons.daemons.get_mut(daemon_arn) {
-                daemon.halted = true;
-            }
-        }
-    }
-}
-
 /// Stops the daemon's tasks on instances that are no longer eligible; on a DRAINING instance
 /// only once no other task is left on it (daemons drain last).
 fn stop_strays(st: &mut RegionState, daemon: &Daemon, eligible: &[String]) {
@@ -312,54 +228,6 @@ fn slots(st: &RegionState, daemon: &Daemon, eligible: &[String], now: f64) -> Ve
         });
     }
     slots
-}
-
-/// Moves the daemon's deployment along; returns whether the daemon is steady.
-fn progress(st: &mut RegionState, daemon: &Daemon, all_updated: bool, now: f64) -> bool {
-    let Some(d) = daemon
-        .deployment_arn
-        .as_ref()
-        .and_then(|a| st.daemons.deployments.get_mut(a))
-    else {
-        return all_updated;
-    };
-    if d.status == DaemonDeploymentStatus::Pending {
-        d.status = DaemonDeploymentStatus::InProgress;
-        d.started_at = Some(now);
-    }
-    let rolling_back = d.status == DaemonDeploymentStatus::RollbackInProgress;
-    if !(d.status == DaemonDeploymentStatus::InProgress || rolling_back) {
-        return all_updated;
-    }
-    if !all_updated {
-        d.updated_all_at = None;
-        return false;
-    }
-    let since = *d.updated_all_at.get_or_insert(now);
-    let bake = f64::from(d.deployment_configuration.bake_time_in_minutes.unwrap_or(0)) * 60.0;
-    if now < since + bake {
-        return false;
-    }
-    d.status = if rolling_back {
-        DaemonDeploymentStatus::RollbackSuccessful
-    } else {
-        DaemonDeploymentStatus::Successful
-    };
-    d.status_reason = Some(if rolling_back {
-        "Rollback completed successfully.".into()
-    } else {
-        "Deployment completed successfully.".into()
-    });
-    d.finished_at = Some(now);
-    for monitor in [&mut d.circuit_breaker.status, &mut d.alarms.status] {
-        if *monitor == MonitorStatus::Monitoring {
-            *monitor = MonitorStatus::MonitoringComplete;
-        }
-    }
-    if let Some(daemon) = st.daemons.daemons.get_mut(&daemon.daemon_arn) {
-        daemon.last_good_revision = Some(daemon.target_revision.clone());
-    }
-    true
 }
 
 /// DELETE_IN_PROGRESS: stop every task; once none is left the deletion's deployment succeeds
