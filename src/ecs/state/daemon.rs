@@ -279,6 +279,9 @@ pub struct DaemonDeployment {
     /// When every instance first ran the target: the bake time counts from here.
     #[serde(skip)]
     pub updated_all_at: Option<f64>,
+    /// Instances where the target's task could not be placed (counted once each).
+    #[serde(skip)]
+    pub unplaceable: std::collections::BTreeSet<String>,
 }
 
 /// What local-ecs knows of a daemon task beside the task itself.

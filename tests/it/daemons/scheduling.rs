@@ -343,3 +343,31 @@ async fn a_failing_revision_trips_the_circuit_breaker_and_rolls_back() {
         |t| t.stop_code() == Some(&aws_sdk_ecs::types::TaskStopCode::EssentialContainerExited)
     ));
 }
+
+#[tokio::test]
+async fn a_task_that_does_not_fit_its_instance_is_reported_on_the_deployment() {
+    let s = setup().await;
+    let c = &s.client;
+    register_instance(c, Some("asg-a")).await;
+    let mut big = agent(&[]);
+    big.memory = Some(8192);
+    let td = register_dtd(c, "big", big).await;
+    let (_, deployment) = create_daemon(c, "big", &td, &["cp-a"]).await;
+    let reason = poll("the placement failure on the deployment", || async {
+        let out = c
+            .describe_daemon_deployments()
+            .daemon_deployment_arns(&deployment)
+            .send()
+            .await
+            .ok()?;
+        let d = out.daemon_deployments().first()?;
+        d.status_reason().map(String::from)
+    })
+    .await;
+    assert!(reason.starts_with("RESOURCE:MEMORY"), "{reason}");
+    let status = deployment_status(c, &deployment).await;
+    assert_eq!(status, Some(DaemonDeploymentStatus::InProgress));
+    assert!(daemon_tasks(c, "big", DesiredStatus::Running)
+        .await
+        .is_empty());
+}

@@ -45,8 +45,14 @@ pub(super) fn start_on(
                 .first()
                 .and_then(|f| f.reason.clone())
                 .unwrap_or_else(|| "RESOURCE".into());
+            // As ECS words it in its DAEMON_TASK_START_IMPAIRED event.
+            let what = match reason.strip_prefix("RESOURCE:") {
+                Some("CPU") => ": insufficient CPU".to_string(),
+                Some(other) => format!(": insufficient {}", other.to_ascii_lowercase()),
+                None => String::new(),
+            };
             return Err(format!(
-                "{reason} - Unable to place daemon task on container instance"
+                "{reason} - Unable to place daemon task on container instance{what}"
             ));
         }
         Err(e) => return Err(e.message()),

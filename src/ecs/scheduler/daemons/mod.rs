@@ -31,7 +31,7 @@ use crate::ecs::state::status::TaskStatus;
 use crate::ecs::state::status::{ContainerInstanceStatus, DesiredStatus, HealthStatus};
 use crate::ecs::state::RegionState;
 use plan::{Slot, SlotTask};
-use rollout::{account_stopped, circuit_breaker, count_failure, progress};
+use rollout::{account_stopped, circuit_breaker, note_unplaceable, progress};
 
 /// One reconcile pass over the daemon `daemon_arn`. Returns whether it is now steady.
 pub fn reconcile(st: &mut RegionState, daemon_arn: &str, now: f64) -> bool {
@@ -122,7 +122,7 @@ fn schedule(st: &mut RegionState, daemon_arn: &str, now: f64) -> bool {
         for instance in &p.start_on {
             if let Err(reason) = launch::start_on(st, &daemon, &revision, instance) {
                 tracing::debug!(daemon = %daemon.name, %instance, %reason, "daemon task not started");
-                count_failure(st, &daemon, &target);
+                note_unplaceable(st, &daemon, instance, &reason);
             }
         }
     }

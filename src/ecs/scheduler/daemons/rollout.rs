@@ -42,6 +42,32 @@ pub(super) fn count_failure(st: &mut RegionState, daemon: &Daemon, revision: &st
     }
 }
 
+/// A daemon task that could not be created on `instance` (its resources are taken): the
+/// deployment shows why, and the first failure per instance counts for its circuit breaker (a
+/// full instance stays full pass after pass; it is one failure, not one per pass).
+pub(super) fn note_unplaceable(
+    st: &mut RegionState,
+    daemon: &Daemon,
+    instance: &str,
+    reason: &str,
+) {
+    let Some(d) = daemon
+        .deployment_arn
+        .as_ref()
+        .and_then(|a| st.daemons.deployments.get_mut(a))
+    else {
+        return;
+    };
+    if !d.status.is_live() {
+        return;
+    }
+    d.status_reason = Some(reason.to_string());
+    if d.unplaceable.insert(instance.to_string()) && d.status == DaemonDeploymentStatus::InProgress
+    {
+        d.circuit_breaker.failure_count += 1;
+    }
+}
+
 /// Trips the circuit breaker of a deployment whose failures reached its threshold: roll back to
 /// the last revision that completed, or stop (and start nothing more) if there is none.
 pub(super) fn circuit_breaker(st: &mut RegionState, daemon_arn: &str, now: f64) {
