@@ -9,6 +9,7 @@
 //! naming the provider's Auto Scaling group (local-ecs's convention). The clock runs 20x, so
 //! the settle time and the controller's sweeps pass quickly; polling is bounded by [`POLL_MAX`].
 
+mod draining;
 mod errors;
 mod scheduling;
 

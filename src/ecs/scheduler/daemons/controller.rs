@@ -1,14 +1,17 @@
 //! The daemon controller: runs the daemon scheduler ([`super::reconcile`]) for a daemon when a
 //! handler changed it or its cluster's container instances (the dispatcher hands those over),
-//! when one of its tasks changes (a task fact on the bus), when an EC2 instance changes (an
-//! instance fact: every daemon of that account and region), and on a tick of the App's clock:
-//! every second for daemons that are not steady (rollouts, bake time), every 30 s for all. It
-//! runs in the service scheduler's loops, so it stops with them, before the task controller.
+//! when one of its tasks changes (a task fact on the bus; another task stopping on a DRAINING
+//! instance wakes the cluster's daemons, whose task there goes last), when an EC2 instance
+//! changes (an instance fact: every daemon of that account and region), and on a tick of the
+//! App's clock: every second for daemons that are not steady (rollouts, bake time), every 30 s
+//! for all. It runs in the service scheduler's loops, so it stops with them, before the task
+//! controller.
 
 use crate::core::bus::{Fact, Received, Subscription};
 use crate::core::shutdown::{Loops, Stopping};
 use crate::ecs::state::refs::TaskRef;
-use crate::ecs::state::Store;
+use crate::ecs::state::status::ContainerInstanceStatus;
+use crate::ecs::state::{RegionState, Store};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,16 +109,35 @@ fn daemons_of(store: &Store, fact: &Fact) -> Vec<DaemonRef> {
         _ => return Vec::new(),
     };
     let arns: Vec<String> = store.with(account, region, |st| match task {
-        Some(task) => st
-            .daemons
-            .tasks
-            .get(task)
-            .map(|l| l.daemon_arn.clone())
-            .into_iter()
-            .collect(),
+        Some(task) => match st.daemons.tasks.get(task) {
+            Some(link) => vec![link.daemon_arn.clone()],
+            None => waiting_on_drain(st, task),
+        },
         None => st.daemons.daemons.keys().cloned().collect(),
     });
     refs(account, region, arns)
+}
+
+/// The daemons of a cluster where another task stopped on a DRAINING instance: their task
+/// there may be the last one left (daemons drain last).
+fn waiting_on_drain(st: &RegionState, task: &str) -> Vec<String> {
+    let Some(t) = st.tasks.get(task).filter(|t| t.is_stopped()) else {
+        return Vec::new();
+    };
+    let draining = t
+        .container_instance_arn
+        .as_ref()
+        .and_then(|i| st.container_instances.get(i))
+        .is_some_and(|ci| ci.status == ContainerInstanceStatus::Draining);
+    if !draining {
+        return Vec::new();
+    }
+    st.daemons
+        .daemons
+        .values()
+        .filter(|d| d.cluster_arn == t.cluster_arn)
+        .map(|d| d.daemon_arn.clone())
+        .collect()
 }
 
 fn all_daemons(store: &Store) -> Vec<DaemonRef> {
