@@ -11,6 +11,7 @@
 
 mod draining;
 mod errors;
+mod rollout;
 mod scheduling;
 
 use crate::common::{arn, create_cluster, env, err_code, start_with, tag, Server};
