@@ -58,7 +58,23 @@ async fn daemon_errors() {
         .send()
         .await;
     assert_eq!(err_code(long_bake), "InvalidParameterException");
-    create(CLUSTER, &[cp_arn("cp-a")]).send().await.unwrap();
+    let bad_token = create(CLUSTER, &[cp_arn("cp-a")])
+        .client_token("x".repeat(37))
+        .send()
+        .await;
+    assert_eq!(err_code(bad_token), "InvalidParameterException");
+    let first = create(CLUSTER, &[cp_arn("cp-a")])
+        .client_token("token-1")
+        .send()
+        .await
+        .unwrap();
+    // The same clientToken again answers the daemon it created.
+    let again = create(CLUSTER, &[cp_arn("cp-a")])
+        .client_token("token-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.deployment_arn(), first.deployment_arn());
     let duplicate = create(CLUSTER, &[cp_arn("cp-a")]).send().await;
     let (code, message) = err(duplicate);
     assert_eq!(code, "InvalidParameterException", "{message}");

@@ -75,6 +75,9 @@ pub fn create_daemon(
     if !crate::ecs::rules::task_definition::valid_name(&req.daemon_name) {
         return Err(EcsError::invalid("Daemon name can be up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores."));
     }
+    if let Some(token) = req.client_token.as_deref().filter(|t| !valid_token(t)) {
+        return Err(EcsError::invalid(format!("Invalid clientToken '{token}': up to 36 ASCII characters in the range of 33-126 are allowed.")));
+    }
     let ident = req.cluster_arn.as_deref().unwrap_or("default");
     let (cluster_name, cluster_arn) = active_cluster(st, ident)?;
     let arn = st.arn(&format!("daemon/{cluster_name}/{}", req.daemon_name));
@@ -118,6 +121,11 @@ pub fn create_daemon(
         .get(&arn)
         .ok_or(EcsError::DaemonNotFound)?;
     Ok(answer(created, false))
+}
+
+/// The API reference's rule for `clientToken`: 1–36 printable ASCII characters (33–126).
+fn valid_token(token: &str) -> bool {
+    (1..=36).contains(&token.len()) && token.bytes().all(|b| (33..=126).contains(&b))
 }
 
 /// Stores the daemon, records its revision and starts the deployment towards it.
