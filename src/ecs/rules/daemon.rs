@@ -7,7 +7,8 @@
 //! essential container, container memory, health checks, `dependsOn`, mount points) apply to it
 //! as RegisterTaskDefinition applies them, through the task definition it maps to. Daemons use
 //! the `daemon_bridge` network mode, which no task definition names: local-ecs runs their tasks
-//! in `bridge` mode (no port mappings: a daemon container has none).
+//! in `bridge` mode (no port mappings: a daemon container has none). `pidMode`/`ipcMode`
+//! `shared` (the host's namespace) map to a task definition's `host`.
 
 use crate::ecs::rules::task_definition as td_rules;
 use crate::ecs::state::daemon::{DaemonTaskDefinition, DaemonVolume};
@@ -68,11 +69,18 @@ pub fn task_definition_of(d: &DaemonTaskDefinition) -> TaskDefinition {
         compatibilities: vec![LaunchType::Ec2, LaunchType::ManagedInstances],
         cpu: d.cpu.clone(),
         memory: d.memory.clone(),
+        // `shared` joins the host's namespace, which a task definition calls `host`.
+        pid_mode: host_if_shared(&d.pid_mode),
+        ipc_mode: host_if_shared(&d.ipc_mode),
         registered_at: Some(d.registered_at),
         registered_by: d.registered_by.clone(),
         tags: d.tags.clone(),
         ..Default::default()
     }
+}
+
+fn host_if_shared(mode: &Option<String>) -> Option<String> {
+    (mode.as_deref() == Some("shared")).then(|| "host".to_string())
 }
 
 fn volume_of(v: &DaemonVolume) -> Volume {
