@@ -9,6 +9,7 @@ mod clusters;
 mod common;
 mod conformance;
 mod engines;
+mod daemons;
 mod hardening;
 mod instances;
 mod properties;
