@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod core;
+pub mod ec2;
 pub mod ecs;
 pub mod edge;
 pub mod model;
@@ -31,6 +32,7 @@ pub struct App {
     pub clock: core::clock::Clock,
     pub bus: core::bus::Bus,
     pub ecs: ecs::Ecs,
+    pub ec2: ec2::Ec2,
     started: Instant,
     /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
     runtime_note: Option<String>,
@@ -65,12 +67,17 @@ impl App {
             owner: config.owner(),
             retention: config.task_retention,
         });
+        let ec2 = ec2::Ec2::new(ec2::Ec2Setup {
+            clock: clock.clone(),
+            bus: bus.clone(),
+        });
         Arc::new(App {
             config,
             runtime,
             clock,
             bus,
             ecs,
+            ec2,
             started: Instant::now(),
             runtime_note,
         })
@@ -86,11 +93,13 @@ impl App {
     /// (the `/_local-ecs/reset` endpoint).
     pub async fn reset(&self) {
         self.ecs.reset().await;
+        self.ec2.reset();
     }
 
     /// Stops every service's controllers in order, every task this server started, and removes
     /// everything it owns (SIGTERM/SIGINT, and embedders when they are done).
     pub async fn shutdown(&self) -> ecs::agent::ShutdownReport {
+        self.ec2.shutdown().await;
         self.ecs.shutdown().await
     }
 
@@ -116,6 +125,9 @@ pub fn operations_table() -> String {
     let mut out = String::from("| Service | Operation | Status |\n|---|---|---|\n");
     for (op, support) in ecs::operation_support() {
         out.push_str(&format!("| ECS | {op} | {} |\n", support.describe()));
+    }
+    for (op, support) in ec2::operation_rows() {
+        out.push_str(&format!("| EC2 | {op} | {support} |\n"));
     }
     out
 }
