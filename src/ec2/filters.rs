@@ -35,13 +35,10 @@ pub fn matches(filters: &[Filter], item: &impl Filterable) -> Ec2Result<bool> {
 }
 
 /// Keeps the items that pass every filter (the first unknown filter name is an error).
-pub fn select<'a, T: Filterable>(
+pub fn select<'a, T: Filterable + 'a>(
     filters: &[Filter],
     items: impl Iterator<Item = &'a T>,
-) -> Ec2Result<Vec<&'a T>>
-where
-    T: 'a,
-{
+) -> Ec2Result<Vec<&'a T>> {
     let mut out = Vec::new();
     for item in items {
         if matches(filters, item)? {

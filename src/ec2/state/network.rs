@@ -137,7 +137,8 @@ pub fn region_code(region: &str) -> String {
 }
 
 /// A stable id with AWS's form (`prefix-` and 17 hex digits) for the given parts: two FNV-1a
-/// passes, fixed across Rust versions and platforms (unlike the standard hasher).
+/// passes, each finished with SplitMix64's mixer so that parts differing in one character give
+/// unrelated ids; fixed across Rust versions and platforms (unlike the standard hasher).
 pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
     let fnv = |seed: u64| {
         let mut h = seed;
@@ -147,7 +148,9 @@ pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
                 h = h.wrapping_mul(0x0100_0000_01b3);
             }
         }
-        h
+        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^ (h >> 31)
     };
     let hex = format!(
         "{:016x}{:016x}",
@@ -291,7 +294,12 @@ mod tests {
         );
         assert_ne!(a.vpcs.keys().next(), other.vpcs.keys().next());
         let vpc = a.default_vpc().unwrap();
-        assert_eq!(vpc.id.len(), 21);
+        // Pinned: the README and users' scripts name these ids.
+        assert_eq!(vpc.id, "vpc-4e0c74fc8dab25fbd");
+        assert_eq!(
+            a.default_subnet("us-east-1a").unwrap().id,
+            "subnet-e7faff23f01c7756a"
+        );
         assert_eq!(vpc.cidr.to_string(), "172.31.0.0/16");
         let subnet = a.default_subnet("us-east-1b").unwrap();
         assert_eq!(subnet.cidr.to_string(), "172.31.16.0/20");
