@@ -8,6 +8,7 @@ mod clock;
 mod clusters;
 mod common;
 mod conformance;
+mod ec2;
 mod hardening;
 mod properties;
 mod protocol;
