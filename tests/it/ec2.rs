@@ -64,6 +64,15 @@ async fn run_instances_answers_ec2_xml_and_publishes_facts() {
     assert!(id.starts_with("i-") && id.len() == 19, "{id}");
     let facts = instance_facts(&mut sub);
     assert_eq!(facts, [(id.clone(), InstancePhase::Pending)]);
+    // The same client token answers the same reservation and launches nothing more.
+    let form = "Action=RunInstances&ImageId=ami-12345678&MinCount=1&MaxCount=1&ClientToken=tok-1";
+    let (_, once) = call(&app, form).await;
+    let (_, twice) = call(&app, form).await;
+    assert_eq!(first(&once, "instanceId"), first(&twice, "instanceId"));
+    assert_eq!(
+        first(&once, "reservationId"),
+        first(&twice, "reservationId")
+    );
     let fact = app
         .ec2
         .instances()

@@ -22,6 +22,17 @@ pub fn run_instances(
     _: &RequestContext,
     p: Params<'_>,
 ) -> Ec2Result<String> {
+    let token = p.str("ClientToken")?.filter(|t| !t.is_empty());
+    // Idempotency: a token already used answers the reservation it launched, as EC2 does.
+    if let Some(earlier) = token.and_then(|t| {
+        state
+            .instances
+            .values()
+            .find(|i| i.client_token.as_deref() == Some(t))
+    }) {
+        let reservation = earlier.reservation_id.clone();
+        return Ok(reservation_xml(state, &reservation));
+    }
     let min = p
         .int("MinCount")?
         .ok_or_else(|| Ec2Error::missing("MinCount"))?;
@@ -53,22 +64,31 @@ pub fn run_instances(
         min,
         max,
         extra_tags,
-        client_token: p.str("ClientToken")?.map(str::to_string),
+        client_token: token.map(str::to_string),
     };
-    let (reservation, ids) = launch::launch(state, req)?;
+    let (reservation, _) = launch::launch(state, req)?;
+    Ok(reservation_xml(state, &reservation))
+}
+
+/// RunInstances' answer: the reservation and its instances, in launch order.
+fn reservation_xml(state: &RegionState, reservation: &str) -> String {
+    let mut members: Vec<&Instance> = state
+        .instances
+        .values()
+        .filter(|i| i.reservation_id == reservation)
+        .collect();
+    members.sort_by_key(|i| i.seq);
     let mut w = XmlWriter::new();
-    w.element("reservationId", &reservation)
+    w.element("reservationId", reservation)
         .element("ownerId", &state.account)
         .start("groupSet")
         .end()
         .start("instancesSet");
-    for id in &ids {
-        if let Some(inst) = state.instances.get(id) {
-            instance_item(&mut w, inst, &state.region, &state.account);
-        }
+    for inst in members {
+        instance_item(&mut w, inst, &state.region, &state.account);
     }
     w.end();
-    Ok(w.finish())
+    w.finish()
 }
 
 pub fn describe_instances(
