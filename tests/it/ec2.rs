@@ -134,6 +134,19 @@ async fn errors_use_the_ec2_envelope() {
     }
     let (_, body) = call(&app, "Action=DescribeInstances").await;
     assert!(body.contains("<reservationSet></reservationSet>"), "{body}");
+    // A GET carries its parameters in the query string.
+    let get = HttpRequest {
+        method: "GET".into(),
+        path: "/".into(),
+        query: "Action=DescribeAvailabilityZones&ZoneName.1=us-east-1c&Version=2016-11-15".into(),
+        headers: HttpRequest::header_map(&[("authorization", AUTH)]),
+        ..Default::default()
+    };
+    let resp = handle(&app, &get).await;
+    let body = String::from_utf8_lossy(&resp.body).into_owned();
+    assert_eq!(resp.status, 200, "{body}");
+    assert_eq!(first(&body, "zoneName"), "us-east-1c");
+    assert_eq!(first(&body, "zoneId"), "use1-az3");
     app.shutdown().await;
 }
 
