@@ -27,31 +27,10 @@ pub fn instance_item(w: &mut XmlWriter, inst: &Instance, region: &str, account: 
     let ip = cidr::ip(inst.private_ip);
     let dns = inst.region_dns(region);
     let launched = iso8601(inst.launch_time);
+    // A terminated instance has given back its address, volume and interface.
     let gone = inst.phase == InstancePhase::Terminated;
-    w.start("item")
-        .element("instanceId", &inst.id)
-        .element("imageId", &inst.image_id);
-    state_xml(w, "instanceState", inst.phase);
-    w.element("privateDnsName", if gone { "" } else { &dns })
-        .element("dnsName", "")
-        .element("reason", &inst.reason)
-        .optional("keyName", inst.key_name.as_deref())
-        .element("amiLaunchIndex", &inst.launch_index.to_string())
-        .start("productCodes")
-        .end()
-        .element("instanceType", &inst.itype.name())
-        .element("launchTime", &launched)
-        .start("placement")
-        .element("availabilityZoneId", &inst.zone_id)
-        .element("availabilityZone", &inst.zone)
-        .element("groupName", "")
-        .element("tenancy", "default")
-        .end()
-        .element("platformDetails", "Linux/UNIX")
-        .element("usageOperation", "RunInstances")
-        .start("monitoring")
-        .element("state", "disabled")
-        .end();
+    w.start("item");
+    identity(w, inst, if gone { "" } else { &dns }, &launched);
     if !gone {
         w.element("subnetId", &inst.subnet_id)
             .element("vpcId", &inst.vpc_id)
@@ -76,6 +55,39 @@ pub fn instance_item(w: &mut XmlWriter, inst: &Instance, region: &str, account: 
     if !gone {
         interface(w, inst, &ip, &dns, account, &launched);
     }
+    hardware(w, inst);
+    w.end();
+}
+
+/// Id, image, state, names, type, launch time, placement and monitoring.
+fn identity(w: &mut XmlWriter, inst: &Instance, dns: &str, launched: &str) {
+    w.element("instanceId", &inst.id)
+        .element("imageId", &inst.image_id);
+    state_xml(w, "instanceState", inst.phase);
+    w.element("privateDnsName", dns)
+        .element("dnsName", "")
+        .element("reason", &inst.reason)
+        .optional("keyName", inst.key_name.as_deref())
+        .element("amiLaunchIndex", &inst.launch_index.to_string())
+        .start("productCodes")
+        .end()
+        .element("instanceType", &inst.itype.name())
+        .element("launchTime", launched)
+        .start("placement")
+        .element("availabilityZoneId", &inst.zone_id)
+        .element("availabilityZone", &inst.zone)
+        .element("groupName", "")
+        .element("tenancy", "default")
+        .end()
+        .element("platformDetails", "Linux/UNIX")
+        .element("usageOperation", "RunInstances")
+        .start("monitoring")
+        .element("state", "disabled")
+        .end();
+}
+
+/// Instance profile, CPU and metadata options.
+fn hardware(w: &mut XmlWriter, inst: &Instance) {
     if let Some((arn, id)) = &inst.profile {
         w.start("iamInstanceProfile")
             .element("arn", arn)
@@ -94,8 +106,7 @@ pub fn instance_item(w: &mut XmlWriter, inst: &Instance, region: &str, account: 
         .element("httpPutResponseHopLimit", "2")
         .element("httpEndpoint", "enabled")
         .end()
-        .element("bootMode", "uefi-preferred")
-        .end();
+        .element("bootMode", "uefi-preferred");
 }
 
 fn groups(w: &mut XmlWriter, groups: &[(String, String)]) {

@@ -50,6 +50,33 @@ pub fn well_formed(id: &str, prefix: &str) -> bool {
 /// Launches between `min` and `max` instances (as many as the subnet has addresses for, at
 /// least `min`); the reservation id and the new instances' ids.
 pub fn launch(state: &mut RegionState, req: Launch) -> Ec2Result<(String, Vec<String>)> {
+    let (proto, wanted_ip, count) = prototype(state, &req)?;
+    let mut launched = Vec::new();
+    for index in 0..count {
+        let subnet = state
+            .subnets
+            .get_mut(&proto.subnet_id)
+            .ok_or_else(|| Ec2Error::Internal("subnet vanished".into()))?;
+        let mut inst = proto.clone();
+        inst.private_ip = address(subnet, wanted_ip)?;
+        inst.id = ids::short_id("i");
+        inst.launch_index = index;
+        inst.seq = state.next_seq;
+        inst.eni_id = ids::short_id("eni");
+        inst.volume_id = ids::short_id("vol");
+        inst.mac = format!("0e:{}", ids::mac_address().get(3..).unwrap_or(""));
+        let id = inst.id.clone();
+        state.next_seq += 1;
+        state.instances.insert(id.clone(), inst);
+        state.queue_fact(&id);
+        launched.push(id);
+    }
+    Ok((proto.reservation_id, launched))
+}
+
+/// Checks a launch and builds what its instances share (each then gets its own id, address
+/// and devices); with the address asked for, if any, and how many to launch.
+fn prototype(state: &RegionState, req: &Launch) -> Ec2Result<(Instance, Option<u32>, u32)> {
     let spec = &req.spec;
     let image = spec
         .image_id
@@ -77,52 +104,37 @@ pub fn launch(state: &mut RegionState, req: Launch) -> Ec2Result<(String, Vec<St
             "There are not enough free addresses in subnet '{subnet_id}' to satisfy the requested number of instances."
         )));
     }
-    let count = req.max.min(available as i64) as u32;
-    let reservation = ids::short_id("r");
     let now = state.now();
-    let mut launched = Vec::new();
-    for index in 0..count {
-        let subnet = state
-            .subnets
-            .get_mut(&subnet_id)
-            .ok_or_else(|| Ec2Error::Internal("subnet vanished".into()))?;
-        let ip = address(subnet, wanted_ip)?;
-        let id = ids::short_id("i");
-        let mut inst = Instance {
-            id: id.clone(),
-            reservation_id: reservation.clone(),
-            seq: state.next_seq,
-            launch_index: index,
-            image_id: image.clone(),
-            itype,
-            key_name: spec.key_name.clone(),
-            launch_time: now,
-            zone: zone.name.clone(),
-            zone_id: zone.id.clone(),
-            subnet_id: subnet_id.clone(),
-            vpc_id: vpc_id.clone(),
-            private_ip: ip,
-            groups: groups.clone(),
-            profile: profile.clone(),
-            user_data: spec.user_data.clone(),
-            tags: tags.clone(),
-            phase: InstancePhase::Pending,
-            due: None,
-            reason: String::new(),
-            state_reason: Some(("pending".into(), "pending".into())),
-            purge_at: None,
-            eni_id: ids::short_id("eni"),
-            volume_id: ids::short_id("vol"),
-            mac: format!("0e:{}", ids::mac_address().get(3..).unwrap_or("")),
-            client_token: req.client_token.clone(),
-        };
-        inst.begin(InstancePhase::Pending, now);
-        state.next_seq += 1;
-        state.instances.insert(id.clone(), inst);
-        state.queue_fact(&id);
-        launched.push(id);
-    }
-    Ok((reservation, launched))
+    let mut proto = Instance {
+        id: String::new(),
+        reservation_id: ids::short_id("r"),
+        seq: 0,
+        launch_index: 0,
+        image_id: image,
+        itype,
+        key_name: spec.key_name.clone(),
+        launch_time: now,
+        zone: zone.name,
+        zone_id: zone.id,
+        subnet_id,
+        vpc_id,
+        private_ip: 0,
+        groups,
+        profile,
+        user_data: spec.user_data.clone(),
+        tags,
+        phase: InstancePhase::Pending,
+        due: None,
+        reason: String::new(),
+        state_reason: Some(("pending".into(), "pending".into())),
+        purge_at: None,
+        eni_id: String::new(),
+        volume_id: String::new(),
+        mac: String::new(),
+        client_token: req.client_token.clone(),
+    };
+    proto.begin(InstancePhase::Pending, now);
+    Ok((proto, wanted_ip, req.max.min(available as i64) as u32))
 }
 
 fn instance_type(name: Option<&str>) -> Ec2Result<InstanceType> {
