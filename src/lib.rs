@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod core;
+pub mod ec2;
 pub mod ecs;
 pub mod edge;
 pub mod model;
@@ -31,6 +32,7 @@ pub struct App {
     pub clock: core::clock::Clock,
     pub bus: core::bus::Bus,
     pub ecs: ecs::Ecs,
+    pub ec2: ec2::Ec2,
     started: Instant,
     /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
     runtime_note: Option<String>,
@@ -58,13 +60,22 @@ impl App {
     ) -> Arc<App> {
         let clock = core::clock::Clock::new(config.time_scale);
         let bus = core::bus::Bus::new();
+        let ec2 = ec2::Ec2::new(ec2::Ec2Setup {
+            clock: clock.clone(),
+            bus: bus.clone(),
+        });
+        let fleet = core::fleet::Fleet {
+            networks: core::fleet::View::new(ec2.networks()),
+            instances: core::fleet::View::new(ec2.instances()),
+            groups: core::fleet::View::default(),
+        };
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),
             clock: clock.clone(),
             bus: bus.clone(),
             owner: config.owner(),
             retention: config.task_retention,
-            fleet: core::fleet::Fleet::default(),
+            fleet,
         });
         Arc::new(App {
             config,
@@ -72,6 +83,7 @@ impl App {
             clock,
             bus,
             ecs,
+            ec2,
             started: Instant::now(),
             runtime_note,
         })
@@ -87,11 +99,13 @@ impl App {
     /// (the `/_local-ecs/reset` endpoint).
     pub async fn reset(&self) {
         self.ecs.reset().await;
+        self.ec2.reset();
     }
 
     /// Stops every service's controllers in order, every task this server started, and removes
     /// everything it owns (SIGTERM/SIGINT, and embedders when they are done).
     pub async fn shutdown(&self) -> ecs::agent::ShutdownReport {
+        self.ec2.shutdown().await;
         self.ecs.shutdown().await
     }
 
@@ -138,6 +152,9 @@ pub fn operations_table() -> String {
     let mut out = String::from("| Service | Operation | Status |\n|---|---|---|\n");
     for (op, support) in ecs::operation_support() {
         out.push_str(&format!("| ECS | {op} | {} |\n", support.describe()));
+    }
+    for (op, support) in ec2::operation_rows() {
+        out.push_str(&format!("| EC2 | {op} | {support} |\n"));
     }
     out
 }

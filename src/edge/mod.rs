@@ -122,6 +122,21 @@ fn dispatch(
                     .dispatch(ctx, &route.operation, input)
                     .map_err(WireError::from)
             }),
+        Some(Service::Ec2) => {
+            let result = app
+                .ec2
+                .dispatch(ctx, &route.operation, ec2_params(req))
+                .map_err(WireError::from);
+            return match result {
+                Ok(body) => wire::xml::encode_ec2_ok(
+                    &route.operation,
+                    Some(crate::ec2::render::XMLNS),
+                    &body,
+                    &ctx.request_id,
+                ),
+                Err(err) => wire::encode_error(Protocol::Ec2Query, &err, &ctx.request_id),
+            };
+        }
         Some(other) => Err(not_emulated(route.protocol, other.name(), &route.operation)),
         None => Err(not_emulated(
             route.protocol,
@@ -133,6 +148,16 @@ fn dispatch(
         Ok(reply) => encode_ok(route.protocol, reply),
         Err(err) => wire::encode_error(route.protocol, &err, &ctx.request_id),
     }
+}
+
+/// An EC2 Query request's parameters: the form body of a POST, else the query string.
+fn ec2_params(req: &HttpRequest) -> Map<String, Value> {
+    let text = if req.method == "POST" && !req.body.is_empty() {
+        String::from_utf8_lossy(&req.body).into_owned()
+    } else {
+        req.query.clone()
+    };
+    wire::query::to_document(&wire::query::parse_form(&text))
 }
 
 fn decode(protocol: Protocol, body: &[u8]) -> Result<Map<String, Value>, WireError> {

@@ -159,7 +159,11 @@ pub async fn create_cluster(client: &Client, name: &str) -> Cluster {
         .unwrap()
 }
 
-pub const SUBNET: &str = "subnet-0123456789abcdef0";
+/// The default VPC's us-east-1a subnet of the default account, as `aws ec2 describe-subnets`
+/// lists it (EC2 derives default ids from the account, region and zone).
+pub const SUBNET: &str = "subnet-e7faff23f01c7756a";
+/// That VPC's `default` security group.
+pub const SECURITY_GROUP: &str = "sg-ac8f70ec7918111c3";
 
 /// An awsvpc network configuration with one subnet and one security group.
 pub fn awsvpc() -> aws_sdk_ecs::types::NetworkConfiguration {
@@ -168,7 +172,7 @@ pub fn awsvpc() -> aws_sdk_ecs::types::NetworkConfiguration {
         .awsvpc_configuration(
             AwsVpcConfiguration::builder()
                 .subnets(SUBNET)
-                .security_groups("sg-0123456789abcdef0")
+                .security_groups(SECURITY_GROUP)
                 .assign_public_ip(AssignPublicIp::Disabled)
                 .build()
                 .unwrap(),
