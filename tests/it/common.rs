@@ -205,3 +205,28 @@ pub async fn register_fargate_app(c: &Client, family: &str) -> String {
         .and_then(|td| td.task_definition_arn)
         .unwrap()
 }
+
+/// boto3's EC2 client (`tests/py/ec2_client.py`): one call against this server, its JSON answer
+/// (`{"Error": …}` when EC2 refused it).
+pub async fn ec2(s: &Server, operation: &str, params: serde_json::Value) -> serde_json::Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/ec2_client.py");
+    let args = [
+        script.to_string(),
+        format!("http://{}", s.addr),
+        REGION.to_string(),
+        operation.to_string(),
+        params.to_string(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3").args(&args).output()
+    })
+    .await
+    .unwrap()
+    .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "ec2_client.py {operation}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -445,7 +445,8 @@ async fn awsvpc_ids_are_checked_against_ec2_and_the_subnet_decides_the_zone() {
     let s = server().await;
     create_cluster(&s.client, "default").await;
     register_fargate_app(&s.client, "vpc").await;
-    let (code, message) = err(run_in_subnet(&s, "vpc", "subnet-0000000000000000f", SECURITY_GROUP).await);
+    let (code, message) =
+        err(run_in_subnet(&s, "vpc", "subnet-0000000000000000f", SECURITY_GROUP).await);
     assert_eq!(code, "InvalidParameterException");
     assert_eq!(
         message,
@@ -453,7 +454,10 @@ async fn awsvpc_ids_are_checked_against_ec2_and_the_subnet_decides_the_zone() {
     );
     let (code, message) = err(run_in_subnet(&s, "vpc", SUBNET, "sg-0000000000000000f").await);
     assert_eq!(code, "InvalidParameterException");
-    assert!(message.contains("The security group 'sg-0000000000000000f' does not exist"), "{message}");
+    assert!(
+        message.contains("The security group 'sg-0000000000000000f' does not exist"),
+        "{message}"
+    );
     // The default VPC's us-east-1c subnet, as describe-subnets lists it.
     let out = run_in_subnet(&s, "vpc", "subnet-08594d878dab37b5b", SECURITY_GROUP)
         .await

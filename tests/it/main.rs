@@ -10,6 +10,7 @@ mod common;
 mod conformance;
 mod daemons;
 mod ec2;
+mod ec2_hosts;
 mod engines;
 mod hardening;
 mod instances;
