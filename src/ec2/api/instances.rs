@@ -8,10 +8,11 @@ use super::instance_view::{by_reservation, instance_item};
 use super::page;
 use super::template_view::find_template;
 use crate::core::context::RequestContext;
+use crate::core::pagination;
 use crate::ec2::error::{Ec2Error, Ec2Result};
 use crate::ec2::filters;
 use crate::ec2::launch::{self, Launch};
-use crate::ec2::params::Params;
+use crate::ec2::params::{Filter, Params};
 use crate::ec2::state::instance::Instance;
 use crate::ec2::state::template::LaunchSpec;
 use crate::ec2::state::RegionState;
@@ -103,10 +104,14 @@ pub fn describe_instances(
             "The parameter instancesSet cannot be used with the parameter maxResults".into(),
         ));
     }
-    let chosen = named_instances(state, &ids)?;
-    let mut matching = filters::select(&filters, chosen.into_iter())?;
-    matching.sort_by_key(|i| i.seq);
-    let (page, token) = page(p, matching, (5, 1000), |i| format!("{:020}", i.seq))?;
+    let (page, token) = if ids.is_empty() {
+        page_in_launch_order(state, p, &filters)?
+    } else {
+        let chosen = named_instances(state, &ids)?;
+        let mut matching = filters::select(&filters, chosen.into_iter())?;
+        matching.sort_by_key(|i| i.seq);
+        page(p, matching, (5, 1000), |i| format!("{:020}", i.seq))?
+    };
     let mut w = XmlWriter::new();
     w.start("reservationSet");
     for (reservation, items) in by_reservation(&page) {
@@ -124,6 +129,38 @@ pub fn describe_instances(
     w.end();
     w.optional("nextToken", token.as_deref());
     Ok(w.finish())
+}
+
+/// A page of every instance in launch order, walked from the token on (so a page costs the
+/// same at 10 instances or 10,000 when the filters match).
+fn page_in_launch_order<'a>(
+    state: &'a RegionState,
+    p: Params<'_>,
+    filters: &[Filter],
+) -> Ec2Result<(Vec<&'a Instance>, Option<String>)> {
+    let size = p.max_results(5, 1000)?.unwrap_or(usize::MAX);
+    let after = pagination::resume_after(p.str("NextToken")?.filter(|t| !t.is_empty()))?;
+    let from = after
+        .as_deref()
+        .and_then(|a| a.parse::<u64>().ok())
+        .map_or(0, |seq| seq + 1);
+    let mut failed = None;
+    let rest = state
+        .by_seq
+        .range(from..)
+        .filter_map(|(_, id)| state.instances.get(id))
+        .filter(|i| match filters::matches(filters, *i) {
+            Ok(m) => m,
+            Err(e) => {
+                failed.get_or_insert(e);
+                false
+            }
+        });
+    let out = pagination::take_page(rest, size, |i| format!("{:020}", i.seq));
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
 }
 
 /// The instances `ids` names (all of them when empty): every id must be well formed and known.

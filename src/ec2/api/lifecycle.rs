@@ -123,6 +123,7 @@ fn apply(
                 inst.user_initiated(now);
             }
             inst.begin(next, now);
+            state.timed.insert(id.clone());
             state.queue_fact(id);
         }
         let after = state.instances.get(id).map_or(before, |i| i.phase);

@@ -67,7 +67,7 @@ pub fn launch(state: &mut RegionState, req: Launch) -> Ec2Result<(String, Vec<St
         inst.mac = format!("0e:{}", ids::mac_address().get(3..).unwrap_or(""));
         let id = inst.id.clone();
         state.next_seq += 1;
-        state.instances.insert(id.clone(), inst);
+        state.insert_instance(inst);
         state.queue_fact(&id);
         launched.push(id);
     }

@@ -31,6 +31,7 @@ use crate::ecs::state::types::{ContainerInstance, Failure, TaskDefinition};
 use crate::ecs::state::{RegionState, TaskBook};
 use crate::ecs::{EcsError, EcsResult};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// What a task reserves on an instance.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -152,6 +153,8 @@ struct Slot<'a> {
     used: Demand,
     /// Its unstopped tasks of the group, plus this call's.
     group_tasks: usize,
+    /// Its value of each strategy's attribute (`spread(attribute:NAME)`), looked up once.
+    keys: Vec<Option<&'a str>>,
 }
 
 fn run(
@@ -160,7 +163,7 @@ fn run(
     constraints: &[Constraint],
     strategies: &[Strategy],
 ) -> EcsResult<(Vec<String>, Vec<Failure>)> {
-    let mut slots = slots(st, req, constraints);
+    let mut slots = slots(st, req, constraints, strategies);
     if slots.is_empty() {
         return Err(EcsError::invalid(
             "No Container Instances were found in your cluster.",
@@ -195,8 +198,10 @@ fn slots<'a>(
     st: &'a RegionState,
     req: &PlacementRequest,
     constraints: &[Constraint],
+    strategies: &[Strategy],
 ) -> Vec<Slot<'a>> {
     let engine_ports = engine_ports(st);
+    let on = tasks_by_instance(st);
     st.container_instances
         .values()
         .filter(|ci| {
@@ -209,37 +214,56 @@ fn slots<'a>(
         })
         .map(|ci| {
             let arn = &ci.container_instance_arn;
-            let tasks: Vec<_> = st
-                .tasks
-                .values()
-                .filter(|t| !t.is_stopped() && t.container_instance_arn.as_ref() == Some(arn))
-                .collect();
+            let (used, groups) = on.get(arn.as_str()).cloned().unwrap_or_default();
             let subjects = InstanceSubjects {
                 instance: ci,
-                groups: tasks.iter().filter_map(|t| t.group.clone()).collect(),
+                groups: groups.iter().map(|g| g.to_string()).collect(),
             };
             let member = constraints.iter().all(|c| match c {
                 Constraint::MemberOf(filter) => filter.matches_with(&subjects),
                 Constraint::DistinctInstance => true,
             });
-            let group_tasks = req.group.map_or(0, |g| {
-                tasks
-                    .iter()
-                    .filter(|t| t.group.as_deref() == Some(g))
-                    .count()
-            });
+            let group_tasks = req
+                .group
+                .map_or(0, |g| groups.iter().filter(|t| **t == g).count());
             Slot {
                 ci,
                 allowed: req.only.is_none_or(|only| only.contains(arn)),
                 member,
                 used: Demand {
                     ports: engine_ports.clone(),
-                    ..used_on(st, arn)
+                    ..used
                 },
                 group_tasks,
+                keys: strategies
+                    .iter()
+                    .map(|st| match st {
+                        Strategy::SpreadAttribute(name) => attribute(ci, name),
+                        _ => None,
+                    })
+                    .collect(),
             }
         })
         .collect()
+}
+
+/// What the unstopped tasks on each instance reserve, and their groups: one pass over the
+/// tasks, so a placement costs instances + tasks, not instances × tasks.
+fn tasks_by_instance(st: &RegionState) -> HashMap<&str, (Demand, Vec<&str>)> {
+    let mut on: HashMap<&str, (Demand, Vec<&str>)> = HashMap::new();
+    for t in st.tasks.values().filter(|t| !t.is_stopped()) {
+        let Some(arn) = t.container_instance_arn.as_deref() else {
+            continue;
+        };
+        let entry = on.entry(arn).or_default();
+        if let Some(book) = st.task_books.get(&t.task_arn) {
+            add(&mut entry.0, book);
+        }
+        if let Some(group) = t.group.as_deref() {
+            entry.1.push(group);
+        }
+    }
+    on
 }
 
 /// `MISSING` for each instance named in `only` that is not an ACTIVE instance of the cluster.
@@ -273,36 +297,58 @@ fn choose(
             }
         }
     }
+    let spread = spread_counts(slots, strategies);
     eligible
         .into_iter()
-        .map(|i| (score(slots, i, want, strategies), i))
+        .map(|i| (score(slots, i, want, strategies, &spread), i))
         .min()
         .map(|(_, i)| i)
         .ok_or(reasons)
 }
 
-/// One number per strategy, lower is better, compared in order.
-fn score(slots: &[Slot], i: usize, want: &Demand, strategies: &[Strategy]) -> Vec<i64> {
-    let slot = &slots[i];
+/// For each `spread(attribute:NAME)` strategy, the group's tasks per value of NAME (counted
+/// once per choice, not once per candidate).
+fn spread_counts<'a>(
+    slots: &[Slot<'a>],
+    strategies: &[Strategy],
+) -> Vec<HashMap<Option<&'a str>, i64>> {
     strategies
         .iter()
-        .map(|strategy| match strategy {
+        .enumerate()
+        .map(|(k, strategy)| {
+            let mut counts = HashMap::new();
+            if let Strategy::SpreadAttribute(_) = strategy {
+                for s in slots {
+                    *counts.entry(s.keys[k]).or_insert(0) += s.group_tasks as i64;
+                }
+            }
+            counts
+        })
+        .collect()
+}
+
+/// One number per strategy, lower is better, compared in order.
+fn score(
+    slots: &[Slot],
+    i: usize,
+    want: &Demand,
+    strategies: &[Strategy],
+    spread: &[HashMap<Option<&str>, i64>],
+) -> [i64; MAX_STRATEGIES] {
+    let slot = &slots[i];
+    let mut out = [0; MAX_STRATEGIES];
+    for (k, strategy) in strategies.iter().enumerate().take(MAX_STRATEGIES) {
+        out[k] = match strategy {
             Strategy::Random => i64::from(rand::random::<u32>()),
             Strategy::SpreadInstance => slot.group_tasks as i64,
-            Strategy::SpreadAttribute(name) => {
-                let value = attribute(slot.ci, name);
-                slots
-                    .iter()
-                    .filter(|s| attribute(s.ci, name) == value)
-                    .map(|s| s.group_tasks as i64)
-                    .sum()
-            }
+            Strategy::SpreadAttribute(_) => spread[k].get(&slot.keys[k]).copied().unwrap_or(0),
             Strategy::BinpackCpu => registered(slot.ci, "CPU") - slot.used.cpu - want.cpu,
             Strategy::BinpackMemory => {
                 registered(slot.ci, "MEMORY") - slot.used.memory - want.memory
             }
-        })
-        .collect()
+        };
+    }
+    out
 }
 
 fn attribute<'a>(ci: &'a ContainerInstance, name: &str) -> Option<&'a str> {

@@ -48,6 +48,7 @@ impl World {
             cluster_arn: CLUSTER.into(),
             registered_resources: vec![int("CPU", cpu), int("MEMORY", memory)],
             attributes,
+            agent_connected: true,
             ..Default::default()
         };
         self.st.container_instances.insert(arn(id), ci);
