@@ -7,6 +7,7 @@
 #![warn(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod autoscaling;
 pub mod config;
 pub mod core;
 pub mod ecs;
@@ -31,6 +32,7 @@ pub struct App {
     pub clock: core::clock::Clock,
     pub bus: core::bus::Bus,
     pub ecs: ecs::Ecs,
+    pub autoscaling: autoscaling::AutoScaling,
     started: Instant,
     /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
     runtime_note: Option<String>,
@@ -65,12 +67,20 @@ impl App {
             owner: config.owner(),
             retention: config.task_retention,
         });
+        // EC2 is not in this build yet: groups launch nothing (each try is a failed activity).
+        let autoscaling = autoscaling::AutoScaling::new(autoscaling::AutoScalingSetup {
+            clock: clock.clone(),
+            bus: bus.clone(),
+            instances: core::fleet::View::default(),
+            networks: core::fleet::View::default(),
+        });
         Arc::new(App {
             config,
             runtime,
             clock,
             bus,
             ecs,
+            autoscaling,
             started: Instant::now(),
             runtime_note,
         })
@@ -85,12 +95,15 @@ impl App {
     /// Drops every service's state and removes the containers local-ecs created
     /// (the `/_local-ecs/reset` endpoint).
     pub async fn reset(&self) {
+        self.autoscaling.reset();
         self.ecs.reset().await;
     }
 
     /// Stops every service's controllers in order, every task this server started, and removes
     /// everything it owns (SIGTERM/SIGINT, and embedders when they are done).
     pub async fn shutdown(&self) -> ecs::agent::ShutdownReport {
+        // Auto Scaling first: nothing is launched or replaced while the rest stops.
+        self.autoscaling.shutdown().await;
         self.ecs.shutdown().await
     }
 
@@ -116,6 +129,12 @@ pub fn operations_table() -> String {
     let mut out = String::from("| Service | Operation | Status |\n|---|---|---|\n");
     for (op, support) in ecs::operation_support() {
         out.push_str(&format!("| ECS | {op} | {} |\n", support.describe()));
+    }
+    for (op, support) in autoscaling::operation_support() {
+        out.push_str(&format!(
+            "| Auto Scaling | {op} | {} |\n",
+            support.describe()
+        ));
     }
     out
 }

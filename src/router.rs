@@ -12,6 +12,7 @@ pub enum Service {
     CloudWatch,
     Elbv2,
     Ec2,
+    AutoScaling,
 }
 
 impl Service {
@@ -22,6 +23,7 @@ impl Service {
             Service::CloudWatch => "cloudwatch",
             Service::Elbv2 => "elasticloadbalancing",
             Service::Ec2 => "ec2",
+            Service::AutoScaling => "autoscaling",
         }
     }
 
@@ -43,6 +45,7 @@ impl Service {
             "monitoring" | "GraniteServiceVersion20100801" => Some(Service::CloudWatch),
             "elasticloadbalancing" => Some(Service::Elbv2),
             "ec2" => Some(Service::Ec2),
+            "autoscaling" => Some(Service::AutoScaling),
             _ => None,
         }
     }

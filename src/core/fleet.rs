@@ -164,6 +164,10 @@ impl<T: ?Sized> Default for View<T> {
 
 impl<T: ?Sized> fmt::Debug for View<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() { "View(wired)" } else { "View(none)" })
+        f.write_str(if self.0.is_some() {
+            "View(wired)"
+        } else {
+            "View(none)"
+        })
     }
 }
