@@ -66,6 +66,7 @@ impl App {
             bus: bus.clone(),
             owner: config.owner(),
             retention: config.task_retention,
+            fleet: core::fleet::Fleet::default(),
         });
         // EC2 is not in this build yet: groups launch nothing (each try is a failed activity).
         let autoscaling = autoscaling::AutoScaling::new(autoscaling::AutoScalingSetup {

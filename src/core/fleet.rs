@@ -171,3 +171,11 @@ impl<T: ?Sized> fmt::Debug for View<T> {
         })
     }
 }
+
+/// The facades of the compute services, as a service that reads them holds them.
+#[derive(Clone, Default, Debug)]
+pub struct Fleet {
+    pub networks: View<dyn Networks>,
+    pub instances: View<dyn Instances>,
+    pub groups: View<dyn Groups>,
+}

@@ -149,6 +149,16 @@ const OPERATIONS: &[(&str, Handler)] = &[
         "ContinueServiceDeployment",
         service_deployments::continue_service_deployment,
     ),
+    ("SubmitTaskStateChange", agent::submit_task_state_change),
+    (
+        "SubmitContainerStateChange",
+        agent::submit_container_state_change,
+    ),
+    (
+        "SubmitAttachmentStateChanges",
+        agent::submit_attachment_state_changes,
+    ),
+    ("UpdateContainerAgent", agent::update_container_agent),
     ("DiscoverPollEndpoint", agent::discover_poll_endpoint),
 ];
 

@@ -21,6 +21,7 @@ pub enum EcsError {
     ResourceInUse(String),
     LimitExceeded(String),
     UpdateInProgress(String),
+    NoUpdateAvailable(String),
     UnsupportedFeature(String),
     TargetNotFound(String),
     AttributeLimitExceeded(String),
@@ -59,6 +60,7 @@ impl EcsError {
             ResourceInUse(_) => "ResourceInUseException",
             LimitExceeded(_) => "LimitExceededException",
             UpdateInProgress(_) => "UpdateInProgressException",
+            NoUpdateAvailable(_) => "NoUpdateAvailableException",
             UnsupportedFeature(_) => "UnsupportedFeatureException",
             TargetNotFound(_) => "TargetNotFoundException",
             AttributeLimitExceeded(_) => "AttributeLimitExceededException",
@@ -103,6 +105,7 @@ impl EcsError {
             | ResourceInUse(m)
             | LimitExceeded(m)
             | UpdateInProgress(m)
+            | NoUpdateAvailable(m)
             | UnsupportedFeature(m)
             | TargetNotFound(m)
             | AttributeLimitExceeded(m)

@@ -17,6 +17,7 @@ pub mod agent;
 pub mod api;
 pub mod dispatch;
 pub mod error;
+pub mod reactions;
 pub mod rules;
 pub mod scheduler;
 pub mod state;
@@ -24,6 +25,7 @@ pub mod state;
 use crate::core::bus::Bus;
 use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
+use crate::core::fleet::Fleet;
 use crate::core::shutdown::Loops;
 use crate::model::ServiceModel;
 use crate::runtime::SharedRuntime;
@@ -58,12 +60,14 @@ pub struct EcsSetup {
     pub owner: String,
     /// How long stopped tasks (and INACTIVE services and clusters) stay describable.
     pub retention: Duration,
+    /// EC2's and Auto Scaling's facades (instances, networks, groups).
+    pub fleet: Fleet,
 }
 
 impl Ecs {
     /// Builds the service and starts its controllers (needs a Tokio runtime).
     pub fn new(setup: EcsSetup) -> Self {
-        let store = Arc::new(Store::new(setup.clock));
+        let store = Arc::new(Store::new(setup.clock, setup.fleet));
         let (wakes, rx) = mpsc::unbounded_channel();
         let (service_wakes, service_rx) = mpsc::unbounded_channel();
         let scheduler = Loops::new("service scheduler");
@@ -73,6 +77,13 @@ impl Ecs {
             tasks: wakes.clone(),
         };
         scheduler::controller::spawn(store.clone(), inputs, &scheduler);
+        let reactions = reactions::Inputs {
+            facts: setup.bus.subscribe(),
+            bus: setup.bus.clone(),
+            tasks: wakes.clone(),
+            services: service_wakes.clone(),
+        };
+        reactions::spawn(store.clone(), reactions, &scheduler);
         let controller = TaskController::spawn(
             store.clone(),
             setup.runtime,

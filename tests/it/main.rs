@@ -9,6 +9,7 @@ mod clusters;
 mod common;
 mod conformance;
 mod hardening;
+mod instances;
 mod properties;
 mod protocol;
 mod robustness;

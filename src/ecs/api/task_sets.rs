@@ -72,7 +72,7 @@ pub fn create_task_set(
         .network_configuration
         .clone()
         .or(service.network_configuration.clone());
-    launch::check_network(&td, &choice, network.as_ref())?;
+    launch::check_network(st, &td, &choice, network.as_ref())?;
     let mut set = new_task_set(st, &service, req, scale, &choice, &strategy);
     set.task_definition = td.task_definition_arn;
     set.network_configuration = network;

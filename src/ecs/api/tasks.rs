@@ -7,8 +7,8 @@ use crate::core::context::RequestContext;
 use crate::core::pagination::{page_size, resume_after, take_page};
 use crate::ecs::rules::launch::{self as launch, Launch, NewTask};
 use crate::ecs::rules::placement;
-use crate::ecs::state::lookup::cluster_arn;
 use crate::ecs::state::lookup::find_instance_arn as find_arn;
+use crate::ecs::state::lookup::{cluster_arn, find_task};
 use crate::ecs::state::status::ContainerInstanceStatus;
 use crate::ecs::state::status::DesiredStatus;
 use crate::ecs::state::status::LaunchType;
@@ -61,7 +61,7 @@ pub fn run_task(
         req.launch_type,
         &req.capacity_provider_strategy,
     )?;
-    let awsvpc = launch::check_network(&td, &launch, req.network_configuration.as_ref())?;
+    let awsvpc = launch::check_network(st, &td, &launch, req.network_configuration.as_ref())?;
     launch::check_overrides(&td, &req.overrides)?;
     check_started_by(req.started_by.as_deref())?;
     let tags = launch::task_tags(
@@ -191,7 +191,7 @@ pub fn start_task(
         launch_type: LaunchType::Ec2,
         capacity_provider: None,
     };
-    let awsvpc = launch::check_network(&td, &launch, req.network_configuration.as_ref())?;
+    let awsvpc = launch::check_network(st, &td, &launch, req.network_configuration.as_ref())?;
     launch::check_overrides(&td, &req.overrides)?;
     check_started_by(req.started_by.as_deref())?;
     let tags = launch::task_tags(
@@ -246,7 +246,7 @@ pub fn stop_task(
     if req.reason.as_ref().is_some_and(|r| r.len() > 255) {
         return Err(EcsError::invalid("reason can be up to 255 characters."));
     }
-    let arn = task_arn(st, &cluster, &req.task)
+    let arn = find_task(st, &cluster, &req.task)
         .ok_or_else(|| EcsError::invalid("The referenced task was not found."))?;
     let task = st
         .tasks
@@ -288,7 +288,7 @@ pub fn describe_tasks(
     let with_tags = req.include.iter().any(|i| i == "TAGS");
     let (mut found, mut failures) = (Vec::new(), Vec::new());
     for ident in &req.tasks {
-        match task_arn(st, &cluster, ident).and_then(|a| st.tasks.get(&a)) {
+        match find_task(st, &cluster, ident).and_then(|a| st.tasks.get(&a)) {
             Some(task) => {
                 let mut task = task.clone();
                 if !with_tags {
@@ -354,17 +354,6 @@ pub fn list_tasks(
     let (page, token) = take_page(matching, size, |t| t.task_arn.clone());
     let arns: Vec<&str> = page.iter().map(|t| t.task_arn.as_str()).collect();
     Ok(Reply::page("taskArns", &arns, &token))
-}
-
-/// A task of the cluster, by ARN (short or long form) or id.
-fn task_arn(st: &RegionState, cluster_arn: &str, ident: &str) -> Option<String> {
-    let id = ident.rsplit('/').next().unwrap_or(ident);
-    let cluster_name = cluster_arn.rsplit('/').next().unwrap_or_default();
-    let arn = st.arn(&format!("task/{cluster_name}/{id}"));
-    st.tasks
-        .get(&arn)
-        .filter(|t| t.cluster_arn == cluster_arn)
-        .map(|_| arn)
 }
 
 fn missing_arn(st: &RegionState, cluster_arn: &str, ident: &str) -> String {

@@ -4,6 +4,7 @@
 
 use crate::core::ids::{hex, uuid};
 use crate::core::tags;
+use crate::ecs::rules::host_ports;
 use crate::ecs::rules::placement;
 use crate::ecs::state::status::LaunchType;
 use crate::ecs::state::status::NetworkMode;
@@ -101,6 +102,7 @@ pub fn definition_for_launch(st: &RegionState, ident: &str) -> EcsResult<TaskDef
 
 /// Checks the definition against the launch type and the awsvpc configuration; returns it.
 pub fn check_network(
+    st: &RegionState,
     td: &TaskDefinition,
     launch: &Launch,
     network: Option<&Value>,
@@ -140,10 +142,83 @@ pub fn check_network(
                     "securityGroups can have at most 5 items.",
                 ));
             }
+            check_ids_exist(st, cfg)?;
             Ok(awsvpc)
         }
         (None, false) => Ok(None),
     }
+}
+
+/// With EC2 emulated, the subnets and security groups must exist, and in one VPC, as ECS
+/// checks them against EC2.
+fn check_ids_exist(st: &RegionState, cfg: &Value) -> EcsResult<()> {
+    let Some(networks) = st.fleet.networks.get() else {
+        return Ok(());
+    };
+    let ids = |key: &str| -> Vec<String> {
+        cfg.get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut vpc: Option<String> = None;
+    for id in ids("subnets") {
+        let subnet = networks.subnet(&st.account, &st.region, &id).ok_or_else(|| {
+            EcsError::invalid(format!("Error retrieving subnet information for [{id}]: The subnet ID '{id}' does not exist (ErrorCode: InvalidSubnetID.NotFound)"))
+        })?;
+        match &vpc {
+            Some(v) if *v != subnet.vpc_id => {
+                return Err(EcsError::invalid(
+                    "The subnets must belong to the same VPC.",
+                ))
+            }
+            _ => vpc = Some(subnet.vpc_id),
+        }
+    }
+    for id in ids("securityGroups") {
+        let group_vpc = networks.security_group_vpc(&st.account, &st.region, &id).ok_or_else(|| {
+            EcsError::invalid(format!("Error retrieving security group information for [{id}]: The security group '{id}' does not exist (ErrorCode: InvalidGroup.NotFound)"))
+        })?;
+        if vpc.as_ref().is_some_and(|v| *v != group_vpc) {
+            return Err(EcsError::invalid(format!(
+                "Security group {id} does not belong to the VPC of the subnets."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The zone a new task runs in: its first subnet's (awsvpc), its instance's (EC2), or the
+/// region's first zone.
+fn zone_of(st: &RegionState, awsvpc: Option<&Value>, instance: Option<&str>) -> String {
+    let subnet = awsvpc
+        .and_then(|a| a.get("subnets"))
+        .and_then(|s| s.get(0))
+        .and_then(Value::as_str);
+    let from_subnet = subnet.and_then(|id| {
+        let networks = st.fleet.networks.get()?;
+        Some(
+            networks
+                .subnet(&st.account, &st.region, id)?
+                .availability_zone,
+        )
+    });
+    let from_instance = || {
+        let ci = st.container_instances.get(instance?)?;
+        ci.attributes
+            .iter()
+            .find(|a| a.name == "ecs.availability-zone")?
+            .value
+            .clone()
+    };
+    from_subnet
+        .or_else(from_instance)
+        .unwrap_or_else(|| format!("{}a", st.region))
 }
 
 /// Overrides must name containers of the definition.
@@ -201,7 +276,7 @@ pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
             .map(eni_attachment)
             .into_iter()
             .collect(),
-        availability_zone: Some(format!("{}a", st.region)),
+        availability_zone: Some(zone_of(st, new.awsvpc.as_ref(), new.instance.as_deref())),
         capacity_provider_name: new.launch.capacity_provider.clone(),
         cluster_arn: new.cluster_arn.to_string(),
         container_instance_arn: new.instance.clone(),
@@ -233,19 +308,40 @@ pub fn create_task(st: &mut RegionState, new: NewTask<'_>) -> Task {
         awsvpc: new.awsvpc,
         ..Default::default()
     };
-    let demand = placement::demand(td);
+    let mut demand = placement::demand(td);
+    let docker_host = new
+        .instance
+        .as_deref()
+        .and_then(|arn| docker_host_of(st, arn));
+    let mut definition = td.clone();
+    if new.instance.is_some() {
+        demand.ports.extend(host_ports::assign(st, &mut definition));
+    }
     st.task_books.insert(
         task_arn.clone(),
         TaskBook {
-            definition: td.clone(),
+            definition,
             cpu: demand.cpu,
             memory: demand.memory,
             ports: demand.ports,
+            docker_host,
         },
     );
     st.tasks.insert(task_arn.clone(), task.clone());
     st.outbox.push(task_arn);
     task
+}
+
+/// The attribute naming the Docker engine a container instance's tasks run on.
+pub const DOCKER_HOST_ATTRIBUTE: &str = "local-ecs.docker-host";
+
+fn docker_host_of(st: &RegionState, instance_arn: &str) -> Option<String> {
+    st.container_instances
+        .get(instance_arn)?
+        .attributes
+        .iter()
+        .find(|a| a.name == DOCKER_HOST_ATTRIBUTE)
+        .and_then(|a| a.value.clone())
 }
 
 fn new_container(

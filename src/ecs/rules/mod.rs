@@ -2,6 +2,7 @@
 //! launch checks, placement, the cluster query language, task-set scale.
 
 pub mod capacity;
+pub mod host_ports;
 pub mod launch;
 pub mod placement;
 pub mod query_language;

@@ -81,7 +81,14 @@ pub(super) fn schedule_replica(st: &mut RegionState, arn: &str, now: f64) {
         .and_then(|c| c.maximum_percent)
         .unwrap_or(200);
     let may_start = primary.rollout_state != Some(RolloutState::Failed);
-    let live = live_views(st, &service, now);
+    let mut live = live_views(st, &service, now);
+    // Tasks on a DRAINING instance are replaced as an old deployment's are: new ones start
+    // elsewhere within maximumPercent, the drained ones stop within minimumHealthyPercent.
+    for t in &mut live {
+        if on_draining(st, t.instance.as_deref()) {
+            t.deployment = DRAINING_INSTANCE.into();
+        }
+    }
     let plan = plan_replica(
         service.desired_count.max(0) as usize,
         min,
@@ -95,6 +102,15 @@ pub(super) fn schedule_replica(st: &mut RegionState, arn: &str, now: f64) {
     if plan.start > 0 {
         start_tasks(st, &service, &primary, plan.start, None);
     }
+}
+
+/// The stand-in deployment of tasks on DRAINING instances (never a real deployment id).
+const DRAINING_INSTANCE: &str = "(draining instance)";
+
+fn on_draining(st: &RegionState, instance: Option<&str>) -> bool {
+    instance
+        .and_then(|arn| st.container_instances.get(arn))
+        .is_some_and(|ci| ci.status == ContainerInstanceStatus::Draining)
 }
 
 /// DAEMON: one PRIMARY task per ACTIVE container instance; old ones are replaced in place.

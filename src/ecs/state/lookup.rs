@@ -117,3 +117,14 @@ pub fn active_service(st: &RegionState, cluster: Option<&str>, ident: &str) -> E
         _ => Err(EcsError::ServiceNotActive),
     }
 }
+
+/// A task of the cluster, by ARN (short or long form) or id.
+pub fn find_task(st: &RegionState, cluster_arn: &str, ident: &str) -> Option<String> {
+    let id = ident.rsplit('/').next().unwrap_or(ident);
+    let cluster_name = cluster_arn.rsplit('/').next().unwrap_or_default();
+    let arn = st.arn(&format!("task/{cluster_name}/{id}"));
+    st.tasks
+        .get(&arn)
+        .filter(|t| t.cluster_arn == cluster_arn)
+        .map(|_| arn)
+}

@@ -15,6 +15,7 @@ pub mod types;
 
 use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
+use crate::core::fleet::Fleet;
 use crate::ecs::state::service::Service;
 use crate::ecs::state::task::Task;
 use crate::ecs::state::types::{
@@ -32,6 +33,8 @@ pub struct RegionState {
     pub region: String,
     /// The App's clock: every timestamp ECS writes is read from it.
     pub clock: Clock,
+    /// EC2's networks and instances and Auto Scaling's groups, as ECS reads them.
+    pub fleet: Fleet,
     /// By cluster name; deleted clusters stay as INACTIVE, as AWS shows them for a while.
     pub clusters: BTreeMap<String, Cluster>,
     /// Custom capacity providers by name (FARGATE and FARGATE_SPOT are built in).
@@ -73,6 +76,9 @@ pub struct TaskBook {
     pub cpu: i64,
     pub memory: i64,
     pub ports: Vec<String>,
+    /// The Docker engine of its container instance, when that is not the local one: the
+    /// instance's `local-ecs.docker-host` attribute (`tcp://host:port` or `unix:///path`).
+    pub docker_host: Option<String>,
 }
 
 impl RegionState {
@@ -100,13 +106,15 @@ impl RegionState {
 pub struct Store {
     regions: DashMap<(String, String), Arc<Mutex<RegionState>>>,
     clock: Clock,
+    fleet: Fleet,
 }
 
 impl Store {
-    pub fn new(clock: Clock) -> Self {
+    pub fn new(clock: Clock, fleet: Fleet) -> Self {
         Store {
             regions: DashMap::new(),
             clock,
+            fleet,
         }
     }
 
@@ -128,6 +136,7 @@ impl Store {
             .or_insert_with(|| {
                 let mut state = RegionState::new(account, region);
                 state.clock = self.clock.clone();
+                state.fleet = self.fleet.clone();
                 Arc::new(Mutex::new(state))
             })
             .clone();

@@ -144,7 +144,7 @@ fn resolve_create(
     let cluster_name = cluster.rsplit('/').next().unwrap_or_default();
     let strategy = &req.capacity_provider_strategy;
     let choice = launch::resolve_launch(st, cluster_name, req.launch_type, strategy)?;
-    launch::check_network(&td, &choice, req.network_configuration.as_ref())?;
+    launch::check_network(st, &td, &choice, req.network_configuration.as_ref())?;
     if req.scheduling_strategy == Some(SchedulingStrategy::Daemon)
         && choice.launch_type == LaunchType::Fargate
     {

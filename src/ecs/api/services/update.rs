@@ -160,7 +160,7 @@ fn check_update_launch(
         .network_configuration
         .as_ref()
         .or(service.network_configuration.as_ref());
-    launch::check_network(&td, &choice, network)?;
+    launch::check_network(st, &td, &choice, network)?;
     Ok(())
 }
 

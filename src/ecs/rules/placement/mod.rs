@@ -303,6 +303,11 @@ fn attribute<'a>(ci: &'a ContainerInstance, name: &str) -> Option<&'a str> {
         .and_then(|a| a.value.as_deref())
 }
 
+/// The instance's registered (CPU units, MiB).
+pub fn registered_size(ci: &ContainerInstance) -> (i64, i64) {
+    (registered(ci, "CPU"), registered(ci, "MEMORY"))
+}
+
 fn registered(ci: &ContainerInstance, name: &str) -> i64 {
     ci.registered_resources
         .iter()
