@@ -60,20 +60,23 @@ impl App {
     ) -> Arc<App> {
         let clock = core::clock::Clock::new(config.time_scale);
         let bus = core::bus::Bus::new();
-        let ecs = ecs::Ecs::new(ecs::EcsSetup {
-            runtime: runtime.clone(),
-            clock: clock.clone(),
-            bus: bus.clone(),
-            owner: config.owner(),
-            retention: config.task_retention,
-            fleet: core::fleet::Fleet::default(),
-        });
         // EC2 is not in this build yet: groups launch nothing (each try is a failed activity).
         let autoscaling = autoscaling::AutoScaling::new(autoscaling::AutoScalingSetup {
             clock: clock.clone(),
             bus: bus.clone(),
             instances: core::fleet::View::default(),
             networks: core::fleet::View::default(),
+        });
+        let ecs = ecs::Ecs::new(ecs::EcsSetup {
+            runtime: runtime.clone(),
+            clock: clock.clone(),
+            bus: bus.clone(),
+            owner: config.owner(),
+            retention: config.task_retention,
+            fleet: core::fleet::Fleet {
+                groups: core::fleet::View::new(autoscaling.groups()),
+                ..Default::default()
+            },
         });
         Arc::new(App {
             config,

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""EC2 Auto Scaling through boto3, against $AWS_ENDPOINT_URL.
+
+Covers the API without instances (defaults of a created group, AlreadyExists, size and
+launch-source validation in AWS's words, UpdateAutoScalingGroup moving the desired capacity
+with its bounds, tags and their filters, paging, deletion, unbuilt operations) and, when the
+server emulates EC2, groups with instances: a launch template, a group whose instances reach
+`running` (ec2 waiter) and InService, SetDesiredCapacity scaling out and in, scale-in
+protection honoured, DeleteAutoScalingGroup refused with instances and forced, and the scaling
+activities recorded. Without EC2, a group's launch fails with an activity saying why.
+
+Expectations follow the Amazon EC2 Auto Scaling API reference
+(https://docs.aws.amazon.com/autoscaling/ec2/APIReference/). Checks run in order; the run ends
+with `N passed, N failed`.
+
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\
+  AWS_DEFAULT_REGION=us-east-1 python3 tests/py/autoscaling.py
+"""
+
+import datetime
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+from smoke_support import ENDPOINT, REGION, RUN, CheckFailed, expect, expect_eq, run_checks  # noqa: E402
+
+CONFIG = Config(retries={"max_attempts": 1})
+asg = boto3.client("autoscaling", endpoint_url=ENDPOINT, region_name=REGION, config=CONFIG)
+ec2 = boto3.client("ec2", endpoint_url=ENDPOINT, region_name=REGION, config=CONFIG)
+GROUP = f"asg-{RUN}"
+TEMPLATE = f"lt-{RUN}"
+ZONES = [f"{REGION}a"]
+
+
+def ec2_emulated():
+    try:
+        ec2.describe_launch_templates()
+        return True
+    except ClientError as e:
+        if e.response["Error"]["Code"] == "InvalidAction":
+            return False
+        raise
+
+
+EC2 = ec2_emulated()
+
+
+def error_of(call, **kwargs):
+    try:
+        call(**kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"], e.response["Error"]["Message"], e.response["ResponseMetadata"]["HTTPStatusCode"]
+    raise CheckFailed(f"{call.__name__} succeeded, an error was expected")
+
+
+def describe(name=GROUP):
+    groups = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"]
+    return groups[0] if groups else None
+
+
+def wait_for(what, predicate, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise CheckFailed(f"timed out waiting for {what}")
+
+
+def template_args():
+    return {"LaunchTemplate": {"LaunchTemplateName": TEMPLATE}}
+
+
+def setup():
+    if EC2:
+        ec2.create_launch_template(
+            LaunchTemplateName=TEMPLATE,
+            LaunchTemplateData={"ImageId": "ami-12345678", "InstanceType": "t3.micro"},
+        )
+
+
+def check_create_shows_aws_defaults():
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName=GROUP, MinSize=0, MaxSize=3, AvailabilityZones=ZONES,
+        Tags=[{"Key": "team", "Value": "web", "PropagateAtLaunch": True},
+              {"Key": "cost", "Value": "x", "PropagateAtLaunch": False}],
+        **template_args())
+    g = describe()
+    expect_eq(g["DesiredCapacity"], 0, "DesiredCapacity defaults to MinSize")
+    expect_eq((g["MinSize"], g["MaxSize"]), (0, 3), "bounds")
+    expect(g["AutoScalingGroupARN"].startswith("arn:aws:autoscaling:") and
+           g["AutoScalingGroupARN"].endswith(f":autoScalingGroupName/{GROUP}"), "ARN", g["AutoScalingGroupARN"])
+    expect_eq(g["LaunchTemplate"], {"LaunchTemplateName": TEMPLATE, "Version": "$Default"}, "LaunchTemplate")
+    expect_eq((g["HealthCheckType"], g["DefaultCooldown"]), ("EC2", 300), "health check type and cooldown")
+    expect_eq(g["TerminationPolicies"], ["Default"], "TerminationPolicies")
+    expect_eq(g["AvailabilityZones"], ZONES, "AvailabilityZones")
+    expect_eq(g["Instances"], [], "no instances")
+    expect_eq(g["NewInstancesProtectedFromScaleIn"], False, "NewInstancesProtectedFromScaleIn")
+    expect(isinstance(g["CreatedTime"], datetime.datetime), "CreatedTime is a timestamp", g["CreatedTime"])
+    tags = {t["Key"]: (t["Value"], t["PropagateAtLaunch"], t["ResourceType"]) for t in g["Tags"]}
+    expect_eq(tags["team"], ("web", True, "auto-scaling-group"), "tag")
+
+
+def check_a_second_group_of_that_name_already_exists():
+    code, msg, status = error_of(asg.create_auto_scaling_group, AutoScalingGroupName=GROUP, MinSize=0,
+                                 MaxSize=1, AvailabilityZones=ZONES, **template_args())
+    expect_eq((code, status), ("AlreadyExists", 400), "duplicate")
+    expect_eq(msg, f"AutoScalingGroup by this name already exists - A group with the name {GROUP} already exists", "message")
+
+
+def check_sizes_and_sources_are_validated():
+    base = {"AutoScalingGroupName": f"bad-{RUN}", "AvailabilityZones": ZONES, **template_args()}
+    code, msg, _ = error_of(asg.create_auto_scaling_group, MinSize=3, MaxSize=1, **base)
+    expect_eq((code, msg), ("ValidationError", "Max bound, 1, must be greater than or equal to min bound, 3"), "min > max")
+    code, msg, _ = error_of(asg.create_auto_scaling_group, MinSize=0, MaxSize=1, DesiredCapacity=2, **base)
+    expect_eq(msg, "Desired capacity:2 must be between the specified min size:0 and max size:1", "desired out of range")
+    code, msg, _ = error_of(asg.create_auto_scaling_group, AutoScalingGroupName=f"bad-{RUN}", MinSize=0,
+                            MaxSize=1, AvailabilityZones=ZONES)
+    expect(msg.startswith("Valid requests must contain either LaunchTemplate"), "no launch source", msg)
+    code, msg, _ = error_of(asg.create_auto_scaling_group, AutoScalingGroupName=f"bad-{RUN}", MinSize=0,
+                            MaxSize=1, **template_args())
+    expect_eq(msg, "At least one Availability Zone or VPC Subnet is required.", "no zone")
+    if EC2:
+        code, msg, _ = error_of(asg.create_auto_scaling_group, MinSize=0, MaxSize=1, AutoScalingGroupName=f"bad-{RUN}",
+                                AvailabilityZones=ZONES, LaunchTemplate={"LaunchTemplateName": "nope"})
+        expect_eq(msg, "You must use a valid fully-formed launch template. The specified launch template, with template name nope, does not exist.", "missing template")
+
+
+def check_set_desired_capacity_stays_within_bounds():
+    code, msg, _ = error_of(asg.set_desired_capacity, AutoScalingGroupName=GROUP, DesiredCapacity=4)
+    expect_eq((code, msg), ("ValidationError", "New SetDesiredCapacity value 4 is above max value 3 for the AutoScalingGroup."), "above max")
+    asg.update_auto_scaling_group(AutoScalingGroupName=GROUP, MinSize=1)
+    expect_eq(describe()["DesiredCapacity"], 1, "a raised MinSize raises the desired capacity")
+    code, msg, _ = error_of(asg.set_desired_capacity, AutoScalingGroupName=GROUP, DesiredCapacity=0)
+    expect_eq(msg, "New SetDesiredCapacity value 0 is below min value 1 for the AutoScalingGroup.", "below min")
+    code, msg, _ = error_of(asg.set_desired_capacity, AutoScalingGroupName="nope", DesiredCapacity=0)
+    expect(code == "ValidationError" and msg.startswith("AutoScalingGroup name not found"), "unknown group", msg)
+
+
+def check_a_launch_without_ec2_fails_with_an_activity():
+    acts = wait_for("a failed launch", lambda: asg.describe_scaling_activities(AutoScalingGroupName=GROUP)["Activities"])
+    expect_eq(acts[0]["StatusCode"], "Failed", "activity status")
+    expect(acts[0]["Description"].startswith("Launching a new EC2 instance."), "description", acts[0]["Description"])
+    expect("changing the desired capacity from 0 to 1" in acts[0]["Cause"], "cause", acts[0]["Cause"])
+    asg.update_auto_scaling_group(AutoScalingGroupName=GROUP, MinSize=0, DesiredCapacity=0)
+
+
+def check_tags_are_created_filtered_and_deleted():
+    other = f"other-{RUN}"
+    asg.create_auto_scaling_group(AutoScalingGroupName=other, MinSize=0, MaxSize=1, AvailabilityZones=ZONES, **template_args())
+    asg.create_or_update_tags(Tags=[{"ResourceId": other, "ResourceType": "auto-scaling-group", "Key": "team",
+                                     "Value": "db", "PropagateAtLaunch": False}])
+    tags = asg.describe_tags(Filters=[{"Name": "key", "Values": ["team"]}])["Tags"]
+    expect_eq(sorted((t["ResourceId"], t["Value"]) for t in tags), sorted([(GROUP, "web"), (other, "db")]), "by key")
+    named = asg.describe_auto_scaling_groups(Filters=[{"Name": "tag:team", "Values": ["db"]}])["AutoScalingGroups"]
+    expect_eq([g["AutoScalingGroupName"] for g in named], [other], "groups by tag:team")
+    asg.delete_tags(Tags=[{"ResourceId": other, "ResourceType": "auto-scaling-group", "Key": "team"}])
+    tags = asg.describe_tags(Filters=[{"Name": "auto-scaling-group", "Values": [other]}])["Tags"]
+    expect_eq(tags, [], "tags after DeleteTags")
+    page = asg.describe_auto_scaling_groups(MaxRecords=1)
+    expect("NextToken" in page and len(page["AutoScalingGroups"]) == 1, "a first page", page)
+    rest = asg.describe_auto_scaling_groups(MaxRecords=1, NextToken=page["NextToken"])
+    expect_eq(len(rest["AutoScalingGroups"]), 1, "the second page")
+    code, _, _ = error_of(asg.describe_auto_scaling_groups, NextToken="forged")
+    expect_eq(code, "InvalidNextToken", "forged token")
+    asg.delete_auto_scaling_group(AutoScalingGroupName=other)
+    expect_eq(describe(other), None, "an empty group is deleted at once")
+    code, msg, _ = error_of(asg.delete_auto_scaling_group, AutoScalingGroupName=other)
+    expect_eq(code, "ValidationError", "deleting a missing group")
+
+
+def check_unbuilt_operations_and_unknown_instances_answer_errors():
+    code, _, status = error_of(asg.put_scaling_policy, AutoScalingGroupName=GROUP, PolicyName="p",
+                               PolicyType="TargetTrackingScaling",
+                               TargetTrackingConfiguration={"TargetValue": 50.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"}})
+    expect_eq((code, status), ("InvalidAction", 400), "PutScalingPolicy")
+    code, msg, _ = error_of(asg.terminate_instance_in_auto_scaling_group, InstanceId="i-0123456789abcdef0",
+                            ShouldDecrementDesiredCapacity=False)
+    expect_eq(msg, "Instance Id not found - No managed instance found for instance ID: i-0123456789abcdef0", "unknown instance")
+
+
+def members():
+    return describe()["Instances"]
+
+
+def in_service(count):
+    def ready():
+        m = members()
+        return m if len(m) == count and all(i["LifecycleState"] == "InService" for i in m) else None
+    return wait_for(f"{count} InService", ready)
+
+
+def check_instances_run_and_scale_out():
+    asg.set_desired_capacity(AutoScalingGroupName=GROUP, DesiredCapacity=2)
+    ids = [i["InstanceId"] for i in wait_for("two members", lambda: len(members()) == 2 and members())]
+    ec2.get_waiter("instance_running").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    in_service(2)
+    found = ec2.describe_instances(InstanceIds=ids)["Reservations"]
+    tags = {t["Key"]: t["Value"] for r in found for i in r["Instances"] for t in i.get("Tags", [])}
+    expect_eq(tags.get("aws:autoscaling:groupName"), GROUP, "the group's tag on its instances")
+    expect_eq(tags.get("team"), "web", "a PropagateAtLaunch tag")
+    expect("cost" not in tags, "a tag not propagated", tags)
+
+
+def check_scale_in_honours_protection():
+    ids = [i["InstanceId"] for i in members()]
+    asg.set_instance_protection(AutoScalingGroupName=GROUP, InstanceIds=[ids[0]], ProtectedFromScaleIn=True)
+    asg.set_desired_capacity(AutoScalingGroupName=GROUP, DesiredCapacity=0)
+    left = wait_for("scale-in", lambda: [i["InstanceId"] for i in members()] == [ids[0]] and members())
+    expect_eq(left[0]["ProtectedFromScaleIn"], True, "the protected instance stays")
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=[ids[1]], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    acts = asg.describe_scaling_activities(AutoScalingGroupName=GROUP)["Activities"]
+    expect_eq(acts[0]["Description"], f"Terminating EC2 instance: {ids[1]}", "newest activity")
+    expect(any(a["Description"] == f"Launching a new EC2 instance: {ids[0]}" for a in acts), "a launch activity", acts)
+
+
+def check_delete_needs_force_while_instances_remain():
+    code, msg, _ = error_of(asg.delete_auto_scaling_group, AutoScalingGroupName=GROUP)
+    expect_eq((code, msg), ("ResourceInUse", "You cannot delete an AutoScalingGroup while there are instances or pending Spot instance request(s) still in the group."), "delete with instances")
+    asg.delete_auto_scaling_group(AutoScalingGroupName=GROUP, ForceDelete=True)
+    g = describe()
+    expect(g is None or g.get("Status") == "Delete in progress", "status while deleting", g)
+    wait_for("the group to go", lambda: describe() is None)
+
+
+def teardown():
+    for name in (GROUP, f"other-{RUN}", f"bad-{RUN}"):
+        try:
+            asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
+        except ClientError:
+            pass
+
+
+NEEDS_EC2 = ("check_instances_run_and_scale_out", "check_scale_in_honours_protection",
+             "check_delete_needs_force_while_instances_remain")
+NEEDS_NO_EC2 = ("check_a_launch_without_ec2_fails_with_an_activity",)
+
+if __name__ == "__main__":
+    for name in NEEDS_NO_EC2 if EC2 else NEEDS_EC2:
+        print(f"skip {name}: EC2 is {'' if EC2 else 'not '}emulated by this server")
+        del globals()[name]
+    sys.exit(run_checks(globals(), setup=setup, teardown=teardown))
