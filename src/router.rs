@@ -275,6 +275,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.protocol, Protocol::Ec2Query);
+        let r = route_with(
+            "POST",
+            "/",
+            "",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            b"Action=DescribeAutoScalingGroups&Version=2011-01-01",
+            Some("autoscaling"),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.service, r.protocol),
+            (Some(Service::AutoScaling), Protocol::Query)
+        );
     }
 
     #[test]

@@ -6,8 +6,9 @@ launch-source validation in AWS's words, UpdateAutoScalingGroup moving the desir
 with its bounds, tags and their filters, paging, deletion, unbuilt operations) and, when the
 server emulates EC2, groups with instances: a launch template, a group whose instances reach
 `running` (ec2 waiter) and InService, SetDesiredCapacity scaling out and in, scale-in
-protection honoured, DeleteAutoScalingGroup refused with instances and forced, and the scaling
-activities recorded. Without EC2, a group's launch fails with an activity saying why.
+protection honoured, DeleteAutoScalingGroup refused with instances and forced, the scaling
+activities recorded, and an ECS capacity provider's managed scaling launching a protected
+instance that registers in its cluster. Without EC2, a group's launch fails with an activity saying why.
 
 Expectations follow the Amazon EC2 Auto Scaling API reference
 (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/). Checks run in order; the run ends
@@ -141,6 +142,8 @@ def check_set_desired_capacity_stays_within_bounds():
     expect_eq(msg, "New SetDesiredCapacity value 0 is below min value 1 for the AutoScalingGroup.", "below min")
     code, msg, _ = error_of(asg.set_desired_capacity, AutoScalingGroupName="nope", DesiredCapacity=0)
     expect(code == "ValidationError" and msg.startswith("AutoScalingGroup name not found"), "unknown group", msg)
+    asg.update_auto_scaling_group(AutoScalingGroupName=GROUP, MinSize=0)
+    expect_eq(describe()["DesiredCapacity"], 1, "a lowered MinSize leaves the desired capacity")
 
 
 def check_a_launch_without_ec2_fails_with_an_activity():
@@ -148,7 +151,7 @@ def check_a_launch_without_ec2_fails_with_an_activity():
     expect_eq(acts[0]["StatusCode"], "Failed", "activity status")
     expect(acts[0]["Description"].startswith("Launching a new EC2 instance."), "description", acts[0]["Description"])
     expect("changing the desired capacity from 0 to 1" in acts[0]["Cause"], "cause", acts[0]["Cause"])
-    asg.update_auto_scaling_group(AutoScalingGroupName=GROUP, MinSize=0, DesiredCapacity=0)
+    asg.set_desired_capacity(AutoScalingGroupName=GROUP, DesiredCapacity=0)
 
 
 def check_tags_are_created_filtered_and_deleted():
@@ -197,10 +200,17 @@ def in_service(count):
 
 
 def check_instances_run_and_scale_out():
+    subnets = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]},
+                                            {"Name": "availability-zone", "Values": [f"{REGION}a", f"{REGION}b"]}])["Subnets"]
+    expect_eq(len(subnets), 2, "two default subnets")
+    asg.update_auto_scaling_group(AutoScalingGroupName=GROUP,
+                                  VPCZoneIdentifier=",".join(s["SubnetId"] for s in subnets))
+    expect_eq(sorted(describe()["AvailabilityZones"]), [f"{REGION}a", f"{REGION}b"], "zones from the subnets")
     asg.set_desired_capacity(AutoScalingGroupName=GROUP, DesiredCapacity=2)
     ids = [i["InstanceId"] for i in wait_for("two members", lambda: len(members()) == 2 and members())]
     ec2.get_waiter("instance_running").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    in_service(2)
+    zones = sorted(i["AvailabilityZone"] for i in in_service(2))
+    expect_eq(len(set(zones)), 2, "instances spread over the zones")
     found = ec2.describe_instances(InstanceIds=ids)["Reservations"]
     tags = {t["Key"]: t["Value"] for r in found for i in r["Instances"] for t in i.get("Tags", [])}
     expect_eq(tags.get("aws:autoscaling:groupName"), GROUP, "the group's tag on its instances")
@@ -229,6 +239,39 @@ def check_delete_needs_force_while_instances_remain():
     wait_for("the group to go", lambda: describe() is None)
 
 
+def check_ecs_managed_scaling_drives_a_group():
+    import base64
+    ecs = boto3.client("ecs", endpoint_url=ENDPOINT, region_name=REGION, config=CONFIG)
+    cluster, group, template = f"cp-{RUN}", f"cpg-{RUN}", f"cplt-{RUN}"
+    user_data = base64.b64encode(f"#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n".encode()).decode()
+    ec2.create_launch_template(LaunchTemplateName=template, LaunchTemplateData={
+        "ImageId": "ami-12345678", "InstanceType": "t3.micro", "UserData": user_data})
+    asg.create_auto_scaling_group(AutoScalingGroupName=group, MinSize=0, MaxSize=3, AvailabilityZones=ZONES,
+                                  LaunchTemplate={"LaunchTemplateName": template},
+                                  NewInstancesProtectedFromScaleIn=True)
+    arn = describe(group)["AutoScalingGroupARN"]
+    ecs.create_capacity_provider(name=f"cp-{RUN}", autoScalingGroupProvider={
+        "autoScalingGroupArn": arn, "managedScaling": {"status": "ENABLED", "targetCapacity": 100},
+        "managedTerminationProtection": "ENABLED"})
+    strategy = [{"capacityProvider": f"cp-{RUN}", "weight": 1}]
+    ecs.create_cluster(clusterName=cluster, capacityProviders=[f"cp-{RUN}"], defaultCapacityProviderStrategy=strategy)
+    ecs.register_task_definition(family=f"cpf-{RUN}", requiresCompatibilities=["EC2"],
+                                 containerDefinitions=[{"name": "c", "image": "local-ecs-test:latest", "memory": 128}])
+    ecs.create_service(cluster=cluster, serviceName="s", taskDefinition=f"cpf-{RUN}", desiredCount=1,
+                       capacityProviderStrategy=strategy)
+
+    def registered():
+        g = describe(group)
+        done = g["Instances"] and all(i["LifecycleState"] == "InService" for i in g["Instances"])
+        return done and ecs.list_container_instances(cluster=cluster)["containerInstanceArns"] and g
+    g = wait_for("a managed instance registered in the cluster", registered)
+    expect(g["DesiredCapacity"] >= 1, "managed scaling raised the desired capacity", g["DesiredCapacity"])
+    expect(all(i["ProtectedFromScaleIn"] for i in g["Instances"]), "new instances protected", g["Instances"])
+    ecs.update_service(cluster=cluster, service="s", desiredCount=0)
+    ecs.delete_service(cluster=cluster, service="s", force=True)
+    asg.delete_auto_scaling_group(AutoScalingGroupName=group, ForceDelete=True)
+
+
 def teardown():
     for name in (GROUP, f"other-{RUN}", f"bad-{RUN}"):
         try:
@@ -238,7 +281,7 @@ def teardown():
 
 
 NEEDS_EC2 = ("check_instances_run_and_scale_out", "check_scale_in_honours_protection",
-             "check_delete_needs_force_while_instances_remain")
+             "check_delete_needs_force_while_instances_remain", "check_ecs_managed_scaling_drives_a_group")
 NEEDS_NO_EC2 = ("check_a_launch_without_ec2_fails_with_an_activity",)
 
 if __name__ == "__main__":

@@ -66,7 +66,11 @@ pub fn spawn(
                 _ = wake.notified() => {}
                 _ = tick.tick() => {}
                 received = facts.recv() => match received {
-                    Some(Received::Fact(fact)) => controller.react(&fact),
+                    Some(Received::Fact(fact)) => {
+                        if !controller.react(&fact) {
+                            continue; // another room's business (an ECS task changed)
+                        }
+                    }
                     // A full pass is the answer to missed facts.
                     Some(Received::Missed(_)) => {}
                     None => return,

@@ -8,12 +8,15 @@ use crate::autoscaling::state::group::cause_time;
 use crate::core::bus::{Fact, ProtectFact, ScaleGroupFact};
 
 impl Controller {
-    pub fn react(&self, fact: &Fact) {
+    /// Applies `fact`; whether it concerns Auto Scaling (and so calls for a pass).
+    pub fn react(&self, fact: &Fact) -> bool {
         match fact {
             Fact::ScaleGroup(f) => self.scale(f),
             Fact::ProtectInstances(f) => self.protect(f),
-            Fact::Instance(_) | Fact::Task(_) => {}
+            Fact::Instance(_) => {}
+            _ => return false,
         }
+        true
     }
 
     fn scale(&self, f: &ScaleGroupFact) {
