@@ -111,15 +111,36 @@ impl App {
         self.ecs.shutdown().await
     }
 
-    /// The runtime's kind, reachability and any fallback note, for the health endpoint.
+    /// The runtime's kind, reachability and any fallback note, for the health endpoint, with
+    /// every engine tasks have used (the default, then remote Docker hosts).
     pub fn runtime_health(&self) -> serde_json::Value {
         let controller = self.ecs.controller();
         let status = controller.runtime_status();
+        let word = |available: bool| {
+            if available {
+                "available"
+            } else {
+                "unavailable"
+            }
+        };
+        let engines: Vec<serde_json::Value> = controller
+            .engine_statuses()
+            .into_iter()
+            .map(|e| {
+                serde_json::json!({
+                    "name": e.name,
+                    "kind": e.kind,
+                    "status": word(e.status.available),
+                    "message": e.status.message,
+                })
+            })
+            .collect();
         serde_json::json!({
             "kind": controller.runtime().kind(),
-            "status": if status.available { "available" } else { "unavailable" },
+            "status": word(status.available),
             "message": status.message,
             "note": self.runtime_note,
+            "engines": engines,
         })
     }
 

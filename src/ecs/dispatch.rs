@@ -4,7 +4,7 @@
 use crate::core::context::RequestContext;
 use crate::ecs::api::{
     account_settings, agent, attributes, capacity_providers, clusters, container_instances,
-    service_deployments, services, tags, task_definitions, task_sets, tasks,
+    daemons, service_deployments, services, tags, task_definitions, task_sets, tasks,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::EcsError;
@@ -160,6 +160,36 @@ const OPERATIONS: &[(&str, Handler)] = &[
     ),
     ("UpdateContainerAgent", agent::update_container_agent),
     ("DiscoverPollEndpoint", agent::discover_poll_endpoint),
+    (
+        "RegisterDaemonTaskDefinition",
+        daemons::register_daemon_task_definition,
+    ),
+    (
+        "DescribeDaemonTaskDefinition",
+        daemons::describe_daemon_task_definition,
+    ),
+    (
+        "ListDaemonTaskDefinitions",
+        daemons::list_daemon_task_definitions,
+    ),
+    (
+        "DeleteDaemonTaskDefinition",
+        daemons::delete_daemon_task_definition,
+    ),
+    ("CreateDaemon", daemons::create_daemon),
+    ("UpdateDaemon", daemons::update_daemon),
+    ("DeleteDaemon", daemons::delete_daemon),
+    ("DescribeDaemon", daemons::describe_daemon),
+    ("ListDaemons", daemons::list_daemons),
+    (
+        "DescribeDaemonDeployments",
+        daemons::describe_daemon_deployments,
+    ),
+    ("ListDaemonDeployments", daemons::list_daemon_deployments),
+    (
+        "DescribeDaemonRevisions",
+        daemons::describe_daemon_revisions,
+    ),
 ];
 
 /// How far local-ecs supports an operation of the model.

@@ -12,6 +12,8 @@ pub enum EcsError {
     ServiceNotFound,
     ServiceNotActive,
     TaskSetNotFound,
+    DaemonNotFound,
+    DaemonNotActive,
     NamespaceNotFound(String),
     ClusterContainsContainerInstances,
     ClusterContainsServices,
@@ -51,6 +53,8 @@ impl EcsError {
             ServiceNotFound => "ServiceNotFoundException",
             ServiceNotActive => "ServiceNotActiveException",
             TaskSetNotFound => "TaskSetNotFoundException",
+            DaemonNotFound => "DaemonNotFoundException",
+            DaemonNotActive => "DaemonNotActiveException",
             NamespaceNotFound(_) => "NamespaceNotFoundException",
             ClusterContainsContainerInstances => "ClusterContainsContainerInstancesException",
             ClusterContainsServices => "ClusterContainsServicesException",
@@ -86,6 +90,8 @@ impl EcsError {
             ServiceNotFound => "Service not found.".into(),
             ServiceNotActive => "Service was not ACTIVE.".into(),
             TaskSetNotFound => "The specified task set wasn't found. You can view your available task sets with DescribeTaskSets. Task sets are specific to each cluster, service and Region.".into(),
+            DaemonNotFound => "The specified daemon wasn't found. You can view your available daemons with ListDaemons. Amazon ECS daemons are cluster specific and Region specific.".into(),
+            DaemonNotActive => "The specified daemon isn't active. You can't update a daemon that's inactive. If you have previously deleted a daemon, you can re-create it with CreateDaemon.".into(),
             ClusterContainsContainerInstances => {
                 "The Cluster cannot be deleted while Container Instances are active or draining."
                     .into()

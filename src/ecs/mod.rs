@@ -3,7 +3,7 @@
 //!
 //! Every operation of the current ECS model is routed. Requests are validated against the model
 //! (required members, types, enums, ranges) before an operation function sees them. Operations
-//! not built yet (daemons, express gateway services, ExecuteCommand...) answer a modelled error
+//! not built yet (express gateway services, ExecuteCommand...) answer a modelled error
 //! naming what is missing, never an unknown-operation error.
 //!
 //! The rooms, and which way they may look (never back): `api/` (handlers) → `scheduler/` (the
@@ -11,7 +11,7 @@
 //! shapes, per-region state, lookups, statuses); `agent/` (the task controller, what the ECS
 //! agent does with containers) → `state/`. The handlers write desired state and queue what
 //! changed; after the region's lock is released, [`Ecs::dispatch`] wakes the controllers. Task
-//! changes reach the service scheduler as facts on the App's bus.
+//! changes reach the service scheduler and the daemon scheduler as facts on the App's bus.
 
 pub mod agent;
 pub mod api;
@@ -34,6 +34,7 @@ use agent::TaskController;
 use dispatch::{handler, planned};
 pub use dispatch::{operation_support, Support};
 pub use error::{EcsError, EcsResult};
+use scheduler::daemons::controller::DaemonRef;
 use serde_json::{Map, Value};
 use state::refs::{ServiceRef, TaskRef};
 use state::Store;
@@ -47,6 +48,7 @@ pub struct Ecs {
     store: Arc<Store>,
     wakes: mpsc::UnboundedSender<TaskRef>,
     service_wakes: mpsc::UnboundedSender<ServiceRef>,
+    daemon_wakes: mpsc::UnboundedSender<DaemonRef>,
     controller: TaskController,
     scheduler: Loops,
 }
@@ -84,6 +86,13 @@ impl Ecs {
             services: service_wakes.clone(),
         };
         reactions::spawn(store.clone(), reactions, &scheduler);
+        let (daemon_wakes, daemon_rx) = mpsc::unbounded_channel();
+        let daemon_inputs = scheduler::daemons::controller::Inputs {
+            wakes: daemon_rx,
+            facts: setup.bus.subscribe(),
+            tasks: wakes.clone(),
+        };
+        scheduler::daemons::controller::spawn(store.clone(), daemon_inputs, &scheduler);
         let controller = TaskController::spawn(
             store.clone(),
             setup.runtime,
@@ -96,6 +105,7 @@ impl Ecs {
             store,
             wakes,
             service_wakes,
+            daemon_wakes,
             controller,
             scheduler,
         }
@@ -137,11 +147,24 @@ impl Ecs {
         let Some(handler) = handler(operation) else {
             return Err(planned(model, operation));
         };
-        let (result, queued, services) = self.store.with_region(ctx, |state| {
+        let (result, queued, services, daemons) = self.store.with_region(ctx, |state| {
             let result = handler(state, ctx, input);
             let queued = std::mem::take(&mut state.outbox);
-            (result, queued, std::mem::take(&mut state.service_outbox))
+            let daemons = std::mem::take(&mut state.daemons.outbox);
+            (
+                result,
+                queued,
+                std::mem::take(&mut state.service_outbox),
+                daemons,
+            )
         });
+        for daemon_arn in daemons {
+            let _ = self.daemon_wakes.send(DaemonRef {
+                account: ctx.account.clone(),
+                region: ctx.region.clone(),
+                daemon_arn,
+            });
+        }
         for service_arn in services {
             let service = ServiceRef {
                 account: ctx.account.clone(),

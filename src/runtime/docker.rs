@@ -15,6 +15,7 @@ mod pause;
 mod spec;
 mod volumes;
 
+use super::engines::EngineAddress;
 use super::{
     BoxFuture, ContainerInfo, ContainerSpec, ImageInfo, Runtime, RuntimeError, RuntimeEvent,
 };
@@ -51,10 +52,30 @@ impl DockerRuntime {
 
     /// Connects to an explicit host (`unix:///path`, `tcp://host:port`, `http://host:port`).
     pub async fn connect_to(host: &str) -> Result<DockerRuntime, RuntimeError> {
-        let docker = Docker::connect_with_host(host)
-            .map_err(map_err)?
-            .with_timeout(REQUEST_TIMEOUT);
-        let docker = bounded(docker.negotiate_version())
+        let docker = Docker::connect_with_host(host).map_err(map_err)?;
+        Self::negotiate(docker, host).await
+    }
+
+    /// Connects to a remote engine's address: plain HTTP for `tcp://` (whatever
+    /// `DOCKER_TLS_VERIFY` says, which is about the default engine) or a unix socket.
+    pub async fn connect_engine(address: &EngineAddress) -> Result<DockerRuntime, RuntimeError> {
+        let timeout = REQUEST_TIMEOUT.as_secs();
+        let text = address.to_string();
+        let docker = match address {
+            EngineAddress::Tcp { .. } => {
+                Docker::connect_with_http(&text, timeout, bollard::API_DEFAULT_VERSION)
+            }
+            EngineAddress::Unix { path } => {
+                Docker::connect_with_unix(path, timeout, bollard::API_DEFAULT_VERSION)
+            }
+        };
+        let docker = docker.map_err(|e| RuntimeError::Unavailable(format!("{text}: {e}")))?;
+        Self::negotiate(docker, &text).await
+    }
+
+    /// Negotiates the API version (bounded: an absent engine fails fast); errors name `host`.
+    async fn negotiate(docker: Docker, host: &str) -> Result<DockerRuntime, RuntimeError> {
+        let docker = bounded(docker.with_timeout(REQUEST_TIMEOUT).negotiate_version())
             .await
             .map_err(|e| match e {
                 RuntimeError::Unavailable(m) => RuntimeError::Unavailable(format!("{host}: {m}")),

@@ -1,12 +1,14 @@
 //! The runtime boundary: what the control plane needs from whatever runs containers, and
 //! nothing about ECS. Backends: `docker` (the local engine through bollard) and `simulated`
-//! (no containers; timers), and later remote Docker hosts or Kubernetes.
+//! (no containers; timers), and later Kubernetes. [`engines`] holds the default runtime and
+//! the remote Docker engines container instances name.
 //!
 //! Every container a backend creates carries the labels in [`ContainerSpec::labels`]; the
 //! control plane puts its ownership labels there ([`OWNER_LABEL`]) and a backend only ever
 //! lists, stops or removes containers carrying them.
 
 pub mod docker;
+pub mod engines;
 pub mod simulated;
 
 use std::collections::BTreeMap;

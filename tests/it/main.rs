@@ -8,6 +8,8 @@ mod clock;
 mod clusters;
 mod common;
 mod conformance;
+mod engines;
+mod daemons;
 mod hardening;
 mod instances;
 mod properties;

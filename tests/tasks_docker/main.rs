@@ -2,7 +2,8 @@
 //! server on the Docker runtime (`local-ecs-test:latest`, built by `scripts/build-test-image.sh`).
 //!
 //! Also (in `hardening`): labelled Docker volumes, a lost sandbox, reset refused to tasks, SIGTERM
-//! on the real binary, and `docker stop` of local-ecs as PID 1.
+//! on the real binary, and `docker stop` of local-ecs as PID 1; in `engines`: container
+//! instances backed by another Docker engine (through a relay) or an unreachable one.
 //!
 //! Covers: Fargate/awsvpc tasks (shared localhost, the task IP reachable from the host, ECS agent
 //! labels and environment), bridge/EC2 tasks (ephemeral host ports, command/environment
@@ -14,6 +15,7 @@
 //! Expectations follow the Amazon ECS API reference, not local-ecs' current behaviour. Without a
 //! Docker engine the tests are skipped, unless `CI` is set (then they fail).
 
+mod engines;
 mod hardening;
 mod support;
 

@@ -3,9 +3,15 @@
 //! It runs one driver per live task (`driver`), routes the runtime's container events to it, and
 //! purges stopped tasks (and their containers) once their retention has passed, as ECS forgets
 //! stopped tasks after a while.
+//!
+//! A task runs on the engine of its container instance (`TaskBook::docker_host`, from the
+//! instance's `local-ecs.docker-host` attribute), else on the default runtime. Remote engines are
+//! connected on first use ([`crate::runtime::engines`]); from then on their events are followed
+//! (`events`) and the cleanup at reset and shutdown reaches them too.
 
 mod cleanup;
 mod driver;
+mod events;
 mod order;
 mod shutdown;
 pub mod spec;
@@ -17,8 +23,10 @@ use crate::core::bus::Bus;
 use crate::core::shutdown::{Loops, Stopping};
 use crate::ecs::state::refs::TaskRef;
 use crate::ecs::state::Store;
-use crate::runtime::{RuntimeError, RuntimeEvent, SharedRuntime, OWNER_LABEL};
+use crate::runtime::engines::{EngineAddress, Engines, DEFAULT_ENGINE};
+use crate::runtime::{RuntimeError, RuntimeEvent, SharedRuntime};
 use dashmap::DashMap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -39,16 +47,27 @@ pub struct RuntimeStatus {
     pub message: String,
 }
 
+/// One engine tasks have used (or tried to), as the health endpoint lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineStatus {
+    /// `default`, or the remote engine's address.
+    pub name: String,
+    /// The runtime's kind; `None` for a remote engine never reached.
+    pub kind: Option<&'static str>,
+    pub status: RuntimeStatus,
+}
+
 struct Inner {
     store: Arc<Store>,
-    runtime: SharedRuntime,
+    engines: Engines,
     owner: String,
     retention: Duration,
     /// Container id → its task, for routing runtime events.
     routes: DashMap<String, TaskRef>,
     /// Task ARN → its driver's inbox.
     drivers: DashMap<String, mpsc::UnboundedSender<Signal>>,
-    status: Mutex<RuntimeStatus>,
+    /// Reachability of each engine in use, by engine name ([`DEFAULT_ENGINE`] always present).
+    statuses: Mutex<BTreeMap<String, RuntimeStatus>>,
     /// Set by shutdown: no new task is launched from then on.
     closing: AtomicBool,
     /// Where the drivers publish what happened to their tasks.
@@ -73,23 +92,26 @@ impl TaskController {
         wakes: mpsc::UnboundedReceiver<TaskRef>,
         bus: Bus,
     ) -> TaskController {
+        let (engines, announced) = Engines::new(runtime);
+        let available = RuntimeStatus {
+            available: true,
+            message: String::new(),
+        };
         let inner = Arc::new(Inner {
             store,
             bus,
-            runtime,
+            engines,
             owner,
             retention,
             routes: DashMap::new(),
             drivers: DashMap::new(),
             closing: AtomicBool::new(false),
-            status: Mutex::new(RuntimeStatus {
-                available: true,
-                message: String::new(),
-            }),
+            statuses: Mutex::new(BTreeMap::from([(DEFAULT_ENGINE.to_string(), available)])),
         });
         let loops = Loops::new("task controller");
         loops.spawn(wake_loop(inner.clone(), wakes, loops.stopping()));
-        loops.spawn(event_loop(inner.clone(), loops.stopping()));
+        let stopping = loops.stopping();
+        loops.spawn(events::event_loop(inner.clone(), announced, stopping));
         loops.spawn(janitor(inner.clone(), loops.stopping()));
         TaskController {
             inner,
@@ -103,19 +125,48 @@ impl TaskController {
         self.loops.stop().await;
     }
 
+    /// The default runtime (tasks on instances without a Docker host run there).
     pub fn runtime(&self) -> &SharedRuntime {
-        &self.inner.runtime
+        self.inner.engines.default_runtime()
     }
 
+    /// Whether the default runtime answers.
     pub fn runtime_status(&self) -> RuntimeStatus {
-        self.inner
-            .status
+        let statuses = self
+            .inner
+            .statuses
             .lock()
-            .map(|s| s.clone())
+            .unwrap_or_else(|p| p.into_inner());
+        statuses
+            .get(DEFAULT_ENGINE)
+            .cloned()
             .unwrap_or(RuntimeStatus {
                 available: false,
                 message: "unknown".into(),
             })
+    }
+
+    /// Every engine tasks have used or tried to use, the default first.
+    pub fn engine_statuses(&self) -> Vec<EngineStatus> {
+        let connected = self.inner.engines.connected();
+        let statuses = self
+            .inner
+            .statuses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut list: Vec<EngineStatus> = statuses
+            .iter()
+            .map(|(name, status)| EngineStatus {
+                name: name.clone(),
+                kind: connected
+                    .iter()
+                    .find(|e| &e.name == name)
+                    .map(|e| e.runtime.kind()),
+                status: status.clone(),
+            })
+            .collect();
+        list.sort_by_key(|e| e.name != DEFAULT_ENGINE);
+        list
     }
 
     /// The addresses of every container this server owns (tasks and awsvpc sandboxes), so the
@@ -132,6 +183,57 @@ impl TaskController {
         self.inner.routes.clear();
         let volumes = cleanup::remove_volumes(&self.inner).await;
         (containers, volumes)
+    }
+}
+
+impl Inner {
+    /// The runtime of the engine at `docker_host` (`None`: the default, as it is), connecting
+    /// to it on first use. A remote engine connected earlier may have gone since: it is pinged,
+    /// so a task fails at once with a reason naming it rather than at its first pull. The
+    /// outcome is recorded as that engine's status.
+    async fn engine_for(&self, docker_host: Option<&str>) -> Result<SharedRuntime, RuntimeError> {
+        let Some(host) = docker_host else {
+            return Ok(self.engines.default_runtime().clone());
+        };
+        let name =
+            EngineAddress::parse(host).map_or_else(|_| host.trim().to_string(), |a| a.to_string());
+        let reached = match self.engines.get(Some(host)).await {
+            Ok(engine) => match engine.runtime.ping().await {
+                Ok(_) => Ok(engine.runtime),
+                Err(RuntimeError::Unavailable(m)) => {
+                    Err(RuntimeError::Unavailable(format!("{name}: {m}")))
+                }
+                Err(e) => Err(RuntimeError::Unavailable(format!("{name}: {e}"))),
+            },
+            Err(e) => Err(e),
+        };
+        let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
+        match &reached {
+            Ok(_) => {
+                let status = statuses.entry(name).or_insert(RuntimeStatus {
+                    available: true,
+                    message: String::new(),
+                });
+                if !status.available {
+                    status.available = true;
+                    status.message = "answered again".into();
+                }
+            }
+            Err(e) => {
+                let status = RuntimeStatus {
+                    available: false,
+                    message: e.to_string(),
+                };
+                statuses.insert(name, status);
+            }
+        }
+        reached
+    }
+
+    /// Records an engine's reachability (from its events follower).
+    fn set_status(&self, engine: &str, status: RuntimeStatus) {
+        let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
+        statuses.insert(engine.to_string(), status);
     }
 }
 
@@ -162,47 +264,6 @@ async fn wake_loop(
     }
 }
 
-async fn event_loop(inner: Arc<Inner>, mut stopping: Stopping) {
-    let mut events = inner.runtime.subscribe(OWNER_LABEL, &inner.owner);
-    loop {
-        let event = tokio::select! {
-            event = events.recv() => match event {
-                Some(event) => event,
-                None => return,
-            },
-            _ = stopping.wait() => return,
-        };
-        let id = match &event {
-            RuntimeEvent::Started { id }
-            | RuntimeEvent::Died { id, .. }
-            | RuntimeEvent::HealthChanged { id, .. } => id.clone(),
-            RuntimeEvent::Connection { available, message } => {
-                if let Ok(mut s) = inner.status.lock() {
-                    *s = RuntimeStatus {
-                        available: *available,
-                        message: message.clone(),
-                    };
-                }
-                if *available {
-                    tracing::info!("container runtime reachable again; resynchronising tasks");
-                } else {
-                    tracing::warn!(%message, "lost the container runtime");
-                }
-                for d in inner.drivers.iter() {
-                    let _ = d.value().send(Signal::Wake);
-                }
-                continue;
-            }
-        };
-        let Some(task) = inner.routes.get(&id).map(|r| r.clone()) else {
-            continue;
-        };
-        if let Some(tx) = inner.drivers.get(&task.task_arn) {
-            let _ = tx.send(Signal::Event(event));
-        }
-    }
-}
-
 /// Purges stopped tasks (and INACTIVE services and clusters) past their retention, removing
 /// their containers. Retention is emulated time: `--time-scale` shortens it.
 async fn janitor(inner: Arc<Inner>, mut stopping: Stopping) {
@@ -228,6 +289,7 @@ async fn janitor(inner: Arc<Inner>, mut stopping: Stopping) {
                     .map(|t| t.task_arn.clone())
                     .collect();
                 let mut purged = Vec::new();
+                let books = &st.task_books;
                 st.services
                     .retain(|_, s| s.inactive_at.is_none_or(|at| at >= cutoff));
                 st.clusters
@@ -235,8 +297,11 @@ async fn janitor(inner: Arc<Inner>, mut stopping: Stopping) {
                 for arn in &old {
                     if let Some(t) = st.tasks.remove(arn) {
                         let ids = t.containers.into_iter().filter_map(|c| c.runtime_id);
-                        purged.push((arn.clone(), ids.collect::<Vec<_>>()));
+                        let host = books.get(arn).and_then(|b| b.docker_host.clone());
+                        purged.push((arn.clone(), host, ids.collect::<Vec<_>>()));
                     }
+                }
+                for arn in &old {
                     st.task_books.remove(arn);
                 }
                 let tasks = &st.tasks;
@@ -245,12 +310,18 @@ async fn janitor(inner: Arc<Inner>, mut stopping: Stopping) {
                 }
                 purged
             });
-            for (arn, ids) in purged {
-                for id in ids {
-                    inner.routes.remove(&id);
-                    let _ = inner.runtime.remove(&id).await;
+            for (arn, host, ids) in purged {
+                for id in &ids {
+                    inner.routes.remove(id);
                 }
-                cleanup::remove_task_volumes(&inner, &arn).await;
+                // Only an engine the task reached can hold its containers and volumes.
+                let Some(engine) = inner.engines.find(host.as_deref()) else {
+                    continue;
+                };
+                for id in ids {
+                    let _ = engine.runtime.remove(&id).await;
+                }
+                cleanup::remove_task_volumes(&engine.runtime, &arn).await;
             }
         }
     }

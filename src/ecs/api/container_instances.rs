@@ -83,12 +83,14 @@ pub fn register_container_instance(
         registered_resources: resources,
         status: ContainerInstanceStatus::Active,
         agent_connected: true,
+        capacity_provider_name: crate::ecs::rules::membership::provider_at_registration(st, &cluster_arn, &attributes),
         attributes,
         registered_at: Some(previous.as_ref().and_then(|p| p.registered_at).unwrap_or(now)),
         tags: req.tags,
         cluster_arn,
         ..Default::default()
     };
+    st.daemons.wake_cluster(&instance.cluster_arn);
     st.container_instances.insert(arn.clone(), instance);
     Ok(Reply::member("containerInstance", &view_arn(st, &arn)))
 }
@@ -272,6 +274,7 @@ pub fn deregister_container_instance(
         .ok_or_else(|| EcsError::Server("container instance vanished".into()))?;
     ci.status = ContainerInstanceStatus::Inactive;
     ci.agent_connected = false;
+    st.daemons.wake_cluster(&cluster_arn);
     Ok(Reply::member("containerInstance", &view_arn(st, &arn)))
 }
 
@@ -316,6 +319,7 @@ pub fn update_container_instances_state(
             None => failures.push(Failure::new(ident.clone(), "MISSING")),
         }
     }
+    st.daemons.wake_cluster(&cluster_arn);
     Ok(Reply::found("containerInstances", &updated, &failures))
 }
 

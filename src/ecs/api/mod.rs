@@ -9,6 +9,7 @@ pub mod capacity_providers;
 pub mod cluster_view;
 pub mod clusters;
 pub mod container_instances;
+pub mod daemons;
 pub mod service_deployments;
 pub mod services;
 pub mod tags;

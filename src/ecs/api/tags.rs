@@ -121,6 +121,21 @@ fn tags_mut<'a>(
                 .map(|td| &mut td.tags)
                 .ok_or_else(missing)
         }
+        "daemon" => st
+            .daemons
+            .daemons
+            .get_mut(arn)
+            .map(|d| &mut d.tags)
+            .ok_or_else(missing),
+        "daemon-task-definition" => {
+            let (family, rev) = id.rsplit_once(':').ok_or_else(missing)?;
+            let rev: u32 = rev.parse().map_err(|_| missing())?;
+            st.daemons
+                .task_definitions
+                .get_mut(&(family.to_string(), rev))
+                .map(|d| &mut d.tags)
+                .ok_or_else(missing)
+        }
         "service" => st
             .services
             .get_mut(arn)

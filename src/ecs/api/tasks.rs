@@ -92,6 +92,7 @@ pub fn run_task(
                 strategies: &req.placement_strategy,
                 group: req.group.as_deref(),
                 only: None,
+                capacity_provider: launch.capacity_provider.as_deref(),
             };
             let (placed, failures) = placement::place_with(st, &request)?;
             (placed.into_iter().map(Some).collect(), failures)
@@ -336,6 +337,7 @@ pub fn list_tasks(
     // desired RUNNING but not yet running.
     let desired = req.desired_status.unwrap_or_default();
     let group = req.service_name.map(|s| format!("service:{s}"));
+    let daemon_group = req.daemon_name.as_ref().map(|d| format!("daemon:{d}"));
     let matching = st
         .tasks
         .values()
@@ -349,7 +351,7 @@ pub fn list_tasks(
         .filter(|t| req.started_by.is_none() || t.started_by == req.started_by)
         .filter(|t| group.is_none() || t.group == group)
         .filter(|t| req.launch_type.is_none() || t.launch_type == req.launch_type)
-        .filter(|_| req.daemon_name.is_none())
+        .filter(|t| daemon_group.is_none() || t.group == daemon_group)
         .filter(|t| after.as_ref().is_none_or(|a| t.task_arn > *a));
     let (page, token) = take_page(matching, size, |t| t.task_arn.clone());
     let arns: Vec<&str> = page.iter().map(|t| t.task_arn.as_str()).collect();

@@ -11,6 +11,7 @@ use crate::core::fleet::{InstanceFact, InstancePhase};
 use crate::ecs::api::clusters::DEFAULT_CLUSTER;
 use crate::ecs::api::container_instances::register_container_instance;
 use crate::ecs::rules::launch::DOCKER_HOST_ATTRIBUTE;
+use crate::ecs::rules::membership::GROUP_ATTRIBUTE;
 use crate::ecs::state::status::{ContainerInstanceStatus, DesiredStatus, TaskStopCode};
 use crate::ecs::state::types::{Attribute, Resource, Tag};
 use crate::ecs::state::RegionState;
@@ -94,15 +95,10 @@ fn join(st: &mut RegionState, fact: &InstanceFact) -> Outcome {
             return Outcome::Ignored;
         }
     }
-    let Some(arn) = live_instance_arn(st, &fact.instance_id) else {
-        return Outcome::Ignored;
-    };
-    let provider = provider_of(st, fact, &cluster);
-    let Some(ci) = st.container_instances.get_mut(&arn) else {
-        return Outcome::Ignored;
-    };
-    ci.capacity_provider_name = provider;
-    Outcome::Joined(ci.cluster_arn.clone())
+    match live_instance_arn(st, &fact.instance_id).and_then(|a| st.container_instances.get(&a)) {
+        Some(ci) => Outcome::Joined(ci.cluster_arn.clone()),
+        None => Outcome::Ignored,
+    }
 }
 
 /// The agent's RegisterContainerInstance request for this instance.
@@ -127,6 +123,10 @@ fn registration(fact: &InstanceFact, cluster: &str, config: &EcsConfig) -> Map<S
     }
     if let Some(subnet) = &fact.subnet_id {
         attributes.push(attribute("ecs.subnet-id", subnet));
+    }
+    // Registration gives the instance its group's capacity provider (rules::membership).
+    if let Some(group) = fact.tag("aws:autoscaling:groupName") {
+        attributes.push(attribute(GROUP_ATTRIBUTE, group));
     }
     if let Some(host) = fact.tag(DOCKER_HOST_TAG) {
         attributes.push(attribute(DOCKER_HOST_ATTRIBUTE, host));
@@ -195,17 +195,6 @@ pub fn resources(fact: &InstanceFact, config: &EcsConfig) -> Vec<Resource> {
         set("PORTS", ports),
         set("PORTS_UDP", Vec::new()),
     ]
-}
-
-/// The cluster's capacity provider whose Auto Scaling group the instance belongs to.
-fn provider_of(st: &RegionState, fact: &InstanceFact, cluster: &str) -> Option<String> {
-    let group = fact.tag("aws:autoscaling:groupName")?;
-    let names = &st.clusters.get(cluster)?.capacity_providers;
-    names
-        .iter()
-        .filter_map(|name| st.capacity_providers.get(name))
-        .find(|cp| super::capacity::group_name(cp).as_deref() == Some(group))
-        .map(|cp| cp.name.clone())
 }
 
 fn leave(

@@ -3,7 +3,9 @@
 
 pub mod capacity;
 pub mod host_ports;
+pub mod daemon;
 pub mod launch;
+pub mod membership;
 pub mod placement;
 pub mod query_language;
 pub mod scale;

@@ -105,6 +105,7 @@ pub(in crate::ecs) fn start_tasks(
             strategies: &service.placement_strategy,
             group: Some(&group),
             only: only.as_deref(),
+            capacity_provider: launch.capacity_provider.as_deref(),
         };
         match placement::place_with(st, &request) {
             Ok((placed, _)) => placed.into_iter().map(Some).collect(),

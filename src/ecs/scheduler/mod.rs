@@ -10,6 +10,7 @@
 //! update counts, rollout states and the service's events.
 
 pub mod controller;
+pub mod daemons;
 pub mod deployments;
 mod launch;
 mod rolling;

@@ -130,7 +130,9 @@ pub(super) fn schedule_daemon(st: &mut RegionState, arn: &str) {
         .container_instances
         .values()
         .filter(|ci| {
-            ci.cluster_arn == service.cluster_arn && ci.status == ContainerInstanceStatus::Active
+            ci.cluster_arn == service.cluster_arn
+                && ci.status == ContainerInstanceStatus::Active
+                && ci.agent_connected
         })
         .map(|ci| ci.container_instance_arn.clone())
         .collect();

@@ -5,6 +5,7 @@
 //! operation is a short, synchronous critical section. Access is closure-only, so no guard can
 //! escape a function or be held across an `.await`.
 
+pub mod daemon;
 pub mod lookup;
 pub mod records;
 pub mod refs;
@@ -65,6 +66,8 @@ pub struct RegionState {
     /// Cloud Map namespace ARNs by name: the HTTP namespaces ECS creates when a cluster's
     /// Service Connect defaults name one (Cloud Map itself is not emulated).
     pub namespaces: BTreeMap<String, String>,
+    /// Managed daemons: their task definitions, revisions, deployments and tasks.
+    pub daemons: daemon::DaemonTables,
 }
 
 /// Bookkeeping for one task that AWS does not show.

@@ -34,7 +34,7 @@ impl Driver {
             td.revision,
             &task.id()[..12.min(task.id().len())]
         );
-        let rt = self.cx.runtime.clone();
+        let rt = self.rt.clone();
         let id = rt.create_sandbox(&name, &labels).await.map_err(|e| {
             StopCause::failed(format!(
                 "ResourceInitializationError: failed to set up the task network: {e}"
@@ -99,7 +99,7 @@ impl Driver {
             })
             .collect();
         for (name, image) in images {
-            match self.cx.runtime.ensure_image(&image).await {
+            match self.rt.ensure_image(&image).await {
                 Ok(info) => self.update(|t| {
                     if let Some(c) = t.containers.iter_mut().find(|c| c.name == name) {
                         c.image_digest = info.digest.clone().or(Some(info.id.clone()));
@@ -138,13 +138,9 @@ impl Driver {
         order.sort_by_key(|c| c.volumes_from.as_ref().is_some_and(|v| !v.is_empty()));
         let network = spec::network_for(td, self.sandbox.as_deref());
         for (volume, labels) in volumes::for_task(task, td, &self.cx.owner) {
-            self.cx
-                .runtime
-                .create_volume(&volume, &labels)
-                .await
-                .map_err(|e| {
-                    StopCause::failed(format!("CannotCreateContainerError: volume {volume}: {e}"))
-                })?;
+            self.rt.create_volume(&volume, &labels).await.map_err(|e| {
+                StopCause::failed(format!("CannotCreateContainerError: volume {volume}: {e}"))
+            })?;
         }
         for def in order {
             let name = def.name.clone().unwrap_or_default();
@@ -163,8 +159,7 @@ impl Driver {
             };
             let spec = spec::container_spec(&cx, def);
             let id = self
-                .cx
-                .runtime
+                .rt
                 .create(&spec)
                 .await
                 .map_err(|e| StopCause::failed(format!("CannotCreateContainerError: {e}")))?;
@@ -204,12 +199,11 @@ impl Driver {
             }
             for name in ready {
                 let Some(id) = ids.get(&name) else { continue };
-                self.cx
-                    .runtime
+                self.rt
                     .start(id)
                     .await
                     .map_err(|e| StopCause::failed(format!("CannotStartContainerError: {e}")))?;
-                let info = self.cx.runtime.inspect(id).await.ok();
+                let info = self.rt.inspect(id).await.ok();
                 self.mark_running(&name, info.as_ref());
             }
             if self

@@ -13,6 +13,7 @@ use crate::ecs::state::status::TaskStopCode;
 use crate::ecs::state::status::{DesiredStatus, TaskStatus};
 use crate::ecs::state::task::Task;
 use crate::ecs::state::TaskBook;
+use crate::runtime::{RuntimeError, SharedRuntime};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -40,6 +41,8 @@ impl StopCause {
 struct Driver {
     cx: Arc<Inner>,
     task: TaskRef,
+    /// The engine the task runs on (its container instance's, else the default).
+    rt: SharedRuntime,
     rx: mpsc::UnboundedReceiver<Signal>,
     sandbox: Option<String>,
     /// Every container this driver created, to clean up if the task vanishes under it (reset).
@@ -47,9 +50,11 @@ struct Driver {
 }
 
 pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedReceiver<Signal>) {
+    let rt = cx.engines.default_runtime().clone();
     let mut d = Driver {
         cx,
         task,
+        rt,
         rx,
         sandbox: None,
         created: Vec::new(),
@@ -58,8 +63,13 @@ pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedRece
         d.cx.drivers.remove(&d.task.task_arn);
         return;
     }
-    let cause = match d.launch().await {
-        Ok(()) => d.supervise().await,
+    // Without its engine the task fails before anything is created, so the stop sequence that
+    // follows has no container to touch on the default runtime it keeps.
+    let cause = match d.connect().await {
+        Ok(()) => match d.launch().await {
+            Ok(()) => d.supervise().await,
+            Err(cause) => cause,
+        },
         Err(cause) => cause,
     };
     d.stop(cause).await;
@@ -137,6 +147,20 @@ impl Driver {
         }
     }
 
+    /// Picks the task's engine: its container instance's Docker host (connected on first use),
+    /// else the default runtime it already has.
+    async fn connect(&mut self) -> Result<(), StopCause> {
+        let Some(host) = self.read(|_, b| b.docker_host.clone()).flatten() else {
+            return Ok(());
+        };
+        self.rt = self
+            .cx
+            .engine_for(Some(&host))
+            .await
+            .map_err(|e| StopCause::failed(unreachable_engine(&e)))?;
+        Ok(())
+    }
+
     /// Provisioning, pulling, creating and starting, up to RUNNING.
     async fn launch(&mut self) -> Result<(), StopCause> {
         let (task, td) = self
@@ -163,4 +187,18 @@ impl Driver {
             None => Ok(()),
         }
     }
+}
+
+/// Why a task whose engine cannot be reached stops (the error names the engine's address).
+/// ECS has no such case (an agent that cannot reach its Docker daemon is disconnected and gets
+/// no tasks); ResourceInitializationError is what it reports when a task's resources cannot be
+/// set up before its containers.
+fn unreachable_engine(e: &RuntimeError) -> String {
+    let detail = match e {
+        RuntimeError::Unavailable(m) => m.clone(),
+        other => other.to_string(),
+    };
+    format!(
+        "ResourceInitializationError: cannot reach the Docker engine of the container instance (attribute local-ecs.docker-host): {detail}"
+    )
 }

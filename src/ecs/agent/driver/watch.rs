@@ -56,12 +56,7 @@ impl Driver {
             }
             RuntimeEvent::Died { id, exit_code } => {
                 // The engine's die event does not say why; inspect tells an OOM kill apart.
-                let oom = self
-                    .cx
-                    .runtime
-                    .inspect(&id)
-                    .await
-                    .is_ok_and(|i| i.oom_killed);
+                let oom = self.rt.inspect(&id).await.is_ok_and(|i| i.oom_killed);
                 let reason = oom
                     .then(|| "OutOfMemoryError: Container killed due to memory usage".to_string());
                 self.container_exited(&id, exit_code, reason)
@@ -126,7 +121,7 @@ impl Driver {
     /// Compares the record with the engine, catching exits whose events were missed.
     pub(super) async fn resync(&self) -> Option<StopCause> {
         if let Some(sandbox) = &self.sandbox {
-            match self.cx.runtime.inspect(sandbox).await {
+            match self.rt.inspect(sandbox).await {
                 Err(RuntimeError::NotFound(_)) => return Some(network_lost()),
                 Ok(info) if !info.running => return Some(network_lost()),
                 _ => {}
@@ -142,7 +137,7 @@ impl Driver {
             })
             .unwrap_or_default();
         for id in running {
-            match self.cx.runtime.inspect(&id).await {
+            match self.rt.inspect(&id).await {
                 Ok(info) if !info.running && info.exit_code.is_some() => {
                     if let Some(cause) = self.container_exited(&id, info.exit_code, None) {
                         return Some(cause);
@@ -174,8 +169,8 @@ impl Driver {
         if self.read(|_, _| ()).is_none() {
             let orphans: Vec<String> = self.created.drain(..).chain(self.sandbox.take()).collect();
             for id in orphans {
-                let _ = self.cx.runtime.stop(&id, 0).await;
-                let _ = self.cx.runtime.remove(&id).await;
+                let _ = self.rt.stop(&id, 0).await;
+                let _ = self.rt.remove(&id).await;
                 self.cx.routes.remove(&id);
             }
             return;
@@ -199,10 +194,10 @@ impl Driver {
             .read(|t, b| crate::ecs::agent::order::stop_order(&b.definition, t))
             .unwrap_or_default();
         for (id, timeout) in plan {
-            if let Err(e) = self.cx.runtime.stop(&id, timeout).await {
+            if let Err(e) = self.rt.stop(&id, timeout).await {
                 tracing::debug!(container = %id, error = %e, "stop failed");
             }
-            let info = self.cx.runtime.inspect(&id).await.ok();
+            let info = self.rt.inspect(&id).await.ok();
             let exit = info.as_ref().and_then(|i| i.exit_code);
             self.container_exited(&id, exit, None);
         }
@@ -216,8 +211,8 @@ impl Driver {
             self.set_status(TaskStatus::Deprovisioning);
         }
         if let Some(id) = self.sandbox.take() {
-            let _ = self.cx.runtime.stop(&id, 0).await;
-            let _ = self.cx.runtime.remove(&id).await;
+            let _ = self.rt.stop(&id, 0).await;
+            let _ = self.rt.remove(&id).await;
             self.cx.routes.remove(&id);
             self.update(|t| {
                 t.attachments

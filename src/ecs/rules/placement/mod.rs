@@ -94,6 +94,8 @@ pub struct PlacementRequest<'a> {
     pub group: Option<&'a str>,
     /// Restrict placement to these instance ARNs (DAEMON: one per instance).
     pub only: Option<&'a [String]>,
+    /// Launched through this capacity provider: only its instances are candidates.
+    pub capacity_provider: Option<&'a str>,
 }
 
 /// Checks constraints and strategies against the API's shapes and limits
@@ -134,6 +136,7 @@ pub fn place(
         strategies: &[],
         group: None,
         only: None,
+        capacity_provider: None,
     };
     run(st, &req, &[], &[])
 }
@@ -186,7 +189,8 @@ fn run(
     Ok((placed, failures))
 }
 
-/// The cluster's ACTIVE instances, in ARN order.
+/// The cluster's ACTIVE instances whose agent is connected (of the capacity provider, if one
+/// is named), in ARN order.
 fn slots<'a>(
     st: &'a RegionState,
     req: &PlacementRequest,
@@ -196,7 +200,12 @@ fn slots<'a>(
     st.container_instances
         .values()
         .filter(|ci| {
-            ci.cluster_arn == req.cluster_arn && ci.status == ContainerInstanceStatus::Active
+            ci.cluster_arn == req.cluster_arn
+                && ci.status == ContainerInstanceStatus::Active
+                && ci.agent_connected
+                && req
+                    .capacity_provider
+                    .is_none_or(|cp| ci.capacity_provider_name.as_deref() == Some(cp))
         })
         .map(|ci| {
             let arn = &ci.container_instance_arn;

@@ -109,6 +109,7 @@ fn request<'a>(
         strategies: s,
         group: None,
         only: None,
+        capacity_provider: None,
     }
 }
 
