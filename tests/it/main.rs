@@ -4,12 +4,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod autoscaling;
 mod clock;
 mod clusters;
 mod common;
 mod conformance;
-mod engines;
 mod daemons;
+mod engines;
 mod hardening;
 mod instances;
 mod properties;

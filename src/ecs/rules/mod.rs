@@ -2,8 +2,8 @@
 //! launch checks, placement, the cluster query language, task-set scale.
 
 pub mod capacity;
-pub mod host_ports;
 pub mod daemon;
+pub mod host_ports;
 pub mod launch;
 pub mod membership;
 pub mod placement;
