@@ -11,8 +11,12 @@ const XMLNS: &str = r#"xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/""
 
 /// A signed-looking Query request for `region` (the signature itself is not checked).
 fn request(method: &str, region: &str, form: &str) -> HttpRequest {
+    signed("autoscaling", method, region, form)
+}
+
+fn signed(service: &str, method: &str, region: &str, form: &str) -> HttpRequest {
     let auth = format!(
-        "AWS4-HMAC-SHA256 Credential=test/20240101/{region}/autoscaling/aws4_request, SignedHeaders=host, Signature=0"
+        "AWS4-HMAC-SHA256 Credential=test/20240101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
     );
     let (query, body) = match method {
         "GET" => (form.to_string(), Bytes::new()),
@@ -34,6 +38,21 @@ fn request(method: &str, region: &str, form: &str) -> HttpRequest {
     }
 }
 
+/// The launch template `lt` in `region`, where the server emulates EC2 (a group's template must
+/// exist there); without EC2 there is nothing to create and groups accept any template.
+async fn template(app: &Arc<App>, region: &str) {
+    let form = "Action=CreateLaunchTemplate&Version=2016-11-15&LaunchTemplateName=lt&LaunchTemplateData.ImageId=ami-12345678";
+    handle(app, &signed("ec2", "POST", region, form)).await;
+}
+
+async fn app() -> Arc<App> {
+    let app = app().await;
+    for region in ["us-east-1", "us-west-2"] {
+        template(&app, region).await;
+    }
+    app
+}
+
 async fn call(app: &Arc<App>, region: &str, form: &str) -> (u16, String) {
     let resp = handle(app, &request("POST", region, form)).await;
     (
@@ -46,7 +65,7 @@ const CREATE: &str = "Action=CreateAutoScalingGroup&Version=2011-01-01&AutoScali
 
 #[tokio::test]
 async fn success_envelopes_carry_the_namespace_and_a_result_only_with_output() {
-    let app = App::new(local_ecs::Config::default());
+    let app = app().await;
     let (status, body) = call(&app, "us-east-1", CREATE).await;
     assert_eq!(status, 200, "{body}");
     assert!(
@@ -79,7 +98,7 @@ async fn success_envelopes_carry_the_namespace_and_a_result_only_with_output() {
 
 #[tokio::test]
 async fn errors_use_the_query_envelope_with_aws_codes_and_words() {
-    let app = App::new(local_ecs::Config::default());
+    let app = app().await;
     call(&app, "us-east-1", CREATE).await;
     let (status, body) = call(&app, "us-east-1", CREATE).await;
     assert_eq!(status, 400);
@@ -117,7 +136,7 @@ async fn errors_use_the_query_envelope_with_aws_codes_and_words() {
 
 #[tokio::test]
 async fn groups_are_per_region_and_get_requests_work() {
-    let app = App::new(local_ecs::Config::default());
+    let app = app().await;
     call(&app, "us-west-2", CREATE).await;
     let (_, here) = call(&app, "us-east-1", "Action=DescribeAutoScalingGroups").await;
     assert!(
