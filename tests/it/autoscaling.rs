@@ -46,7 +46,7 @@ async fn template(app: &Arc<App>, region: &str) {
 }
 
 async fn app() -> Arc<App> {
-    let app = app().await;
+    let app = App::new(local_ecs::Config::default());
     for region in ["us-east-1", "us-west-2"] {
         template(&app, region).await;
     }
