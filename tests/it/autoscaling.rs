@@ -38,10 +38,10 @@ fn signed(service: &str, method: &str, region: &str, form: &str) -> HttpRequest 
     }
 }
 
-/// The launch template `lt` in `region`, where the server emulates EC2 (a group's template must
+/// The launch template `web-lt` in `region`, where the server emulates EC2 (a group's template must
 /// exist there); without EC2 there is nothing to create and groups accept any template.
 async fn template(app: &Arc<App>, region: &str) {
-    let form = "Action=CreateLaunchTemplate&Version=2016-11-15&LaunchTemplateName=lt&LaunchTemplateData.ImageId=ami-12345678";
+    let form = "Action=CreateLaunchTemplate&Version=2016-11-15&LaunchTemplateName=web-lt&LaunchTemplateData.ImageId=ami-12345678";
     handle(app, &signed("ec2", "POST", region, form)).await;
 }
 
@@ -61,7 +61,7 @@ async fn call(app: &Arc<App>, region: &str, form: &str) -> (u16, String) {
     )
 }
 
-const CREATE: &str = "Action=CreateAutoScalingGroup&Version=2011-01-01&AutoScalingGroupName=web&MinSize=0&MaxSize=2&LaunchTemplate.LaunchTemplateName=lt&AvailabilityZones.member.1=us-east-1a";
+const CREATE: &str = "Action=CreateAutoScalingGroup&Version=2011-01-01&AutoScalingGroupName=web&MinSize=0&MaxSize=2&LaunchTemplate.LaunchTemplateName=web-lt&AvailabilityZones.member.1=us-east-1a";
 
 #[tokio::test]
 async fn success_envelopes_carry_the_namespace_and_a_result_only_with_output() {
