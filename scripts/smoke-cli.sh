@@ -148,5 +148,25 @@ expect_error "describe-task-definition missing" ClientException \
 expect_error "long ARNs cannot be disabled" InvalidParameterException \
   ecs put-account-setting-default --name taskLongArnFormat --value disabled
 
+# --- EC2: the default network, an instance through its lifecycle, an error ---------------------------
+if ok_call "describe-subnets" ec2 describe-subnets --filters Name=default-for-az,Values=true; then
+  check "default subnets: one per zone, 172.31.0.0/20 first" \
+    "$(jget 'sorted(s["CidrBlock"] for s in d["Subnets"])[0] if len(d["Subnets"]) >= 3 else d')" "172.31.0.0/20"
+fi
+if ok_call "run-instances" ec2 run-instances --image-id ami-0123456789abcdef0 --count 1 \
+  --instance-type t3.micro --tag-specifications "ResourceType=instance,Tags=[{Key=cli,Value=$RUN}]"; then
+  IID="$(jget 'd["Instances"][0]["InstanceId"]')"
+  check "run-instances: pending" "$(jget 'd["Instances"][0]["State"]["Name"]')" "pending"
+  sleep 3 # the CLI's waiter polls every 15 s after a first look; pending lasts 2 s
+  awsx ec2 wait instance-running --instance-ids "$IID"
+  check "wait instance-running" "$RC" "0"
+  ok_call "describe-instances" ec2 describe-instances --filters "Name=tag:cli,Values=$RUN" &&
+    check "describe-instances: running" "$(jget 'd["Reservations"][0]["Instances"][0]["State"]["Name"]')" "running"
+  ok_call "terminate-instances" ec2 terminate-instances --instance-ids "$IID" &&
+    check "terminate-instances: shutting-down" "$(jget 'd["TerminatingInstances"][0]["CurrentState"]["Name"]')" "shutting-down"
+fi
+expect_error "unknown instance" InvalidInstanceID.NotFound \
+  ec2 describe-instances --instance-ids i-0123456789abcdef1
+
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

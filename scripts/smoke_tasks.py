@@ -19,15 +19,20 @@ The checks stop the tasks they start; the caller resets the server.
 """
 
 import json
+
+import boto3
 import subprocess
 import sys
 
-from smoke_support import RUN, CheckFailed, ecs_client, expect, expect_eq, run_checks
+from smoke_support import ENDPOINT, REGION, RUN, CheckFailed, ecs_client, expect, expect_eq, run_checks
 from botocore.exceptions import ClientError, WaiterError
 
 IMAGE = "local-ecs-test:latest"
 CLUSTER = f"smoke-tasks-{RUN}"
-SUBNET = "subnet-0123456789abcdef0"
+# The default VPC's first subnet, as describe-subnets lists it (ECS checks ids against EC2).
+SUBNET = boto3.client("ec2", endpoint_url=ENDPOINT, region_name=REGION).describe_subnets(
+    Filters=[{"Name": "default-for-az", "Values": ["true"]}]
+)["Subnets"][0]["SubnetId"]
 WAIT = {"Delay": 1, "MaxAttempts": 60}
 
 ecs = ecs_client()

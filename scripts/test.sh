@@ -25,6 +25,7 @@ step "cargo clippy -D warnings"
 cargo clippy --all-targets --all-features --locked -- -D warnings
 step "trimmed service models match botocore"
 python3 scripts/gen-models.py --check
+python3 scripts/gen-ec2-operations.py --check
 step "cargo test"
 cargo test --locked
 step "smoke: boto3 and the AWS CLI against the binary"

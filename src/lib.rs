@@ -10,6 +10,7 @@
 pub mod autoscaling;
 pub mod config;
 pub mod core;
+pub mod ec2;
 pub mod ecs;
 pub mod edge;
 pub mod model;
@@ -33,6 +34,7 @@ pub struct App {
     pub bus: core::bus::Bus,
     pub ecs: ecs::Ecs,
     pub autoscaling: autoscaling::AutoScaling,
+    pub ec2: ec2::Ec2,
     started: Instant,
     /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
     runtime_note: Option<String>,
@@ -60,23 +62,28 @@ impl App {
     ) -> Arc<App> {
         let clock = core::clock::Clock::new(config.time_scale);
         let bus = core::bus::Bus::new();
-        // EC2 is not in this build yet: groups launch nothing (each try is a failed activity).
+        let ec2 = ec2::Ec2::new(ec2::Ec2Setup {
+            clock: clock.clone(),
+            bus: bus.clone(),
+        });
         let autoscaling = autoscaling::AutoScaling::new(autoscaling::AutoScalingSetup {
             clock: clock.clone(),
             bus: bus.clone(),
-            instances: core::fleet::View::default(),
-            networks: core::fleet::View::default(),
+            instances: core::fleet::View::new(ec2.instances()),
+            networks: core::fleet::View::new(ec2.networks()),
         });
+        let fleet = core::fleet::Fleet {
+            networks: core::fleet::View::new(ec2.networks()),
+            instances: core::fleet::View::new(ec2.instances()),
+            groups: core::fleet::View::new(autoscaling.groups()),
+        };
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),
             clock: clock.clone(),
             bus: bus.clone(),
             owner: config.owner(),
             retention: config.task_retention,
-            fleet: core::fleet::Fleet {
-                groups: core::fleet::View::new(autoscaling.groups()),
-                ..Default::default()
-            },
+            fleet,
         });
         Arc::new(App {
             config,
@@ -85,6 +92,7 @@ impl App {
             bus,
             ecs,
             autoscaling,
+            ec2,
             started: Instant::now(),
             runtime_note,
         })
@@ -101,6 +109,7 @@ impl App {
     pub async fn reset(&self) {
         self.autoscaling.reset();
         self.ecs.reset().await;
+        self.ec2.reset();
     }
 
     /// Stops every service's controllers in order, every task this server started, and removes
@@ -108,6 +117,7 @@ impl App {
     pub async fn shutdown(&self) -> ecs::agent::ShutdownReport {
         // Auto Scaling first: nothing is launched or replaced while the rest stops.
         self.autoscaling.shutdown().await;
+        self.ec2.shutdown().await;
         self.ecs.shutdown().await
     }
 
@@ -160,6 +170,9 @@ pub fn operations_table() -> String {
             "| Auto Scaling | {op} | {} |\n",
             support.describe()
         ));
+    }
+    for (op, support) in ec2::operation_rows() {
+        out.push_str(&format!("| EC2 | {op} | {support} |\n"));
     }
     out
 }

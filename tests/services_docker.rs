@@ -72,7 +72,7 @@ fn task_id(arn: &str) -> &str {
 /// CreateService on Fargate (awsvpc) with `desired` tasks of `td`.
 async fn create_service(env: &Env, name: &str, td: &str, desired: i32) {
     let vpc = AwsVpcConfiguration::builder()
-        .subnets("subnet-0123456789abcdef0")
+        .subnets("subnet-e7faff23f01c7756a")
         .build()
         .expect("awsvpc configuration");
     bounded(

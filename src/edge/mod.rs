@@ -123,6 +123,21 @@ fn dispatch(
                     .map_err(WireError::from)
             }),
         Some(Service::AutoScaling) => return autoscaling(app, req, ctx, &route.operation),
+        Some(Service::Ec2) => {
+            let result = app
+                .ec2
+                .dispatch(ctx, &route.operation, ec2_params(req))
+                .map_err(WireError::from);
+            return match result {
+                Ok(body) => wire::xml::encode_ec2_ok(
+                    &route.operation,
+                    Some(crate::ec2::render::XMLNS),
+                    &body,
+                    &ctx.request_id,
+                ),
+                Err(err) => wire::encode_error(Protocol::Ec2Query, &err, &ctx.request_id),
+            };
+        }
         Some(other) => Err(not_emulated(route.protocol, other.name(), &route.operation)),
         None => Err(not_emulated(
             route.protocol,
@@ -153,6 +168,16 @@ fn autoscaling(app: &App, req: &HttpRequest, ctx: &RequestContext, op: &str) -> 
         }
         Err(e) => wire::xml::encode_query_error_ns(&e.into(), &ctx.request_id, Some(XMLNS)),
     }
+}
+
+/// An EC2 Query request's parameters: the form body of a POST, else the query string.
+fn ec2_params(req: &HttpRequest) -> Map<String, Value> {
+    let text = if req.method == "POST" && !req.body.is_empty() {
+        String::from_utf8_lossy(&req.body).into_owned()
+    } else {
+        req.query.clone()
+    };
+    wire::query::to_document(&wire::query::parse_form(&text))
 }
 
 fn decode(protocol: Protocol, body: &[u8]) -> Result<Map<String, Value>, WireError> {

@@ -159,7 +159,11 @@ pub async fn create_cluster(client: &Client, name: &str) -> Cluster {
         .unwrap()
 }
 
-pub const SUBNET: &str = "subnet-0123456789abcdef0";
+/// The default VPC's us-east-1a subnet of the default account, as `aws ec2 describe-subnets`
+/// lists it (EC2 derives default ids from the account, region and zone).
+pub const SUBNET: &str = "subnet-e7faff23f01c7756a";
+/// That VPC's `default` security group.
+pub const SECURITY_GROUP: &str = "sg-ac8f70ec7918111c3";
 
 /// An awsvpc network configuration with one subnet and one security group.
 pub fn awsvpc() -> aws_sdk_ecs::types::NetworkConfiguration {
@@ -168,7 +172,7 @@ pub fn awsvpc() -> aws_sdk_ecs::types::NetworkConfiguration {
         .awsvpc_configuration(
             AwsVpcConfiguration::builder()
                 .subnets(SUBNET)
-                .security_groups("sg-0123456789abcdef0")
+                .security_groups(SECURITY_GROUP)
                 .assign_public_ip(AssignPublicIp::Disabled)
                 .build()
                 .unwrap(),
@@ -200,4 +204,29 @@ pub async fn register_fargate_app(c: &Client, family: &str) -> String {
         .task_definition
         .and_then(|td| td.task_definition_arn)
         .unwrap()
+}
+
+/// boto3's EC2 client (`tests/py/ec2_client.py`): one call against this server, its JSON answer
+/// (`{"Error": …}` when EC2 refused it).
+pub async fn ec2(s: &Server, operation: &str, params: serde_json::Value) -> serde_json::Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/ec2_client.py");
+    let args = [
+        script.to_string(),
+        format!("http://{}", s.addr),
+        REGION.to_string(),
+        operation.to_string(),
+        params.to_string(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3").args(&args).output()
+    })
+    .await
+    .unwrap()
+    .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "ec2_client.py {operation}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }

@@ -411,3 +411,56 @@ async fn tasks_on_a_draining_instance_move_and_daemons_follow_instances() {
     })
     .await;
 }
+
+async fn run_in_subnet(
+    s: &Server,
+    family: &str,
+    subnet: &str,
+    group: &str,
+) -> Result<
+    aws_sdk_ecs::operation::run_task::RunTaskOutput,
+    aws_sdk_ecs::error::SdkError<aws_sdk_ecs::operation::run_task::RunTaskError>,
+> {
+    use aws_sdk_ecs::types::{AwsVpcConfiguration, NetworkConfiguration};
+    let network = NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            AwsVpcConfiguration::builder()
+                .subnets(subnet)
+                .security_groups(group)
+                .build()
+                .unwrap(),
+        )
+        .build();
+    s.client
+        .run_task()
+        .task_definition(family)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(network)
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn awsvpc_ids_are_checked_against_ec2_and_the_subnet_decides_the_zone() {
+    let s = server().await;
+    create_cluster(&s.client, "default").await;
+    register_fargate_app(&s.client, "vpc").await;
+    let (code, message) =
+        err(run_in_subnet(&s, "vpc", "subnet-0000000000000000f", SECURITY_GROUP).await);
+    assert_eq!(code, "InvalidParameterException");
+    assert_eq!(
+        message,
+        "Error retrieving subnet information for [subnet-0000000000000000f]: The subnet ID 'subnet-0000000000000000f' does not exist (ErrorCode: InvalidSubnetID.NotFound)"
+    );
+    let (code, message) = err(run_in_subnet(&s, "vpc", SUBNET, "sg-0000000000000000f").await);
+    assert_eq!(code, "InvalidParameterException");
+    assert!(
+        message.contains("The security group 'sg-0000000000000000f' does not exist"),
+        "{message}"
+    );
+    // The default VPC's us-east-1c subnet, as describe-subnets lists it.
+    let out = run_in_subnet(&s, "vpc", "subnet-08594d878dab37b5b", SECURITY_GROUP)
+        .await
+        .unwrap();
+    assert_eq!(out.tasks()[0].availability_zone(), Some("us-east-1c"));
+}

@@ -10,6 +10,8 @@ mod clusters;
 mod common;
 mod conformance;
 mod daemons;
+mod ec2;
+mod ec2_hosts;
 mod engines;
 mod hardening;
 mod instances;

@@ -254,7 +254,7 @@ async fn awsvpc_task_gets_its_sandbox_on_the_instances_engine() {
             .and_then(|t| t.task_definition_arn)
             .expect("task definition ARN");
         let vpc = AwsVpcConfiguration::builder()
-            .subnets("subnet-0123456789abcdef0")
+            .subnets("subnet-e7faff23f01c7756a")
             .build()
             .expect("awsvpc configuration");
         let out = env

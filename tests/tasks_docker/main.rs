@@ -17,6 +17,7 @@
 
 mod engines;
 mod hardening;
+mod instances;
 mod support;
 
 use aws_sdk_ecs::types::{

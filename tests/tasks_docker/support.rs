@@ -241,7 +241,7 @@ impl Env {
     /// RunTask on Fargate in a made-up subnet; returns the task ARN.
     pub async fn run_fargate(&self, td: &str) -> String {
         let vpc = AwsVpcConfiguration::builder()
-            .subnets("subnet-0123456789abcdef0")
+            .subnets("subnet-e7faff23f01c7756a")
             .build()
             .expect("awsvpc configuration");
         let request = self
