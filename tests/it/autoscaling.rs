@@ -38,11 +38,11 @@ fn signed(service: &str, method: &str, region: &str, form: &str) -> HttpRequest 
     }
 }
 
-/// The launch template `web-lt` in `region`, where the server emulates EC2 (a group's template must
-/// exist there); without EC2 there is nothing to create and groups accept any template.
+/// The launch template `web-lt` in `region`, made through EC2 (a group's template must exist).
 async fn template(app: &Arc<App>, region: &str) {
     let form = "Action=CreateLaunchTemplate&Version=2016-11-15&LaunchTemplateName=web-lt&LaunchTemplateData.ImageId=ami-12345678";
-    handle(app, &signed("ec2", "POST", region, form)).await;
+    let resp = handle(app, &signed("ec2", "POST", region, form)).await;
+    assert_eq!(resp.status, 200, "{:?}", resp.body);
 }
 
 async fn app() -> Arc<App> {

@@ -3,12 +3,12 @@
 
 Covers the API without instances (defaults of a created group, AlreadyExists, size and
 launch-source validation in AWS's words, UpdateAutoScalingGroup moving the desired capacity
-with its bounds, tags and their filters, paging, deletion, unbuilt operations) and, when the
-server emulates EC2, groups with instances: a launch template, a group whose instances reach
+with its bounds, tags and their filters, paging, deletion, unbuilt operations) and groups with
+instances of the emulated EC2: a launch template, a group whose instances reach
 `running` (ec2 waiter) and InService, SetDesiredCapacity scaling out and in, scale-in
 protection honoured, DeleteAutoScalingGroup refused with instances and forced, the scaling
 activities recorded, and an ECS capacity provider's managed scaling launching a protected
-instance that registers in its cluster. Without EC2, a group's launch fails with an activity saying why.
+instance that registers in its cluster. A launch EC2 refuses is a Failed activity.
 
 Expectations follow the Amazon EC2 Auto Scaling API reference
 (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/). Checks run in order; the run ends
@@ -36,19 +36,6 @@ ec2 = boto3.client("ec2", endpoint_url=ENDPOINT, region_name=REGION, config=CONF
 GROUP = f"asg-{RUN}"
 TEMPLATE = f"lt-{RUN}"
 ZONES = [f"{REGION}a"]
-
-
-def ec2_emulated():
-    try:
-        ec2.describe_launch_templates()
-        return True
-    except ClientError as e:
-        if e.response["Error"]["Code"] == "InvalidAction":
-            return False
-        raise
-
-
-EC2 = ec2_emulated()
 
 
 def error_of(call, **kwargs):
@@ -79,11 +66,10 @@ def template_args():
 
 
 def setup():
-    if EC2:
-        ec2.create_launch_template(
-            LaunchTemplateName=TEMPLATE,
-            LaunchTemplateData={"ImageId": "ami-12345678", "InstanceType": "t3.micro"},
-        )
+    ec2.create_launch_template(
+        LaunchTemplateName=TEMPLATE,
+        LaunchTemplateData={"ImageId": "ami-12345678", "InstanceType": "t3.micro"},
+    )
 
 
 def check_create_shows_aws_defaults():
@@ -127,10 +113,9 @@ def check_sizes_and_sources_are_validated():
     code, msg, _ = error_of(asg.create_auto_scaling_group, AutoScalingGroupName=f"bad-{RUN}", MinSize=0,
                             MaxSize=1, **template_args())
     expect_eq(msg, "At least one Availability Zone or VPC Subnet is required.", "no zone")
-    if EC2:
-        code, msg, _ = error_of(asg.create_auto_scaling_group, MinSize=0, MaxSize=1, AutoScalingGroupName=f"bad-{RUN}",
-                                AvailabilityZones=ZONES, LaunchTemplate={"LaunchTemplateName": "nope"})
-        expect_eq(msg, "You must use a valid fully-formed launch template. The specified launch template, with template name nope, does not exist.", "missing template")
+    code, msg, _ = error_of(asg.create_auto_scaling_group, MinSize=0, MaxSize=1, AutoScalingGroupName=f"bad-{RUN}",
+                            AvailabilityZones=ZONES, LaunchTemplate={"LaunchTemplateName": "nope"})
+    expect_eq(msg, "You must use a valid fully-formed launch template. The specified launch template, with template name nope, does not exist.", "missing template")
 
 
 def check_set_desired_capacity_stays_within_bounds():
@@ -146,11 +131,18 @@ def check_set_desired_capacity_stays_within_bounds():
     expect_eq(describe()["DesiredCapacity"], 1, "a lowered MinSize leaves the desired capacity")
 
 
-def check_a_launch_without_ec2_fails_with_an_activity():
-    acts = wait_for("a failed launch", lambda: asg.describe_scaling_activities(AutoScalingGroupName=GROUP)["Activities"])
+def check_a_failed_launch_is_a_failed_activity():
+    name, template = f"fail-{RUN}", f"badlt-{RUN}"
+    ec2.create_launch_template(LaunchTemplateName=template,
+                               LaunchTemplateData={"ImageId": "ami-12345678", "InstanceType": "x9.nosuch"})
+    asg.create_auto_scaling_group(AutoScalingGroupName=name, MinSize=1, MaxSize=1, AvailabilityZones=ZONES,
+                                  LaunchTemplate={"LaunchTemplateName": template})
+    acts = wait_for("a failed launch", lambda: asg.describe_scaling_activities(AutoScalingGroupName=name)["Activities"])
     expect_eq(acts[0]["StatusCode"], "Failed", "activity status")
-    expect(acts[0]["Description"].startswith("Launching a new EC2 instance."), "description", acts[0]["Description"])
-    expect("changing the desired capacity from 0 to 1" in acts[0]["Cause"], "cause", acts[0]["Cause"])
+    expect(acts[0]["Description"].startswith("Launching a new EC2 instance.  Status Reason: "), "description", acts[0]["Description"])
+    expect("a user request created an AutoScalingGroup changing the desired capacity from 0 to 1" in acts[0]["Cause"], "cause", acts[0]["Cause"])
+    expect_eq(describe(name)["Instances"], [], "no member")
+    asg.delete_auto_scaling_group(AutoScalingGroupName=name)
     asg.set_desired_capacity(AutoScalingGroupName=GROUP, DesiredCapacity=0)
 
 
@@ -280,12 +272,5 @@ def teardown():
             pass
 
 
-NEEDS_EC2 = ("check_instances_run_and_scale_out", "check_scale_in_honours_protection",
-             "check_delete_needs_force_while_instances_remain", "check_ecs_managed_scaling_drives_a_group")
-NEEDS_NO_EC2 = ("check_a_launch_without_ec2_fails_with_an_activity",)
-
 if __name__ == "__main__":
-    for name in NEEDS_NO_EC2 if EC2 else NEEDS_EC2:
-        print(f"skip {name}: EC2 is {'' if EC2 else 'not '}emulated by this server")
-        del globals()[name]
     sys.exit(run_checks(globals(), setup=setup, teardown=teardown))
