@@ -1,3 +1,6 @@
+//! The plan over plain groups: scale-out across zones, scale-in by zone then age, protection,
+//! unhealthy members, deletion, backoff.
+
 use super::*;
 use crate::autoscaling::state::group::{LaunchSource, TemplateSpec};
 
