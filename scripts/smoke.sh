@@ -83,6 +83,7 @@ run_suite() {
 }
 run_suite "boto3 (scripts/smoke.py)" python3 "$ROOT/scripts/smoke.py"
 run_suite "AWS CLI (scripts/smoke-cli.sh)" bash "$ROOT/scripts/smoke-cli.sh"
+run_suite "boto3 Auto Scaling (tests/py/autoscaling.py)" python3 "$ROOT/tests/py/autoscaling.py"
 run_suite "boto3 daemons (scripts/smoke_daemons.py)" python3 "$ROOT/scripts/smoke_daemons.py"
 run_suite "boto3 EC2 (tests/py/ec2.py)" python3 "$ROOT/tests/py/ec2.py"
 if [ "$RUNTIME" = docker ]; then

@@ -7,6 +7,7 @@
 #![warn(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod autoscaling;
 pub mod config;
 pub mod core;
 pub mod ec2;
@@ -32,6 +33,7 @@ pub struct App {
     pub clock: core::clock::Clock,
     pub bus: core::bus::Bus,
     pub ecs: ecs::Ecs,
+    pub autoscaling: autoscaling::AutoScaling,
     pub ec2: ec2::Ec2,
     started: Instant,
     /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
@@ -64,10 +66,16 @@ impl App {
             clock: clock.clone(),
             bus: bus.clone(),
         });
+        let autoscaling = autoscaling::AutoScaling::new(autoscaling::AutoScalingSetup {
+            clock: clock.clone(),
+            bus: bus.clone(),
+            instances: core::fleet::View::new(ec2.instances()),
+            networks: core::fleet::View::new(ec2.networks()),
+        });
         let fleet = core::fleet::Fleet {
             networks: core::fleet::View::new(ec2.networks()),
             instances: core::fleet::View::new(ec2.instances()),
-            groups: core::fleet::View::default(),
+            groups: core::fleet::View::new(autoscaling.groups()),
         };
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),
@@ -83,6 +91,7 @@ impl App {
             clock,
             bus,
             ecs,
+            autoscaling,
             ec2,
             started: Instant::now(),
             runtime_note,
@@ -98,6 +107,7 @@ impl App {
     /// Drops every service's state and removes the containers local-ecs created
     /// (the `/_local-ecs/reset` endpoint).
     pub async fn reset(&self) {
+        self.autoscaling.reset();
         self.ecs.reset().await;
         self.ec2.reset();
     }
@@ -105,6 +115,8 @@ impl App {
     /// Stops every service's controllers in order, every task this server started, and removes
     /// everything it owns (SIGTERM/SIGINT, and embedders when they are done).
     pub async fn shutdown(&self) -> ecs::agent::ShutdownReport {
+        // Auto Scaling first: nothing is launched or replaced while the rest stops.
+        self.autoscaling.shutdown().await;
         self.ec2.shutdown().await;
         self.ecs.shutdown().await
     }
@@ -152,6 +164,12 @@ pub fn operations_table() -> String {
     let mut out = String::from("| Service | Operation | Status |\n|---|---|---|\n");
     for (op, support) in ecs::operation_support() {
         out.push_str(&format!("| ECS | {op} | {} |\n", support.describe()));
+    }
+    for (op, support) in autoscaling::operation_support() {
+        out.push_str(&format!(
+            "| Auto Scaling | {op} | {} |\n",
+            support.describe()
+        ));
     }
     for (op, support) in ec2::operation_rows() {
         out.push_str(&format!("| EC2 | {op} | {support} |\n"));

@@ -12,6 +12,7 @@ pub enum Service {
     CloudWatch,
     Elbv2,
     Ec2,
+    AutoScaling,
 }
 
 impl Service {
@@ -22,6 +23,7 @@ impl Service {
             Service::CloudWatch => "cloudwatch",
             Service::Elbv2 => "elasticloadbalancing",
             Service::Ec2 => "ec2",
+            Service::AutoScaling => "autoscaling",
         }
     }
 
@@ -43,6 +45,7 @@ impl Service {
             "monitoring" | "GraniteServiceVersion20100801" => Some(Service::CloudWatch),
             "elasticloadbalancing" => Some(Service::Elbv2),
             "ec2" => Some(Service::Ec2),
+            "autoscaling" => Some(Service::AutoScaling),
             _ => None,
         }
     }
@@ -272,6 +275,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.protocol, Protocol::Ec2Query);
+        let r = route_with(
+            "POST",
+            "/",
+            "",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            b"Action=DescribeAutoScalingGroups&Version=2011-01-01",
+            Some("autoscaling"),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.service, r.protocol),
+            (Some(Service::AutoScaling), Protocol::Query)
+        );
     }
 
     #[test]

@@ -122,6 +122,7 @@ fn dispatch(
                     .dispatch(ctx, &route.operation, input)
                     .map_err(WireError::from)
             }),
+        Some(Service::AutoScaling) => return autoscaling(app, req, ctx, &route.operation),
         Some(Service::Ec2) => {
             let result = app
                 .ec2
@@ -147,6 +148,25 @@ fn dispatch(
     match result {
         Ok(reply) => encode_ok(route.protocol, reply),
         Err(err) => wire::encode_error(route.protocol, &err, &ctx.request_id),
+    }
+}
+
+/// Auto Scaling speaks AWS Query: form pairs in (the query string and a form body), XML out
+/// in the service's namespace.
+fn autoscaling(app: &App, req: &HttpRequest, ctx: &RequestContext, op: &str) -> WireResponse {
+    use crate::autoscaling::XMLNS;
+    let mut params = wire::query::parse_form(&req.query);
+    if let Ok(body) = std::str::from_utf8(&req.body) {
+        params.extend(wire::query::parse_form(body));
+    }
+    match app
+        .autoscaling
+        .dispatch(ctx, op, wire::query::to_document(&params))
+    {
+        Ok(result) => {
+            wire::xml::encode_query_ok(op, Some(XMLNS), result.as_deref(), &ctx.request_id)
+        }
+        Err(e) => wire::xml::encode_query_error_ns(&e.into(), &ctx.request_id, Some(XMLNS)),
     }
 }
 

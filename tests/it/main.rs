@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod autoscaling;
 mod clock;
 mod clusters;
 mod common;

@@ -1,0 +1,136 @@
+//! Auto Scaling state, one [`RegionState`] per account and region.
+//!
+//! Each region's state sits behind one `Mutex`: a group, its members and its activities change
+//! together (a launch adds a member and an activity; a delete waits for members), and every
+//! operation and controller step is a short synchronous critical section. Access is
+//! closure-only, so no guard escapes a function or is held across an `.await`.
+
+pub mod group;
+
+use crate::core::clock::Clock;
+use dashmap::DashMap;
+use group::{Activity, Group};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// How many activities a region keeps (AWS keeps six weeks of them; an emulator keeps a count).
+pub const ACTIVITY_LIMIT: usize = 1000;
+
+/// Everything Auto Scaling holds for one account in one region.
+#[derive(Debug, Default)]
+pub struct RegionState {
+    pub account: String,
+    pub region: String,
+    pub clock: Clock,
+    /// Groups by name (names are unique per account and region).
+    pub groups: BTreeMap<String, Group>,
+    /// Activities, oldest first; they outlive their group (IncludeDeletedGroups shows them).
+    pub activities: Vec<Activity>,
+    /// The sequence number of the last activity recorded.
+    pub last_seq: u64,
+}
+
+impl RegionState {
+    pub fn now(&self) -> f64 {
+        self.clock.now()
+    }
+
+    /// The group named by name or ARN.
+    pub fn find(&self, name_or_arn: &str) -> Option<&Group> {
+        self.groups
+            .get(name_or_arn)
+            .or_else(|| self.groups.values().find(|g| g.arn == name_or_arn))
+    }
+
+    pub fn find_mut(&mut self, name_or_arn: &str) -> Option<&mut Group> {
+        let name = self.find(name_or_arn)?.name.clone();
+        self.groups.get_mut(&name)
+    }
+
+    /// Records an activity and returns its id.
+    pub fn record(&mut self, mut activity: Activity) -> String {
+        self.last_seq += 1;
+        activity.seq = self.last_seq;
+        let id = activity.activity_id.clone();
+        self.activities.push(activity);
+        if self.activities.len() > ACTIVITY_LIMIT {
+            let excess = self.activities.len() - ACTIVITY_LIMIT;
+            self.activities.drain(..excess);
+        }
+        id
+    }
+
+    /// Marks an activity finished.
+    pub fn finish(&mut self, activity_id: &str, status: &str, message: Option<String>) {
+        let now = self.now();
+        if let Some(a) = self
+            .activities
+            .iter_mut()
+            .find(|a| a.activity_id == activity_id)
+        {
+            a.status_code = status.into();
+            a.status_message = message;
+            a.end_time = Some(now);
+            a.progress = 100;
+        }
+    }
+}
+
+/// All regions' state, on one clock.
+#[derive(Default)]
+pub struct Store {
+    regions: DashMap<(String, String), Arc<Mutex<RegionState>>>,
+    clock: Clock,
+}
+
+impl Store {
+    pub fn new(clock: Clock) -> Self {
+        Store {
+            regions: DashMap::new(),
+            clock,
+        }
+    }
+
+    /// Runs `f` on the state of `account` in `region`, creating it on first use.
+    pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
+        let key = (account.to_string(), region.to_string());
+        let state = self
+            .regions
+            .entry(key)
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(RegionState {
+                    account: account.into(),
+                    region: region.into(),
+                    clock: self.clock.clone(),
+                    ..Default::default()
+                }))
+            })
+            .clone();
+        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    /// Runs `f` on a region only if it already has state.
+    pub fn with_existing<R>(
+        &self,
+        account: &str,
+        region: &str,
+        f: impl FnOnce(&mut RegionState) -> R,
+    ) -> Option<R> {
+        let state = self
+            .regions
+            .get(&(account.to_string(), region.to_string()))
+            .map(|e| e.value().clone())?;
+        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
+        Some(f(&mut guard))
+    }
+
+    pub fn clear(&self) {
+        self.regions.clear();
+    }
+
+    /// Every (account, region) that has state.
+    pub fn keys(&self) -> Vec<(String, String)> {
+        self.regions.iter().map(|e| e.key().clone()).collect()
+    }
+}
