@@ -209,6 +209,16 @@ pub async fn register_fargate_app(c: &Client, family: &str) -> String {
 /// boto3's EC2 client (`tests/py/ec2_client.py`): one call against this server, its JSON answer
 /// (`{"Error": …}` when EC2 refused it).
 pub async fn ec2(s: &Server, operation: &str, params: serde_json::Value) -> serde_json::Value {
+    boto3(s, "ec2", operation, params).await
+}
+
+/// boto3's client of `service` (`ec2` or `autoscaling`): one call, its JSON answer.
+pub async fn boto3(
+    s: &Server,
+    service: &str,
+    operation: &str,
+    params: serde_json::Value,
+) -> serde_json::Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/ec2_client.py");
     let args = [
         script.to_string(),
@@ -216,6 +226,7 @@ pub async fn ec2(s: &Server, operation: &str, params: serde_json::Value) -> serd
         REGION.to_string(),
         operation.to_string(),
         params.to_string(),
+        service.to_string(),
     ];
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("python3").args(&args).output()

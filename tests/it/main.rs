@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod autoscaling;
+mod capacity;
 mod clock;
 mod clusters;
 mod common;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""boto3's EC2 client as a command for the Rust tests (whose own SDK would be the huge EC2
+"""boto3's EC2 (or Auto Scaling) client as a command for the Rust tests (whose own SDK would be the huge EC2
 crate): one call per run, its answer as JSON on stdout, an error as `{"Error": {...}}`.
 
-  python3 tests/py/ec2_client.py ENDPOINT REGION OPERATION '{"Param": ...}'
+  python3 tests/py/ec2_client.py ENDPOINT REGION OPERATION '{"Param": ...}' [SERVICE]
 
 OPERATION is boto3's snake_case method name (run_instances, terminate_instances...); the extra
 `wait` operation runs a waiter: '{"waiter": "instance_running", "InstanceIds": [...]}'.
@@ -18,8 +18,9 @@ from botocore.exceptions import ClientError
 
 def main():
     endpoint, region, operation, params = sys.argv[1:5]
+    service = sys.argv[5] if len(sys.argv) > 5 else "ec2"
     params = json.loads(params)
-    ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name=region,
+    ec2 = boto3.client(service, endpoint_url=endpoint, region_name=region,
                        aws_access_key_id="test", aws_secret_access_key="test",
                        config=Config(retries={"max_attempts": 1}))
     try:
