@@ -166,6 +166,8 @@ helper summary "$RESULTS"
 echo
 echo "== hardening: peak RSS with 50 concurrent 16 MiB bodies, and 50 bodies under the 1 MiB limit"
 python3 "$ROOT/scripts/bench/hardening.py" bodies "$BIN"
+echo "== EC2: RunInstances, DescribeInstances pages, RunTask and placement over many instances"
+python3 "$ROOT/scripts/bench/ec2.py" "$BIN"
 echo
 echo "raw results: .bench/results.txt; wrk logs: .bench/wrk-*.log"
 

@@ -22,6 +22,15 @@ pub fn assign(st: &RegionState, td: &mut TaskDefinition) -> Vec<String> {
     if td.network_mode.unwrap_or(NetworkMode::Bridge) != NetworkMode::Bridge {
         return Vec::new();
     }
+    let needs_one = td.container_definitions.iter().any(|c| {
+        c.port_mappings
+            .iter()
+            .flatten()
+            .any(|pm| pm.host_port.is_none_or(|p| p == 0))
+    });
+    if !needs_one {
+        return Vec::new();
+    }
     let mut taken = held(st);
     let mut out = Vec::new();
     for c in &mut td.container_definitions {

@@ -31,7 +31,7 @@ use crate::ecs::state::types::{ContainerInstance, Failure, TaskDefinition};
 use crate::ecs::state::{RegionState, TaskBook};
 use crate::ecs::{EcsError, EcsResult};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What a task reserves on an instance.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -154,7 +154,9 @@ struct Slot<'a> {
     /// Its unstopped tasks of the group, plus this call's.
     group_tasks: usize,
     /// Its value of each strategy's attribute (`spread(attribute:NAME)`), looked up once.
-    keys: Vec<Option<&'a str>>,
+    keys: [Option<&'a str>; MAX_STRATEGIES],
+    /// Its registered (CPU units, MiB), looked up once.
+    size: (i64, i64),
 }
 
 fn run(
@@ -235,16 +237,24 @@ fn slots<'a>(
                     ..used
                 },
                 group_tasks,
-                keys: strategies
-                    .iter()
-                    .map(|st| match st {
-                        Strategy::SpreadAttribute(name) => attribute(ci, name),
-                        _ => None,
-                    })
-                    .collect(),
+                keys: spread_keys(ci, strategies),
+                size: registered_size(ci),
             }
         })
         .collect()
+}
+
+fn spread_keys<'a>(
+    ci: &'a ContainerInstance,
+    strategies: &[Strategy],
+) -> [Option<&'a str>; MAX_STRATEGIES] {
+    let mut keys = [None; MAX_STRATEGIES];
+    for (key, strategy) in keys.iter_mut().zip(strategies) {
+        if let Strategy::SpreadAttribute(name) = strategy {
+            *key = attribute(ci, name);
+        }
+    }
+    keys
 }
 
 /// What the unstopped tasks on each instance reserve, and their groups: one pass over the
@@ -288,7 +298,7 @@ fn choose(
         let verdict = if !slot.member || (distinct && slot.group_tasks > 0) {
             Err("ATTRIBUTE")
         } else {
-            fits(slot.ci, &slot.used, want)
+            fits(slot, want)
         };
         match verdict {
             Ok(()) => eligible.push(i),
@@ -311,12 +321,12 @@ fn choose(
 fn spread_counts<'a>(
     slots: &[Slot<'a>],
     strategies: &[Strategy],
-) -> Vec<HashMap<Option<&'a str>, i64>> {
+) -> Vec<BTreeMap<Option<&'a str>, i64>> {
     strategies
         .iter()
         .enumerate()
         .map(|(k, strategy)| {
-            let mut counts = HashMap::new();
+            let mut counts = BTreeMap::new();
             if let Strategy::SpreadAttribute(_) = strategy {
                 for s in slots {
                     *counts.entry(s.keys[k]).or_insert(0) += s.group_tasks as i64;
@@ -333,7 +343,7 @@ fn score(
     i: usize,
     want: &Demand,
     strategies: &[Strategy],
-    spread: &[HashMap<Option<&str>, i64>],
+    spread: &[BTreeMap<Option<&str>, i64>],
 ) -> [i64; MAX_STRATEGIES] {
     let slot = &slots[i];
     let mut out = [0; MAX_STRATEGIES];
@@ -342,10 +352,8 @@ fn score(
             Strategy::Random => i64::from(rand::random::<u32>()),
             Strategy::SpreadInstance => slot.group_tasks as i64,
             Strategy::SpreadAttribute(_) => spread[k].get(&slot.keys[k]).copied().unwrap_or(0),
-            Strategy::BinpackCpu => registered(slot.ci, "CPU") - slot.used.cpu - want.cpu,
-            Strategy::BinpackMemory => {
-                registered(slot.ci, "MEMORY") - slot.used.memory - want.memory
-            }
+            Strategy::BinpackCpu => slot.size.0 - slot.used.cpu - want.cpu,
+            Strategy::BinpackMemory => slot.size.1 - slot.used.memory - want.memory,
         };
     }
     out
@@ -372,12 +380,16 @@ fn registered(ci: &ContainerInstance, name: &str) -> i64 {
 }
 
 /// Whether `want` fits beside `used` on the instance, else the `RESOURCE:` reason.
-fn fits(ci: &ContainerInstance, used: &Demand, want: &Demand) -> Result<(), &'static str> {
-    if used.cpu + want.cpu > registered(ci, "CPU") {
+fn fits(slot: &Slot, want: &Demand) -> Result<(), &'static str> {
+    let (ci, used) = (slot.ci, &slot.used);
+    if used.cpu + want.cpu > slot.size.0 {
         return Err("RESOURCE:CPU");
     }
-    if used.memory + want.memory > registered(ci, "MEMORY") {
+    if used.memory + want.memory > slot.size.1 {
         return Err("RESOURCE:MEMORY");
+    }
+    if want.ports.is_empty() {
+        return Ok(());
     }
     let reserved_ports: Vec<&String> = ci
         .registered_resources
