@@ -8,34 +8,7 @@ use crate::wire::xml::XmlWriter;
 /// EC2's namespace for API version 2016-11-15.
 pub const XMLNS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
-/// `2024-01-31T12:00:00.000Z` for seconds since the epoch.
-pub fn iso8601(secs: f64) -> String {
-    let millis = (secs * 1000.0).floor() as i64;
-    let (days, ms_of_day) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
-    let (y, m, d) = civil_from_days(days);
-    let s = ms_of_day / 1000;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60,
-        ms_of_day % 1000
-    )
-}
-
-/// Howard Hinnant's days-to-civil conversion (proleptic Gregorian calendar).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
+pub use crate::core::clock::iso8601;
 
 pub fn flag(b: bool) -> &'static str {
     if b {
