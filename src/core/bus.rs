@@ -14,6 +14,7 @@
 //! ([`Received::Missed`]) and must resynchronise from state — controllers are level-triggered,
 //! so a full pass is always a correct answer to a missed fact.
 
+pub use crate::core::balancing::{TargetHealthFact, TargetsFact};
 pub use crate::core::fleet::InstanceFact;
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -34,6 +35,10 @@ pub enum Fact {
     /// ECS's managed termination protection wants these instances protected from scale-in (or
     /// no longer).
     ProtectInstances(ProtectFact),
+    /// ECS registers or deregisters a service task's targets in an ELBv2 target group.
+    Targets(TargetsFact),
+    /// An ELBv2 target's health state changed (the ECS scheduler reacts to it).
+    TargetHealth(TargetHealthFact),
 }
 
 /// ECS managed scaling's decision for one group (Auto Scaling clamps it to min and max).

@@ -3,6 +3,7 @@
 //! Nothing here knows a service; each service maps [`Invalid`] onto its own error type.
 
 pub mod arn;
+pub mod balancing;
 pub mod bus;
 pub mod clock;
 pub mod context;

@@ -1,0 +1,140 @@
+//! What ECS and ELBv2 share about load balancing: the facts that cross between them and the read
+//! facade ECS uses to validate a service's `loadBalancers` and to read its targets' health.
+//!
+//! The flows (both on the App's bus):
+//! - ECS → ELBv2: [`TargetsFact`] with [`TargetChange::Register`] when a service's task reaches
+//!   RUNNING, [`TargetChange::Deregister`] when it is about to stop. ECS says where the target
+//!   really answers ([`Reach`]), since only it knows the task's engine and network mode.
+//! - ELBv2 → ECS: [`TargetHealthFact`] when a target's state changes (healthy, unhealthy,
+//!   draining finished…), so the service scheduler reacts without polling.
+//!
+//! ECS reads the rest through [`TargetGroups`] (level-triggered: a missed fact costs nothing).
+
+use std::net::SocketAddr;
+
+/// A target as ELBv2 keys it: an instance id or IP address, and a port.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TargetKey {
+    pub id: String,
+    pub port: u16,
+}
+
+/// Where a target's traffic and health checks really go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// A socket that answers from this machine (a container's IP on its Docker network, or a
+    /// published host port on the engine's host).
+    Address(SocketAddr),
+    /// A task of the simulated runtime: nothing listens, so health checks pass without a probe
+    /// and the listener answers 502 for it.
+    Simulated,
+    /// Unknown to the registrant: ELBv2 resolves it (an IP target's own address, an instance's
+    /// engine host), as for targets registered through the API.
+    Resolve,
+}
+
+/// One target ECS registers or deregisters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetSpec {
+    pub key: TargetKey,
+    pub availability_zone: Option<String>,
+    pub reach: Reach,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetChange {
+    Register,
+    Deregister,
+}
+
+/// ECS's registration or deregistration of one service task's targets in one target group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetsFact {
+    pub account: String,
+    pub region: String,
+    pub target_group_arn: String,
+    pub change: TargetChange,
+    pub targets: Vec<TargetSpec>,
+}
+
+/// ELBv2's target states (`TargetHealthStateEnum`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetState {
+    Initial,
+    Healthy,
+    Unhealthy,
+    Unused,
+    Draining,
+    Unavailable,
+}
+
+impl TargetState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetState::Initial => "initial",
+            TargetState::Healthy => "healthy",
+            TargetState::Unhealthy => "unhealthy",
+            TargetState::Unused => "unused",
+            TargetState::Draining => "draining",
+            TargetState::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// A target's health as DescribeTargetHealth reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetHealth {
+    pub state: TargetState,
+    /// `Elb.InitialHealthChecking`, `Target.ResponseCodeMismatch`…
+    pub reason: Option<String>,
+    pub description: Option<String>,
+}
+
+/// ELBv2's word that a target's state changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetHealthFact {
+    pub account: String,
+    pub region: String,
+    pub target_group_arn: String,
+    pub target: TargetKey,
+    pub health: TargetHealth,
+}
+
+/// `TargetTypeEnum`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetType {
+    Instance,
+    Ip,
+    Lambda,
+    Alb,
+}
+
+/// What ECS needs to know of a target group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetGroupInfo {
+    pub arn: String,
+    pub name: String,
+    pub target_type: TargetType,
+    pub protocol: Option<String>,
+    pub port: Option<u16>,
+    pub vpc_id: Option<String>,
+    /// The load balancers whose listeners or rules forward to it (empty: not attached).
+    pub load_balancer_arns: Vec<String>,
+    /// `deregistration_delay.timeout_seconds`.
+    pub deregistration_delay_seconds: u32,
+}
+
+/// ELBv2's target groups as ECS reads them.
+pub trait TargetGroups: Send + Sync {
+    /// A target group by ARN.
+    fn target_group(&self, account: &str, region: &str, arn: &str) -> Option<TargetGroupInfo>;
+    /// A registered target's health; `None` when the group or the target is unknown (a
+    /// deregistered target is gone once its draining ends).
+    fn target_health(
+        &self,
+        account: &str,
+        region: &str,
+        arn: &str,
+        target: &TargetKey,
+    ) -> Option<TargetHealth>;
+}
