@@ -76,6 +76,7 @@ impl App {
             networks: core::fleet::View::new(ec2.networks()),
             instances: core::fleet::View::new(ec2.instances()),
             groups: core::fleet::View::new(autoscaling.groups()),
+            target_groups: core::fleet::View::default(),
         };
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),

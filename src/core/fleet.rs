@@ -178,4 +178,6 @@ pub struct Fleet {
     pub networks: View<dyn Networks>,
     pub instances: View<dyn Instances>,
     pub groups: View<dyn Groups>,
+    /// ELBv2's target groups (a service's `loadBalancers`).
+    pub target_groups: View<dyn crate::core::balancing::TargetGroups>,
 }

@@ -77,6 +77,7 @@ impl Ecs {
             wakes: service_rx,
             facts: setup.bus.subscribe(),
             tasks: wakes.clone(),
+            bus: setup.bus.clone(),
         };
         scheduler::controller::spawn(store.clone(), inputs, &scheduler);
         let reactions = reactions::Inputs {

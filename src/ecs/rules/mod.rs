@@ -5,6 +5,7 @@ pub mod capacity;
 pub mod daemon;
 pub mod host_ports;
 pub mod launch;
+pub mod load_balancers;
 pub mod membership;
 pub mod placement;
 pub mod query_language;

@@ -4,7 +4,7 @@
 //! that are not steady (rollouts, grace periods), every 30 s for all. A steady service costs
 //! nothing between sweeps. A missed fact (the bus outran it) is answered with a full sweep.
 
-use crate::core::bus::{Fact, Received, Subscription};
+use crate::core::bus::{Bus, Fact, Received, Subscription};
 use crate::core::shutdown::{Loops, Stopping};
 use crate::ecs::state::refs::{ServiceRef, TaskRef};
 use crate::ecs::state::status::ServiceStatus;
@@ -24,6 +24,8 @@ pub struct Inputs {
     pub facts: Subscription,
     /// Where tasks the scheduler created or stopped are handed to the task controller.
     pub tasks: mpsc::UnboundedSender<TaskRef>,
+    /// Where the facts a pass produced for other services go (targets to register).
+    pub bus: Bus,
 }
 
 /// Spawns the controller into `loops`.
@@ -55,7 +57,7 @@ async fn run(store: Arc<Store>, mut inputs: Inputs, mut stopping: Stopping) {
                 }
                 for r in received {
                     match r {
-                        Received::Fact(fact) => due.extend(service_of(&fact)),
+                        Received::Fact(fact) => due.extend(services_of(&store, &fact)),
                         Received::Missed(_) => due.extend(all_services(&store)),
                     }
                 }
@@ -70,10 +72,17 @@ async fn run(store: Arc<Store>, mut inputs: Inputs, mut stopping: Stopping) {
             _ = stopping.wait() => return,
         }
         for r in due {
-            let (steady, queued) = store.with(&r.account, &r.region, |st| {
+            let (steady, queued, facts) = store.with(&r.account, &r.region, |st| {
                 let steady = crate::ecs::scheduler::reconcile(st, &r.service_arn, st.now());
-                (steady, std::mem::take(&mut st.outbox))
+                (
+                    steady,
+                    std::mem::take(&mut st.outbox),
+                    std::mem::take(&mut st.facts),
+                )
             });
+            for fact in facts {
+                inputs.bus.publish(fact);
+            }
             for task_arn in queued {
                 let _ = inputs.tasks.send(TaskRef {
                     account: r.account.clone(),
@@ -90,16 +99,41 @@ async fn run(store: Arc<Store>, mut inputs: Inputs, mut stopping: Stopping) {
     }
 }
 
-/// The service a fact concerns, if any.
-fn service_of(fact: &Fact) -> Option<ServiceRef> {
+/// The services a fact concerns: a task's, or those whose load balancers use a target group
+/// whose target changed health.
+fn services_of(store: &Store, fact: &Fact) -> Vec<ServiceRef> {
+    let service = |account: &str, region: &str, arn: &str| ServiceRef {
+        account: account.to_string(),
+        region: region.to_string(),
+        service_arn: arn.to_string(),
+    };
     match fact {
-        Fact::Task(t) => t.service_arn.as_ref().map(|arn| ServiceRef {
-            account: t.account.clone(),
-            region: t.region.clone(),
-            service_arn: arn.clone(),
-        }),
-        _ => None,
+        Fact::Task(t) => t
+            .service_arn
+            .iter()
+            .map(|arn| service(&t.account, &t.region, arn))
+            .collect(),
+        Fact::TargetHealth(h) => {
+            let arns: Vec<String> = store.with(&h.account, &h.region, |st| {
+                st.services
+                    .values()
+                    .filter(|s| s.status != ServiceStatus::Inactive)
+                    .filter(|s| uses_group(&s.load_balancers, &h.target_group_arn))
+                    .map(|s| s.service_arn.clone())
+                    .collect()
+            });
+            arns.iter()
+                .map(|arn| service(&h.account, &h.region, arn))
+                .collect()
+        }
+        _ => Vec::new(),
     }
+}
+
+fn uses_group(load_balancers: &[serde_json::Value], group: &str) -> bool {
+    load_balancers
+        .iter()
+        .any(|lb| lb.get("targetGroupArn").and_then(|v| v.as_str()) == Some(group))
 }
 
 fn all_services(store: &Store) -> Vec<ServiceRef> {

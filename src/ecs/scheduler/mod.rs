@@ -14,6 +14,7 @@ pub mod daemons;
 pub mod deployments;
 mod launch;
 mod rolling;
+pub mod targets;
 pub mod task_sets;
 
 use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus};
@@ -43,6 +44,8 @@ pub struct TaskView {
     pub running: bool,
     pub healthy: bool,
     pub unhealthy_past_grace: bool,
+    /// The load-balancer target that made it unhealthy, if that is why.
+    pub elb_unhealthy: Option<targets::Unhealthy>,
     /// Healthy and RUNNING for at least [`SETTLE_SECONDS`].
     pub settled: bool,
     pub created_at: f64,
@@ -70,6 +73,7 @@ pub fn reconcile(st: &mut RegionState, arn: &str, now: f64) -> bool {
         return crate::ecs::scheduler::task_sets::reconcile(st, arn, now);
     }
     circuit_breaker(st, arn);
+    targets::register_running(st, arn, now);
     replace_unhealthy(st, arn, now);
     if st
         .services
@@ -106,17 +110,20 @@ pub(in crate::ecs) fn live_views(st: &RegionState, service: &Service, now: f64) 
                 .iter()
                 .any(|c| c.essential && c.has_health_check);
             let health = t.health_status.unwrap_or_default();
+            let elb = targets::verdict(st, t);
+            let healthy = running && (!checked || health == HealthStatus::Healthy) && elb.healthy;
+            let past_grace = t.started_at.is_some_and(|s| s + grace <= now);
+            let elb_unhealthy = elb.unhealthy.filter(|_| running && past_grace);
             TaskView {
                 arn: t.task_arn.clone(),
                 deployment: t.started_by.clone().unwrap_or_default(),
                 running,
-                healthy: running && (!checked || health == HealthStatus::Healthy),
-                settled: running
-                    && (!checked || health == HealthStatus::Healthy)
-                    && t.started_at.is_some_and(|s| s + SETTLE_SECONDS <= now),
+                healthy,
+                settled: healthy && t.started_at.is_some_and(|s| s + SETTLE_SECONDS <= now),
                 unhealthy_past_grace: running
-                    && health == HealthStatus::Unhealthy
-                    && t.started_at.is_some_and(|s| s + grace <= now),
+                    && past_grace
+                    && (health == HealthStatus::Unhealthy || elb_unhealthy.is_some()),
+                elb_unhealthy,
                 created_at: t.created_at,
                 instance: t.container_instance_arn.clone(),
             }
@@ -258,14 +265,17 @@ fn replace_unhealthy(st: &mut RegionState, arn: &str, now: f64) {
     for t in &sick {
         let id = t.arn.rsplit('/').next().unwrap_or_default().to_string();
         if let Some(s) = st.services.get_mut(arn) {
-            add_event(
-                s,
-                format!(
+            let message = match &t.elb_unhealthy {
+                Some(u) => format!(
+                    "(service {}) (task {id}) (port {}) is unhealthy in (target-group {}) due to (reason {}).",
+                    s.service_name, u.port, u.target_group_arn, u.description
+                ),
+                None => format!(
                     "(service {}) (task {id}) failed container health checks.",
                     s.service_name
                 ),
-                now,
-            );
+            };
+            add_event(s, message, now);
             if let Some(d) = s
                 .deployments
                 .iter_mut()
@@ -275,7 +285,14 @@ fn replace_unhealthy(st: &mut RegionState, arn: &str, now: f64) {
             }
         }
     }
-    let arns: Vec<String> = sick.into_iter().map(|t| t.arn).collect();
+    let (elb, container): (Vec<TaskView>, Vec<TaskView>) =
+        sick.into_iter().partition(|t| t.elb_unhealthy.is_some());
+    for t in elb {
+        let group = t.elb_unhealthy.map(|u| u.target_group_arn).unwrap_or_default();
+        let reason = format!("Task failed ELB health checks in (target-group {group})");
+        stop_tasks(st, arn, &[t.arn], &reason, true);
+    }
+    let arns: Vec<String> = container.into_iter().map(|t| t.arn).collect();
     stop_tasks(st, arn, &arns, UNHEALTHY_REASON, true);
 }
 

@@ -190,6 +190,7 @@ mod tests {
             running,
             healthy,
             unhealthy_past_grace: false,
+            elb_unhealthy: None,
             settled: healthy,
             created_at: 0.0,
             instance: None,

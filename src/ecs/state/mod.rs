@@ -55,6 +55,8 @@ pub struct RegionState {
     pub task_books: HashMap<String, TaskBook>,
     /// Tasks whose desired state changed: the dispatcher hands them to the task controller.
     pub outbox: Vec<String>,
+    /// Facts for other services, published once the region's lock is released.
+    pub facts: Vec<crate::core::bus::Fact>,
     /// Services by ARN; deleted ones stay describable as INACTIVE for a while.
     pub services: BTreeMap<String, Service>,
     /// Services whose desired state changed: handed to the service scheduler.

@@ -141,6 +141,20 @@ pub struct Task {
     /// The service that started it, whose scheduler hears of its every change.
     #[serde(skip)]
     pub service_arn: Option<String>,
+    /// The address its targets answer on from this machine (the awsvpc sandbox's IP, else its
+    /// engine's host); `None` on the simulated runtime. Set when it reaches RUNNING.
+    #[serde(skip)]
+    pub reach_host: Option<std::net::IpAddr>,
+    /// The ELBv2 targets its service registered for it, to deregister before it stops.
+    #[serde(skip)]
+    pub targets: Vec<RegisteredTarget>,
+}
+
+/// One target a task was registered as, in one target group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisteredTarget {
+    pub target_group_arn: String,
+    pub spec: crate::core::balancing::TargetSpec,
 }
 
 impl Task {

@@ -4,6 +4,7 @@
 //! State is read and written in short closures on the store; no lock is held across `.await`.
 
 mod launch;
+mod targets;
 mod watch;
 
 use crate::core::bus::{Fact, TaskFact};
@@ -174,9 +175,17 @@ impl Driver {
         let ids = self.create(&task, &td).await?;
         self.start_in_order(&td, &ids).await?;
         self.set_status(TaskStatus::Activating);
+        let ip = self
+            .read(|t, _| {
+                let eni = t.containers.first()?.network_interfaces.first()?;
+                eni.private_ipv4_address.clone()
+            })
+            .flatten();
+        let reach = self.reach_host(ip.as_deref()).await;
         self.update(|t| {
             t.last_status = TaskStatus::Running;
             t.started_at = Some(self.now());
+            t.reach_host = reach;
         });
         Ok(())
     }

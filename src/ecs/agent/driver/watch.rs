@@ -176,6 +176,8 @@ impl Driver {
             return;
         }
         let awsvpc = self.sandbox.is_some();
+        // A task behind a load balancer deactivates (drains) before it stops, whatever its mode.
+        let draining = self.read(|t, _| !t.targets.is_empty()).unwrap_or(false);
         self.update(|t| {
             t.desired_status = DesiredStatus::Stopped;
             if t.stop_code.is_none() || cause.code != TaskStopCode::UserInitiated {
@@ -183,12 +185,13 @@ impl Driver {
                 t.stopped_reason = Some(cause.reason.clone());
             }
             t.stopping_at = Some(self.now());
-            t.last_status = if awsvpc {
+            t.last_status = if awsvpc || draining {
                 TaskStatus::Deactivating
             } else {
                 TaskStatus::Stopping
             };
         });
+        self.deregister_targets().await;
         self.set_status(TaskStatus::Stopping);
         let plan = self
             .read(|t, b| crate::ecs::agent::order::stop_order(&b.definition, t))

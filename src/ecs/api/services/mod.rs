@@ -14,6 +14,7 @@ pub use update::update_service;
 use crate::core::context::RequestContext;
 use crate::core::tags;
 use crate::ecs::rules::launch::{self as launch, Launch};
+use crate::ecs::rules::load_balancers;
 use crate::ecs::state::lookup::{cluster_arn, service_arn};
 use crate::ecs::state::service::{CircuitBreaker, Deployment, DeploymentConfiguration, Service};
 use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus};
@@ -63,6 +64,9 @@ pub fn create_service(
     let arn = free_service_arn(st, &cluster, &req.service_name)?;
     check_create(&req)?;
     let (td_arn, choice) = resolve_create(st, &cluster, &req)?;
+    if let Some(td) = td_arn.as_deref() {
+        load_balancers::validate(st, &definition(st, td)?, &req.load_balancers)?;
+    }
     let now = st.now();
     let mut service = build_service(st, arn.clone(), cluster, req, td_arn, choice, now)?;
     let external = service.controller_type() == "EXTERNAL";

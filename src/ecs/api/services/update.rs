@@ -58,6 +58,7 @@ pub fn update_service(
             || req.network_configuration.is_some()
             || req.capacity_provider_strategy.is_some()
             || req.platform_version.is_some()
+            || req.load_balancers.is_some()
             || req.force_new_deployment);
     let daemon = service.scheduling_strategy == SchedulingStrategy::Daemon;
     let config = req
@@ -125,6 +126,7 @@ fn check_update(
     crate::ecs::rules::placement::validate_placement(constraints, strategies)?;
     if !external {
         check_update_launch(st, service, req, new_td.as_ref())?;
+        check_update_load_balancers(st, service, req, new_td.as_ref())?;
     }
     Ok(new_td.map(|td| td.task_definition_arn))
 }
@@ -162,6 +164,33 @@ fn check_update_launch(
         .or(service.network_configuration.as_ref());
     launch::check_network(st, &td, &choice, network)?;
     Ok(())
+}
+
+/// The load balancers after the update must fit the (new) task definition and exist in ELBv2.
+fn check_update_load_balancers(
+    st: &RegionState,
+    service: &Service,
+    req: &UpdateServiceRequest,
+    new_td: Option<&TaskDefinition>,
+) -> EcsResult<()> {
+    if req.load_balancers.is_none() && new_td.is_none() {
+        return Ok(());
+    }
+    let current = || {
+        let key = crate::ecs::state::lookup::resolve_task_definition(
+            st,
+            service.task_definition.as_deref()?,
+        )?;
+        st.task_definitions.get(&key).cloned()
+    };
+    let Some(td) = new_td.cloned().or_else(current) else {
+        return Ok(());
+    };
+    let entries = req
+        .load_balancers
+        .as_deref()
+        .unwrap_or(&service.load_balancers);
+    crate::ecs::rules::load_balancers::validate(st, &td, entries)
 }
 
 /// Writes the update's fields onto the service.
