@@ -288,7 +288,10 @@ fn replace_unhealthy(st: &mut RegionState, arn: &str, now: f64) {
     let (elb, container): (Vec<TaskView>, Vec<TaskView>) =
         sick.into_iter().partition(|t| t.elb_unhealthy.is_some());
     for t in elb {
-        let group = t.elb_unhealthy.map(|u| u.target_group_arn).unwrap_or_default();
+        let group = t
+            .elb_unhealthy
+            .map(|u| u.target_group_arn)
+            .unwrap_or_default();
         let reason = format!("Task failed ELB health checks in (target-group {group})");
         stop_tasks(st, arn, &[t.arn], &reason, true);
     }

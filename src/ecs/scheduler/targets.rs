@@ -41,7 +41,12 @@ pub fn register_running(st: &mut RegionState, arn: &str, now: f64) {
     let due: Vec<(String, Vec<RegisteredTarget>)> = super::service_tasks(st, arn)
         .filter(|t| t.last_status == TaskStatus::Running)
         .filter(|t| t.desired_status == DesiredStatus::Running && t.targets.is_empty())
-        .map(|t| (t.task_arn.clone(), load_balancers::targets_for(st, t, &entries)))
+        .map(|t| {
+            (
+                t.task_arn.clone(),
+                load_balancers::targets_for(st, t, &entries),
+            )
+        })
         .filter(|(_, targets)| !targets.is_empty())
         .collect();
     let mut per_group: BTreeMap<String, Vec<RegisteredTarget>> = BTreeMap::new();
@@ -65,7 +70,8 @@ pub fn register_running(st: &mut RegionState, arn: &str, now: f64) {
             );
             add_event(s, message, now);
         }
-        st.facts.push(targets_fact(st, group, TargetChange::Register, targets));
+        st.facts
+            .push(targets_fact(st, group, TargetChange::Register, targets));
     }
 }
 
@@ -99,7 +105,8 @@ pub fn verdict(st: &RegionState, task: &Task) -> Verdict {
         unhealthy: None,
     };
     for t in &task.targets {
-        let health = groups.target_health(&st.account, &st.region, &t.target_group_arn, &t.spec.key);
+        let health =
+            groups.target_health(&st.account, &st.region, &t.target_group_arn, &t.spec.key);
         match health.as_ref().map(|h| h.state) {
             Some(TargetState::Healthy | TargetState::Unavailable | TargetState::Unused) => {}
             Some(TargetState::Unhealthy) => {

@@ -92,30 +92,40 @@ impl Driver {
 
     /// The longest deregistration delay among the targets' groups, in seconds.
     fn longest_delay(&self, targets: &[RegisteredTarget]) -> f64 {
-        self.cx.store.with(&self.task.account, &self.task.region, |st| {
-            let Some(groups) = st.fleet.target_groups.get() else {
-                return 0.0;
-            };
-            targets
-                .iter()
-                .filter_map(|t| groups.target_group(&st.account, &st.region, &t.target_group_arn))
-                .map(|g| f64::from(g.deregistration_delay_seconds))
-                .fold(0.0, f64::max)
-        })
+        self.cx
+            .store
+            .with(&self.task.account, &self.task.region, |st| {
+                let Some(groups) = st.fleet.target_groups.get() else {
+                    return 0.0;
+                };
+                targets
+                    .iter()
+                    .filter_map(|t| {
+                        groups.target_group(&st.account, &st.region, &t.target_group_arn)
+                    })
+                    .map(|g| f64::from(g.deregistration_delay_seconds))
+                    .fold(0.0, f64::max)
+            })
     }
 
     /// Whether no target is registered or draining any more.
     fn drained(&self, targets: &[RegisteredTarget]) -> bool {
-        self.cx.store.with(&self.task.account, &self.task.region, |st| {
-            let Some(groups) = st.fleet.target_groups.get() else {
-                return true;
-            };
-            targets.iter().all(|t| {
-                let health =
-                    groups.target_health(&st.account, &st.region, &t.target_group_arn, &t.spec.key);
-                health.is_none_or(|h| h.state == TargetState::Unused)
+        self.cx
+            .store
+            .with(&self.task.account, &self.task.region, |st| {
+                let Some(groups) = st.fleet.target_groups.get() else {
+                    return true;
+                };
+                targets.iter().all(|t| {
+                    let health = groups.target_health(
+                        &st.account,
+                        &st.region,
+                        &t.target_group_arn,
+                        &t.spec.key,
+                    );
+                    health.is_none_or(|h| h.state == TargetState::Unused)
+                })
             })
-        })
     }
 }
 
