@@ -62,21 +62,11 @@ impl AsgError {
 
     /// A required member is absent, in the words of AWS's request validation.
     pub fn missing(member: &str) -> Self {
-        AsgError::Validation(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            lower_first(member)
-        ))
+        crate::wire::input::missing(member).into()
     }
 }
 
-/// AWS names members in validation messages with a lower-case first letter.
-pub fn lower_first(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
+pub use crate::wire::input::lower_first;
 
 impl From<crate::core::Invalid> for AsgError {
     fn from(e: crate::core::Invalid) -> Self {

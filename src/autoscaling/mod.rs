@@ -22,7 +22,6 @@ pub mod controller;
 pub mod dispatch;
 pub mod error;
 mod facade;
-pub mod input;
 pub mod render;
 pub mod state;
 
@@ -33,7 +32,7 @@ use crate::core::fleet::{Groups, Instances, Networks, View};
 use crate::core::shutdown::Loops;
 pub use dispatch::{operation_support, Support};
 pub use error::{AsgError, AsgResult};
-use input::Input;
+use crate::wire::input::Input;
 use serde_json::{Map, Value};
 use state::Store;
 use std::sync::Arc;

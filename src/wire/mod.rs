@@ -2,6 +2,7 @@
 
 pub mod base64;
 pub mod cbor;
+pub mod input;
 pub mod json;
 pub mod query;
 pub mod reply;

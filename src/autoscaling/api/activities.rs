@@ -5,7 +5,7 @@
 
 use super::describe::page;
 use super::Env;
-use crate::autoscaling::input::Input;
+use crate::wire::input::Input;
 use crate::autoscaling::render;
 use crate::autoscaling::state::RegionState;
 use crate::autoscaling::AsgResult;

@@ -5,7 +5,7 @@
 
 use super::groups::refuse_if_deleting;
 use super::{group_mut, Env};
-use crate::autoscaling::input::Input;
+use crate::wire::input::Input;
 use crate::autoscaling::render;
 use crate::autoscaling::state::group::{cause_time, Lifecycle};
 use crate::autoscaling::state::RegionState;

@@ -3,7 +3,7 @@
 //! <https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html>
 
 use super::Env;
-use crate::autoscaling::input::Input;
+use crate::wire::input::Input;
 use crate::autoscaling::render;
 use crate::autoscaling::state::group::Group;
 use crate::autoscaling::state::RegionState;

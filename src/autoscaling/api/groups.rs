@@ -7,7 +7,7 @@
 
 use super::tags::parse_tags;
 use super::{group_mut, Env};
-use crate::autoscaling::input::Input;
+use crate::wire::input::Input;
 use crate::autoscaling::state::group::{cause_time, Group, LaunchSource, TemplateSpec};
 use crate::autoscaling::state::RegionState;
 use crate::autoscaling::{AsgError, AsgResult};

@@ -59,7 +59,7 @@ impl<'a> Env<'a> {
 
 /// An operation: the region's state, what it may read, the input.
 pub type Handler =
-    fn(&mut RegionState, &Env<'_>, &super::input::Input) -> AsgResult<Option<String>>;
+    fn(&mut RegionState, &Env<'_>, &crate::wire::input::Input) -> AsgResult<Option<String>>;
 
 /// The group named `name`, or AWS's not-found error.
 pub fn group_mut<'s>(st: &'s mut RegionState, name: &str) -> AsgResult<&'s mut Group> {

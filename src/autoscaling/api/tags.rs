@@ -5,7 +5,7 @@
 
 use super::describe::{filters, page};
 use super::{group_mut, Env};
-use crate::autoscaling::input::Input;
+use crate::wire::input::Input;
 use crate::autoscaling::render;
 use crate::autoscaling::state::group::GroupTag;
 use crate::autoscaling::state::RegionState;

@@ -1,11 +1,30 @@
 //! Reading an operation's input as AWS Query sends it. [`crate::wire::query::to_document`]
 //! rebuilds the nesting but leaves every scalar a string (Query carries no types); this reader
-//! converts the members an operation asks for, answering AWS's `ValidationError` when a value
-//! is not of the member's type. No service model is embedded for Auto Scaling: each operation
-//! reads the members it implements and ignores the others, as the handlers' docs say.
+//! converts the members an operation asks for, answering [`Invalid`] (each Query service words
+//! it as its `ValidationError`) when a value is not of the member's type. No service model is
+//! embedded for the Query services: each operation reads the members it implements.
 
-use super::error::{lower_first, AsgError, AsgResult};
+use crate::core::Invalid;
 use serde_json::{Map, Value};
+
+type Checked<T> = Result<T, Invalid>;
+
+/// AWS's request-validation message for an absent required member.
+pub fn missing(member: &str) -> Invalid {
+    Invalid(format!(
+        "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+        lower_first(member)
+    ))
+}
+
+/// AWS names members in validation messages with a lower-case first letter.
+pub fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
 
 /// An operation's input (or a structure inside it).
 #[derive(Debug, Clone, Default)]
@@ -21,15 +40,15 @@ impl Input {
         self.0.get(name).and_then(Value::as_str)
     }
 
-    pub fn required_str(&self, name: &str) -> AsgResult<&str> {
-        self.str(name).ok_or_else(|| AsgError::missing(name))
+    pub fn required_str(&self, name: &str) -> Checked<&str> {
+        self.str(name).ok_or_else(|| missing(name))
     }
 
     pub fn string(&self, name: &str) -> Option<String> {
         self.str(name).map(str::to_string)
     }
 
-    pub fn int(&self, name: &str) -> AsgResult<Option<i64>> {
+    pub fn int(&self, name: &str) -> Checked<Option<i64>> {
         let Some(text) = self.str(name) else {
             return Ok(None);
         };
@@ -39,16 +58,16 @@ impl Input {
             .map_err(|_| bad_value(name, text, "an integer"))
     }
 
-    pub fn required_int(&self, name: &str) -> AsgResult<i64> {
-        self.int(name)?.ok_or_else(|| AsgError::missing(name))
+    pub fn required_int(&self, name: &str) -> Checked<i64> {
+        self.int(name)?.ok_or_else(|| missing(name))
     }
 
     /// A non-negative integer that fits a `u32` (sizes and capacities).
-    pub fn count(&self, name: &str) -> AsgResult<Option<u32>> {
+    pub fn count(&self, name: &str) -> Checked<Option<u32>> {
         match self.int(name)? {
             None => Ok(None),
             Some(n) => u32::try_from(n).map(Some).map_err(|_| {
-                AsgError::validation(format!(
+                Invalid(format!(
                     "1 validation error detected: Value '{n}' at '{}' failed to satisfy constraint: Member must have value greater than or equal to 0",
                     lower_first(name)
                 ))
@@ -56,7 +75,7 @@ impl Input {
         }
     }
 
-    pub fn bool(&self, name: &str) -> AsgResult<Option<bool>> {
+    pub fn bool(&self, name: &str) -> Checked<Option<bool>> {
         match self.str(name) {
             None => Ok(None),
             Some(t) if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
@@ -103,8 +122,8 @@ impl Input {
     }
 }
 
-fn bad_value(name: &str, text: &str, what: &str) -> AsgError {
-    AsgError::validation(format!(
+fn bad_value(name: &str, text: &str, what: &str) -> Invalid {
+    Invalid(format!(
         "Value '{text}' for parameter {name} is invalid: it must be {what}."
     ))
 }
@@ -134,9 +153,6 @@ mod tests {
             Some("lt")
         );
         assert_eq!(i.objects("Tags")[0].str("Key"), Some("k"));
-        assert_eq!(
-            i.required_str("Nope").unwrap_err().code(),
-            "ValidationError"
-        );
+        assert!(i.required_str("Nope").unwrap_err().0.contains("at 'nope'"));
     }
 }
