@@ -7,7 +7,7 @@ pub const USAGE: &str = "\
 usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [--owner ID]
                  [--task-retention SECONDS] [--time-scale N] [--cors-allowed-origins LIST]
                  [--header-read-timeout S] [--idle-timeout S] [--body-read-timeout S]
-                 [--max-connections N] [--list-operations]
+                 [--max-connections N] [--listener-host ADDR] [--list-operations]
 
   --host HOST          address to listen on (env LOCAL_ECS_HOST, default 127.0.0.1)
   --port PORT          port to listen on (env LOCAL_ECS_PORT, default 4566)
@@ -34,6 +34,8 @@ usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [
                        LOCAL_ECS_BODY_READ_TIMEOUT, default 30)
   --max-connections N  connections served at once; more get a 503 (env
                        LOCAL_ECS_MAX_CONNECTIONS, default 512)
+  --listener-host ADDR where ELBv2 listeners bind their ports (env LOCAL_ECS_LISTENER_HOST,
+                       default 127.0.0.1; 0.0.0.0 to reach them from other machines or containers)
   --list-operations    print the supported-operations table (Markdown) and exit
   -h, --help           print this help and exit
 
@@ -53,6 +55,8 @@ pub struct Config {
     /// Browser origins allowed besides the server's own; `*` allows any.
     pub cors_allowed_origins: Vec<String>,
     pub limits: Limits,
+    /// The address ELBv2 listeners bind.
+    pub listener_host: std::net::IpAddr,
 }
 
 /// Bounds on what one client can hold of the server.
@@ -91,6 +95,7 @@ impl Default for Config {
             time_scale: 1.0,
             cors_allowed_origins: Vec::new(),
             limits: Limits::default(),
+            listener_host: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
         }
     }
 }
@@ -105,7 +110,7 @@ impl Config {
 }
 
 /// Each setting's flag and environment variable.
-const SETTINGS: [(&str, &str); 11] = [
+const SETTINGS: [(&str, &str); 12] = [
     ("--host", "LOCAL_ECS_HOST"),
     ("--port", "LOCAL_ECS_PORT"),
     ("--runtime", "LOCAL_ECS_RUNTIME"),
@@ -117,6 +122,7 @@ const SETTINGS: [(&str, &str); 11] = [
     ("--idle-timeout", "LOCAL_ECS_IDLE_TIMEOUT"),
     ("--body-read-timeout", "LOCAL_ECS_BODY_READ_TIMEOUT"),
     ("--max-connections", "LOCAL_ECS_MAX_CONNECTIONS"),
+    ("--listener-host", "LOCAL_ECS_LISTENER_HOST"),
 ];
 
 impl Config {
@@ -176,6 +182,11 @@ fn set(config: &mut Config, flag: &str, value: &str) -> Result<(), String> {
         "--idle-timeout" => limits.idle_timeout = parse_positive_seconds(value)?,
         "--body-read-timeout" => limits.body_read_timeout = parse_positive_seconds(value)?,
         "--max-connections" => limits.max_connections = parse_count(value)?,
+        "--listener-host" => {
+            config.listener_host = value.parse().map_err(|_| {
+                format!("invalid listener address {value:?}: expected an IP address")
+            })?
+        }
         other => return Err(format!("unknown argument {other}")),
     }
     Ok(())

@@ -13,6 +13,7 @@ pub mod core;
 pub mod ec2;
 pub mod ecs;
 pub mod edge;
+pub mod elbv2;
 pub mod model;
 pub mod router;
 pub mod runtime;
@@ -35,6 +36,7 @@ pub struct App {
     pub ecs: ecs::Ecs,
     pub autoscaling: autoscaling::AutoScaling,
     pub ec2: ec2::Ec2,
+    pub elbv2: elbv2::Elbv2,
     started: Instant,
     /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
     runtime_note: Option<String>,
@@ -72,11 +74,17 @@ impl App {
             instances: core::fleet::View::new(ec2.instances()),
             networks: core::fleet::View::new(ec2.networks()),
         });
+        let elbv2 = elbv2::Elbv2::new(elbv2::Elbv2Setup {
+            clock: clock.clone(),
+            bus: bus.clone(),
+            networks: core::fleet::View::new(ec2.networks()),
+            listener_host: config.listener_host,
+        });
         let fleet = core::fleet::Fleet {
             networks: core::fleet::View::new(ec2.networks()),
             instances: core::fleet::View::new(ec2.instances()),
             groups: core::fleet::View::new(autoscaling.groups()),
-            target_groups: core::fleet::View::default(),
+            target_groups: core::fleet::View::new(elbv2.target_groups()),
         };
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),
@@ -94,6 +102,7 @@ impl App {
             ecs,
             autoscaling,
             ec2,
+            elbv2,
             started: Instant::now(),
             runtime_note,
         })
@@ -109,6 +118,7 @@ impl App {
     /// (the `/_local-ecs/reset` endpoint).
     pub async fn reset(&self) {
         self.autoscaling.reset();
+        self.elbv2.reset();
         self.ecs.reset().await;
         self.ec2.reset();
     }
@@ -119,7 +129,10 @@ impl App {
         // Auto Scaling first: nothing is launched or replaced while the rest stops.
         self.autoscaling.shutdown().await;
         self.ec2.shutdown().await;
-        self.ecs.shutdown().await
+        let report = self.ecs.shutdown().await;
+        // After ECS: its tasks deregister from target groups while the listeners still serve.
+        self.elbv2.shutdown().await;
+        report
     }
 
     /// The runtime's kind, reachability and any fallback note, for the health endpoint, with
@@ -171,6 +184,9 @@ pub fn operations_table() -> String {
             "| Auto Scaling | {op} | {} |\n",
             support.describe()
         ));
+    }
+    for (op, support) in elbv2::operation_support() {
+        out.push_str(&format!("| ELBv2 | {op} | {} |\n", support.describe()));
     }
     for (op, support) in ec2::operation_rows() {
         out.push_str(&format!("| EC2 | {op} | {support} |\n"));

@@ -123,6 +123,7 @@ fn dispatch(
                     .map_err(WireError::from)
             }),
         Some(Service::AutoScaling) => return autoscaling(app, req, ctx, &route.operation),
+        Some(Service::Elbv2) => return elbv2(app, req, ctx, &route.operation),
         Some(Service::Ec2) => {
             let result = app
                 .ec2
@@ -155,19 +156,36 @@ fn dispatch(
 /// in the service's namespace.
 fn autoscaling(app: &App, req: &HttpRequest, ctx: &RequestContext, op: &str) -> WireResponse {
     use crate::autoscaling::XMLNS;
-    let mut params = wire::query::parse_form(&req.query);
-    if let Ok(body) = std::str::from_utf8(&req.body) {
-        params.extend(wire::query::parse_form(body));
-    }
-    match app
-        .autoscaling
-        .dispatch(ctx, op, wire::query::to_document(&params))
-    {
+    match app.autoscaling.dispatch(ctx, op, query_params(req)) {
         Ok(result) => {
             wire::xml::encode_query_ok(op, Some(XMLNS), result.as_deref(), &ctx.request_id)
         }
         Err(e) => wire::xml::encode_query_error_ns(&e.into(), &ctx.request_id, Some(XMLNS)),
     }
+}
+
+/// ELBv2 speaks AWS Query as Auto Scaling does, in its own namespace.
+fn elbv2(app: &App, req: &HttpRequest, ctx: &RequestContext, op: &str) -> WireResponse {
+    use crate::elbv2::XMLNS;
+    match app.elbv2.dispatch(ctx, op, query_params(req)) {
+        // Every ELBv2 operation has an output shape: an empty one is still a `Result` element.
+        Ok(result) => wire::xml::encode_query_ok(
+            op,
+            Some(XMLNS),
+            Some(result.as_deref().unwrap_or("")),
+            &ctx.request_id,
+        ),
+        Err(e) => wire::xml::encode_query_error_ns(&e.into(), &ctx.request_id, Some(XMLNS)),
+    }
+}
+
+/// A Query request's parameters: the query string and a form body together.
+fn query_params(req: &HttpRequest) -> Map<String, Value> {
+    let mut params = wire::query::parse_form(&req.query);
+    if let Ok(body) = std::str::from_utf8(&req.body) {
+        params.extend(wire::query::parse_form(body));
+    }
+    wire::query::to_document(&params)
 }
 
 /// An EC2 Query request's parameters: the form body of a POST, else the query string.

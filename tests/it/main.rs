@@ -16,6 +16,7 @@ mod ec2_hosts;
 mod engines;
 mod hardening;
 mod instances;
+mod load_balancers;
 mod properties;
 mod protocol;
 mod robustness;

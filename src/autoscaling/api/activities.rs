@@ -5,10 +5,10 @@
 
 use super::describe::page;
 use super::Env;
-use crate::wire::input::Input;
 use crate::autoscaling::render;
 use crate::autoscaling::state::RegionState;
 use crate::autoscaling::AsgResult;
+use crate::wire::input::Input;
 use crate::wire::xml::XmlWriter;
 
 pub fn describe_scaling_activities(

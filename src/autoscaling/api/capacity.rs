@@ -5,11 +5,11 @@
 
 use super::groups::refuse_if_deleting;
 use super::{group_mut, Env};
-use crate::wire::input::Input;
 use crate::autoscaling::render;
 use crate::autoscaling::state::group::{cause_time, Lifecycle};
 use crate::autoscaling::state::RegionState;
 use crate::autoscaling::{AsgError, AsgResult};
+use crate::wire::input::Input;
 use crate::wire::xml::XmlWriter;
 
 pub fn set_desired_capacity(

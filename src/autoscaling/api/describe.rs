@@ -3,12 +3,12 @@
 //! <https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html>
 
 use super::Env;
-use crate::wire::input::Input;
 use crate::autoscaling::render;
 use crate::autoscaling::state::group::Group;
 use crate::autoscaling::state::RegionState;
 use crate::autoscaling::{AsgError, AsgResult};
 use crate::core::pagination::{resume_after, token_after};
+use crate::wire::input::Input;
 use crate::wire::xml::XmlWriter;
 
 /// The request's filters as (name, accepted values); a name `known` rejects is AWS's error.

@@ -7,10 +7,10 @@
 
 use super::tags::parse_tags;
 use super::{group_mut, Env};
-use crate::wire::input::Input;
 use crate::autoscaling::state::group::{cause_time, Group, LaunchSource, TemplateSpec};
 use crate::autoscaling::state::RegionState;
 use crate::autoscaling::{AsgError, AsgResult};
+use crate::wire::input::Input;
 
 pub fn create_auto_scaling_group(
     st: &mut RegionState,

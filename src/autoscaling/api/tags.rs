@@ -5,12 +5,12 @@
 
 use super::describe::{filters, page};
 use super::{group_mut, Env};
-use crate::wire::input::Input;
 use crate::autoscaling::render;
 use crate::autoscaling::state::group::GroupTag;
 use crate::autoscaling::state::RegionState;
 use crate::autoscaling::{AsgError, AsgResult};
 use crate::core::tags::{validate, TagLike, MAX_TAGS};
+use crate::wire::input::Input;
 use crate::wire::xml::XmlWriter;
 
 impl TagLike for GroupTag {

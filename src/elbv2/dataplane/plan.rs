@@ -44,7 +44,10 @@ pub struct RulePlan {
 pub enum Condition {
     HostHeader(Vec<String>),
     PathPattern(Vec<String>),
-    HttpHeader { name: String, values: Vec<String> },
+    HttpHeader {
+        name: String,
+        values: Vec<String>,
+    },
     HttpRequestMethod(Vec<String>),
     /// Key (None: any key) and value patterns.
     QueryString(Vec<(Option<String>, String)>),

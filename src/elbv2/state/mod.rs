@@ -1,0 +1,124 @@
+//! ELBv2 state, one [`RegionState`] per account and region, behind one `Mutex` each: a listener
+//! names its load balancer and target groups, a rule its listener, and deletions check those
+//! links, so they change together. Access is closure-only; no guard is held across an `.await`.
+
+pub mod model;
+pub mod targets;
+
+use crate::core::clock::Clock;
+use dashmap::DashMap;
+use model::{groups_of, Listener, LoadBalancer, Rule, TargetGroup};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Everything ELBv2 holds for one account in one region, keyed by ARN.
+#[derive(Debug, Default)]
+pub struct RegionState {
+    pub account: String,
+    pub region: String,
+    pub clock: Clock,
+    pub load_balancers: BTreeMap<String, LoadBalancer>,
+    pub target_groups: BTreeMap<String, TargetGroup>,
+    pub listeners: BTreeMap<String, Listener>,
+    /// Non-default rules (a listener's default rule lives in the listener).
+    pub rules: BTreeMap<String, Rule>,
+    /// Tags by resource ARN, in the order they were added.
+    pub tags: BTreeMap<String, Vec<(String, String)>>,
+}
+
+impl RegionState {
+    pub fn now(&self) -> f64 {
+        self.clock.now()
+    }
+
+    /// The load balancers that route to the target group (AWS's `LoadBalancerArns`).
+    pub fn load_balancers_of(&self, tg_arn: &str) -> Vec<String> {
+        self.load_balancers
+            .keys()
+            .filter(|lb| groups_of(lb, &self.listeners, &self.rules).contains(tg_arn))
+            .cloned()
+            .collect()
+    }
+
+    pub fn lb_by_name(&self, name: &str) -> Option<&LoadBalancer> {
+        self.load_balancers.values().find(|lb| lb.name == name)
+    }
+
+    pub fn tg_by_name(&self, name: &str) -> Option<&TargetGroup> {
+        self.target_groups.values().find(|tg| tg.name == name)
+    }
+
+    /// The rules of a listener, ascending by priority (the default rule is not among them).
+    pub fn rules_of(&self, listener_arn: &str) -> Vec<&Rule> {
+        let mut rules: Vec<&Rule> = self
+            .rules
+            .values()
+            .filter(|r| r.listener_arn == listener_arn)
+            .collect();
+        rules.sort_by_key(|r| r.priority);
+        rules
+    }
+}
+
+/// All regions' state, on one clock.
+#[derive(Default)]
+pub struct Store {
+    regions: DashMap<(String, String), Arc<Mutex<RegionState>>>,
+    clock: Clock,
+}
+
+impl Store {
+    pub fn new(clock: Clock) -> Self {
+        Store {
+            regions: DashMap::new(),
+            clock,
+        }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Runs `f` on the state of `account` in `region`, creating it on first use.
+    pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
+        let key = (account.to_string(), region.to_string());
+        let state = self
+            .regions
+            .entry(key)
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(RegionState {
+                    account: account.into(),
+                    region: region.into(),
+                    clock: self.clock.clone(),
+                    ..Default::default()
+                }))
+            })
+            .clone();
+        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    /// Runs `f` on a region only if it already has state.
+    pub fn with_existing<R>(
+        &self,
+        account: &str,
+        region: &str,
+        f: impl FnOnce(&mut RegionState) -> R,
+    ) -> Option<R> {
+        let state = self
+            .regions
+            .get(&(account.to_string(), region.to_string()))
+            .map(|e| e.value().clone())?;
+        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
+        Some(f(&mut guard))
+    }
+
+    pub fn clear(&self) {
+        self.regions.clear();
+    }
+
+    /// Every (account, region) that has state.
+    pub fn keys(&self) -> Vec<(String, String)> {
+        self.regions.iter().map(|e| e.key().clone()).collect()
+    }
+}
