@@ -182,6 +182,9 @@ if [ -z "${BENCH_SKIP_DOCKER:-}" ] && docker info >/dev/null 2>&1; then
   echo "== services: a 20-task service to steady state vs 20 x docker run -d; CPU with 100 steady services"
   python3 "$ROOT/scripts/bench/services.py" "$BIN"
   echo
+  echo "== ELBv2: wrk -c32 through a listener to two tasks vs straight to one; health checks of 200 targets"
+  python3 "$ROOT/scripts/bench/elbv2.py" "$BIN"
+  echo
   echo "== shutdown: SIGTERM with 50 running Fargate tasks, until the process exits"
   python3 "$ROOT/scripts/bench/hardening.py" shutdown "$BIN"
 fi

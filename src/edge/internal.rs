@@ -22,8 +22,14 @@ pub(super) async fn handle(app: &App, req: &HttpRequest) -> Option<WireResponse>
                 "version": env!("CARGO_PKG_VERSION"),
                 "status": "running",
                 "uptimeSeconds": app.uptime().as_secs(),
-                "services": { "ecs": "running" },
+                "services": {
+                    "ecs": "running",
+                    "ec2": "running",
+                    "autoscaling": "running",
+                    "elasticloadbalancing": "running",
+                },
                 "runtime": app.runtime_health(),
+                "listeners": listeners(app),
             }),
         ),
         ("POST", "reset") => match caller_is_a_task(app, req).await {
@@ -59,6 +65,23 @@ async fn caller_is_a_task(app: &App, req: &HttpRequest) -> Result<(), String> {
             "cannot tell whether {ip} is a task container ({e}); reset from the host's loopback address"
         )),
     }
+}
+
+/// Every ELBv2 listener's address and whether it is bound (a port that could not be bound says
+/// why, as its load balancer's `failed` state does).
+fn listeners(app: &App) -> Value {
+    app.elbv2
+        .listener_status()
+        .into_iter()
+        .map(|l| {
+            serde_json::json!({
+                "listenerArn": l.listener_arn,
+                "address": l.address,
+                "status": if l.error.is_some() { "failed" } else { "bound" },
+                "reason": l.error,
+            })
+        })
+        .collect()
 }
 
 fn json(status: u16, body: Value) -> WireResponse {

@@ -1,42 +1,27 @@
-//! TEMPORARY stub: binds and holds the port; the real proxy arrives from the dataplane branch.
+//! The ELBv2 data plane: listeners that bind a real port and serve traffic by a compiled
+//! [`plan::ListenerPlan`], as an application (HTTP rules and actions) or network (TCP splice)
+//! load balancer does.
+//!
+//! - `listener`: the bind, accept loop, plan swap and the drop that closes everything;
+//! - `http`: client connections and each request's action, `route` choosing the rule,
+//!   `pick` the group and target, `proxy` (over `pool`ed target connections) forwarding;
+//! - `answer`: the responses the load balancer writes itself, `cookie` its stickiness
+//!   cookies;
+//! - `tcp`: network load balancer splicing.
 
+mod answer;
+mod cookie;
+mod http;
+mod listener;
+mod pick;
 pub mod plan;
+mod pool;
+mod proxy;
+mod redirect;
+mod route;
+mod tcp;
 
-use plan::ListenerPlan;
-use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+#[cfg(test)]
+mod tests;
 
-pub struct ListenerHandle {
-    addr: SocketAddr,
-    plan: Arc<RwLock<Arc<ListenerPlan>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl ListenerHandle {
-    pub fn bind(addr: SocketAddr, plan: Arc<ListenerPlan>) -> std::io::Result<ListenerHandle> {
-        let std = std::net::TcpListener::bind(addr)?;
-        std.set_nonblocking(true)?;
-        let local = std.local_addr()?;
-        let listener = tokio::net::TcpListener::from_std(std)?;
-        let task = tokio::spawn(async move { while let Ok((_s, _)) = listener.accept().await {} });
-        Ok(ListenerHandle {
-            addr: local,
-            plan: Arc::new(RwLock::new(plan)),
-            task,
-        })
-    }
-
-    pub fn update(&self, plan: Arc<ListenerPlan>) {
-        *self.plan.write().unwrap_or_else(|p| p.into_inner()) = plan;
-    }
-
-    pub fn local_addr(&self) -> SocketAddr {
-        self.addr
-    }
-}
-
-impl Drop for ListenerHandle {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
+pub use listener::ListenerHandle;
