@@ -315,6 +315,45 @@ def check_network_load_balancer_reaches_the_task():
     expect_eq(body, get("/")[1], "the same task answers through both load balancers")
 
 
+def check_rollout_failing_health_checks_trips_the_circuit_breaker():
+    # The rollback goes to the last COMPLETED deployment: wait for the current one to complete.
+    svc = poll("the current deployment to complete",
+               lambda: (lambda s: s["deployments"][0].get("rolloutState") == "COMPLETED" and s)(describe_service()))
+    good = svc["taskDefinition"]
+    bad = ecs.register_task_definition(
+        family=f"smoke-elb-{RUN}", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": CONTAINER, "image": IMAGE, "essential": True, "stopTimeout": 2,
+                               # Serves another port than the one mapped: every check is refused.
+                               "command": ["sh", "-c", "mkdir -p /www && httpd -f -p 8081 -h /www"],
+                               "portMappings": [{"containerPort": 8080, "protocol": "tcp"}]}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=bad, deploymentConfiguration={
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "maximumPercent": 200, "minimumHealthyPercent": 100})
+
+    # The old deployment still runs its task, so the rollback completes in the pass that trips
+    # the breaker and the failed deployment leaves the list at once: the events tell it.
+    def tripped():
+        messages = event_messages()
+        failed = [m for m in messages if m.endswith("deployment failed: tasks failed to start.")]
+        rolled = [m for m in messages if " rolling back to deployment " in m]
+        return failed and rolled and (failed, rolled)
+    try:
+        poll("the circuit breaker to trip on the revision that fails health checks", tripped, 240)
+    except CheckFailed as e:
+        svc = describe_service()
+        state = [(d["taskDefinition"].rsplit(":", 1)[1], d["status"], d.get("rolloutState"), d["failedTasks"])
+                 for d in svc["deployments"]]
+        raise CheckFailed(f"{e}: deployments {state}, events {[x['message'] for x in svc['events'][:8]]}")
+    svc = stable()
+    expect_eq(svc["taskDefinition"], good, "rolled back to the healthy revision")
+    expect_eq(svc["runningCount"], 1, "runningCount after the rollback")
+    stopped = ecs.list_tasks(cluster=CLUSTER, serviceName=SERVICE, desiredStatus="STOPPED")["taskArns"]
+    reasons = [t.get("stoppedReason", "") for t in ecs.describe_tasks(cluster=CLUSTER, tasks=stopped[:100])["tasks"]
+               if t["taskDefinitionArn"] == bad]
+    expect(any(r.startswith("Task failed ELB health checks") for r in reasons), "tasks of the bad revision failed ELB health checks", reasons)
+
+
 def check_delete_load_balancers_closes_their_ports():
     elb.delete_load_balancer(LoadBalancerArn=S["lb"])
     expect(refused(S["port"]), "the ALB's port refuses right after DeleteLoadBalancer")

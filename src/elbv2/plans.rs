@@ -94,12 +94,13 @@ pub fn compile(st: &RegionState, l: &Listener, cache: &mut GroupCache) -> Listen
         conditions: Vec::new(),
         action: action(st, &l.default_actions, cache),
     });
+    // An NLB has no idle-timeout attribute: its TCP flows idle out after 350 s.
     let idle = st
         .load_balancers
         .get(&l.load_balancer_arn)
         .and_then(|lb| lb.attributes.get("idle_timeout.timeout_seconds"))
         .and_then(|v| v.parse().ok())
-        .unwrap_or(60);
+        .unwrap_or(350);
     ListenerPlan {
         protocol: if l.protocol == "TCP" {
             ListenerProtocol::Tcp

@@ -1,6 +1,7 @@
 //! The responses the load balancer writes itself (fixed responses, redirects, its 5xx error
 //! pages), all with `Server: awselb/2.0` as ELBv2's, and the body type every response shares.
 
+use super::idle::BoxError;
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
@@ -8,7 +9,7 @@ use hyper::header::{HeaderValue, CONTENT_TYPE, LOCATION, SERVER};
 use hyper::{Response, StatusCode};
 
 /// A response body: a target's streamed through, or one of ours in full.
-pub(super) type Body = BoxBody<Bytes, hyper::Error>;
+pub(super) type Body = BoxBody<Bytes, BoxError>;
 
 /// A body held whole.
 pub(super) fn full(bytes: impl Into<Bytes>) -> Body {

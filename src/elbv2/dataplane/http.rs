@@ -30,6 +30,8 @@ pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
         let shared = shared.clone();
         async move { Ok::<_, Infallible>(handle(req, peer, &shared).await) }
     });
+    // The timer bounds the wait for each request's headers, between keep-alive requests too, so
+    // an idle client is let go as ELBv2 does; 1 s is the lowest idle timeout ELBv2 accepts.
     let mut builder = http1::Builder::new();
     builder
         .keep_alive(true)

@@ -4,7 +4,8 @@
 //!
 //! - `listener`: the bind, accept loop, plan swap and the drop that closes everything;
 //! - `http`: client connections and each request's action, `route` choosing the rule,
-//!   `pick` the group and target, `proxy` (over `pool`ed target connections) forwarding;
+//!   `redirect` building a redirect's URL, `pick` the group and target, `proxy` (over `pool`ed
+//!   target connections) forwarding, `idle` bounding a target's stalled body;
 //! - `answer`: the responses the load balancer writes itself, `cookie` its stickiness
 //!   cookies;
 //! - `tcp`: network load balancer splicing.
@@ -12,6 +13,7 @@
 mod answer;
 mod cookie;
 mod http;
+mod idle;
 mod listener;
 mod pick;
 pub mod plan;

@@ -3,6 +3,7 @@
 //! and failures turned into ELBv2's 502 (refused, reset, garbage) and 504 (no answer in time).
 
 use super::answer::{self, Body};
+use super::idle::IdleBody;
 use super::pool::{ConnectError, Pool};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -48,7 +49,7 @@ pub(super) async fn forward(
             tracing::debug!(%target, error = %e, "target failed");
             answer::error(StatusCode::BAD_GATEWAY)
         }
-        Ok(Ok(response)) => relay(response),
+        Ok(Ok(response)) => relay(response, inbound.timeout),
     }
 }
 
@@ -152,11 +153,12 @@ fn drop_hop_by_hop(headers: &mut HeaderMap) {
     headers.remove("upgrade");
 }
 
-/// The target's response as the client gets it: body streamed, hop-by-hop headers dropped.
-fn relay(response: Response<Incoming>) -> Response<Body> {
+/// The target's response as the client gets it: body streamed (within the idle timeout),
+/// hop-by-hop headers dropped.
+fn relay(response: Response<Incoming>, idle: Duration) -> Response<Body> {
     let (mut parts, body) = response.into_parts();
     drop_hop_by_hop(&mut parts.headers);
-    Response::from_parts(parts, body.boxed())
+    Response::from_parts(parts, IdleBody::new(body, idle).boxed())
 }
 
 #[cfg(test)]

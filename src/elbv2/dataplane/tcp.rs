@@ -1,11 +1,17 @@
 //! A TCP listener's connections (network load balancers): each connection is spliced to one
 //! target chosen as for HTTP (healthy, else all; round robin), bytes copied both ways until
-//! either side closes.
+//! either side closes or nothing moves for the plan's idle timeout (NLB's
+//! `tcp.idle_timeout.seconds`, 350 s by default).
 
 use super::pick;
 use super::plan::{ActionPlan, ListenerPlan, PlanTarget};
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 /// How long a target may take to accept a connection (ELBv2's target connect timeout).
@@ -18,8 +24,18 @@ pub(super) async fn splice(mut client: TcpStream, plan: Arc<ListenerPlan>) {
     };
     let _ = client.set_nodelay(true);
     let _ = upstream.set_nodelay(true);
-    if let Err(e) = tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
-        tracing::debug!(error = %e, "spliced connection ended");
+    let activity = Activity::new();
+    let mut client = Watched::new(&mut client, &activity);
+    let mut upstream = Watched::new(&mut upstream, &activity);
+    tokio::select! {
+        copied = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {
+            if let Err(e) = copied {
+                tracing::debug!(error = %e, "spliced connection ended");
+            }
+        }
+        _ = activity.idle_for(plan.idle_timeout) => {
+            tracing::debug!("spliced connection idle, closed");
+        }
     }
 }
 
@@ -58,5 +74,90 @@ async fn connect_to(target: &PlanTarget) -> Option<TcpStream> {
             tracing::debug!(%addr, "target connection timed out");
             None
         }
+    }
+}
+
+/// When bytes last moved either way through a spliced connection.
+struct Activity {
+    start: Instant,
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let now = self.start.elapsed().as_millis() as u64;
+        self.last_ms.store(now, Ordering::Relaxed);
+    }
+
+    fn idle(&self) -> Duration {
+        let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+        self.start.elapsed().saturating_sub(last)
+    }
+
+    /// Resolves once nothing has moved for `limit`.
+    async fn idle_for(&self, limit: Duration) {
+        loop {
+            let idle = self.idle();
+            if idle >= limit {
+                return;
+            }
+            tokio::time::sleep(limit - idle).await;
+        }
+    }
+}
+
+/// A stream that notes its traffic in an [`Activity`].
+struct Watched<'a> {
+    inner: &'a mut TcpStream,
+    activity: &'a Activity,
+}
+
+impl<'a> Watched<'a> {
+    fn new(inner: &'a mut TcpStream, activity: &'a Activity) -> Self {
+        Watched { inner, activity }
+    }
+}
+
+impl AsyncRead for Watched<'_> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut *self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched<'_> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut *self.inner).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.inner).poll_shutdown(cx)
     }
 }

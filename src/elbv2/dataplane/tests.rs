@@ -18,7 +18,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 mod lifecycle;
 mod targets;
-use targets::{echo_target, garbage_target, refused_port, silent_target, target};
+use targets::{echo_target, garbage_target, refused_port, silent_target, stalling_target, target};
 
 fn plan_target(id: &str, addr: Option<SocketAddr>) -> PlanTarget {
     PlanTarget {

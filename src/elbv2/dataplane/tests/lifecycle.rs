@@ -21,7 +21,8 @@ async fn promptly(condition: impl Fn() -> bool) {
     }
 }
 
-#[tokio::test]
+// On the server's kind of runtime, where the accept task may be running on another worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_handle_closes_the_port_and_open_connections() {
     let (a, _) = target("a").await;
     let lb = bind(patient(http_plan(forward(group(
@@ -36,7 +37,11 @@ async fn dropping_the_handle_closes_the_port_and_open_connections() {
     let mut buf = vec![0u8; 4096];
     assert!(open.read(&mut buf).await.unwrap() > 0);
     drop(lb);
-    assert!(TcpStream::connect(addr).await.is_err(), "port still open");
+    // A blocking connect, so the runtime gets no chance to run the aborted tasks first.
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "port still open"
+    );
     let closed = tokio::time::timeout(Duration::from_millis(200), async {
         loop {
             match open.read(&mut buf).await {
@@ -180,4 +185,46 @@ async fn dropping_the_handle_ends_every_task_it_started() {
     drop(lb);
     // Listener, client connections, pooled target connections (and the targets' side of them).
     promptly(|| metrics.num_alive_tasks() == baseline).await;
+}
+
+#[tokio::test]
+async fn tcp_connections_idle_out() {
+    let echo = echo_target().await;
+    let tcp = group(vec![plan_target("echo", Some(echo))], None);
+    let lb = bind(plan(
+        ListenerProtocol::Tcp,
+        vec![RulePlan {
+            conditions: vec![],
+            action: forward(tcp),
+        }],
+    ));
+    let mut conn = TcpStream::connect(lb.local_addr()).await.unwrap();
+    let mut buf = [0u8; 4];
+    // Traffic keeps it open past the 300 ms idle timeout…
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        conn.write_all(b"ping").await.unwrap();
+        conn.read_exact(&mut buf).await.unwrap();
+    }
+    // …silence closes it.
+    let started = std::time::Instant::now();
+    let read = tokio::time::timeout(Duration::from_secs(2), conn.read(&mut buf))
+        .await
+        .expect("idle connection kept open");
+    assert!(matches!(read, Ok(0) | Err(_)));
+    assert!(started.elapsed() >= Duration::from_millis(250));
+}
+
+#[tokio::test]
+async fn a_body_stalling_past_the_idle_timeout_closes_the_connection() {
+    let stalling = stalling_target().await;
+    let lb = bind(http_plan(forward(group(
+        vec![plan_target("s", Some(stalling))],
+        None,
+    ))));
+    let started = std::time::Instant::now();
+    let answer = exchange_raw(&lb, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("abc"), "{answer}");
+    assert!(started.elapsed() >= Duration::from_millis(300));
 }

@@ -94,3 +94,21 @@ pub async fn echo_target() -> SocketAddr {
     });
     addr
 }
+
+/// Answers headers and part of the body, then holds the connection without a word.
+pub async fn stalling_target() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf).await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+                .await;
+            held.push(stream);
+        }
+    });
+    addr
+}
