@@ -66,11 +66,11 @@ def refused(port):
         return True
 
 
-def get(path="/", port=None, timeout=5):
+def get(path="/", port=None, timeout=5, host=None):
     """GET through the ALB listener on a fresh connection: (status, body text)."""
     conn = http.client.HTTPConnection("127.0.0.1", port or S["port"], timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers={"Host": host} if host else {})
         resp = conn.getresponse()
         return resp.status, resp.read().decode(errors="replace").strip()
     finally:
@@ -212,7 +212,15 @@ def check_path_rule_and_fixed_response():
     elb.create_rule(ListenerArn=S["listener"], Priority=20,
                     Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/index.*"]}}],
                     Actions=[{"Type": "forward", "TargetGroupArn": S["tg"]}])
+    elb.create_rule(ListenerArn=S["listener"], Priority=30,
+                    Conditions=[{"Field": "host-header", "HostHeaderConfig": {"Values": ["*.internal.example.com"]}}],
+                    Actions=[{"Type": "fixed-response", "FixedResponseConfig": {
+                        "StatusCode": "403", "ContentType": "text/plain", "MessageBody": "internal only"}}])
     expect_eq(get("/static/logo.png"), (200, "static answer"), "fixed response")
+    expect_eq(get("/", host="api.internal.example.com"), (403, "internal only"), "host rule")
+    status, body = get("/", host="www.example.com")
+    expect_eq(status, 200, "another host reaches the tasks")
+    expect(body and body != "internal only", "a task answers", body)
     bodies = {get("/index.html") for _ in range(4)}
     expect_eq({s for s, _ in bodies}, {200}, "the path rule forwards to the tasks")
     expect_eq(len(bodies), 2, "both tasks answer the path rule")

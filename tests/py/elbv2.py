@@ -40,6 +40,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 
@@ -812,6 +813,33 @@ def check_network_load_balancer_forwards_tcp():
             expect_eq(got, payload, "raw TCP echoed back through the NLB")
 
 
+def check_port_that_cannot_be_bound_fails_the_load_balancer():
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    port = blocker.getsockname()[1]
+    lb = elb.create_load_balancer(Name=f"busy-{RUN}", Type="network", Subnets=S["subnets"])["LoadBalancers"][0]
+    S["busy"] = lb["LoadBalancerArn"]
+    S["tg_busy"] = create_tg("busy", "TCP", 7)
+    listener = elb.create_listener(LoadBalancerArn=S["busy"], Protocol="TCP", Port=port,
+                                   DefaultActions=forward(S["tg_busy"]))
+    try:
+        state = describe_lb(S["busy"])["State"]
+        expect_eq(state["Code"], "failed", "a load balancer whose listener port is taken")
+        expect(str(port) in state.get("Reason", ""), "the reason names the port", state)
+        with urllib.request.urlopen(f"{ENDPOINT}/_local-ecs/health", timeout=5) as r:
+            listeners = json.load(r)["listeners"]
+        mine = [x for x in listeners if x["listenerArn"] == listener["Listeners"][0]["ListenerArn"]]
+        expect_eq([(x["status"], x["address"]) for x in mine], [("failed", f"127.0.0.1:{port}")], "/_local-ecs/health")
+    finally:
+        blocker.close()
+    wait_for("the freed port to be bound", lambda: describe_lb(S["busy"])["State"]["Code"] == "active", 20)
+    expect(not refused(port), "the listener accepts once the port is free")
+    elb.delete_load_balancer(LoadBalancerArn=S["busy"])
+    expect(refused(port), "and refuses after deletion")
+
+
 # --- deletions --------------------------------------------------------------------------------------
 
 def check_delete_target_group_in_use():
@@ -845,7 +873,7 @@ def check_delete_load_balancers():
 
 
 def teardown():
-    for key in ("nlb", "lb"):
+    for key in ("nlb", "lb", "busy"):
         if key in S:
             try:
                 elb.modify_load_balancer_attributes(LoadBalancerArn=S[key], Attributes=[
