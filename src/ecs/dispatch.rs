@@ -4,7 +4,7 @@
 use crate::core::context::RequestContext;
 use crate::ecs::api::{
     account_settings, agent, attributes, capacity_providers, clusters, container_instances,
-    daemons, service_deployments, services, tags, task_definitions, task_sets, tasks,
+    daemons, protection, service_deployments, services, tags, task_definitions, task_sets, tasks,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::EcsError;
@@ -18,6 +18,8 @@ pub type Handler = fn(&mut RegionState, &RequestContext, Map<String, Value>) -> 
 
 /// The dispatch table: every implemented operation and its function.
 const OPERATIONS: &[(&str, Handler)] = &[
+    ("GetTaskProtection", protection::get_task_protection),
+    ("UpdateTaskProtection", protection::update_task_protection),
     ("CreateCluster", clusters::create_cluster),
     ("DescribeClusters", clusters::describe_clusters),
     ("ListClusters", clusters::list_clusters),

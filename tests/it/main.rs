@@ -18,6 +18,7 @@ mod hardening;
 mod instances;
 mod load_balancers;
 mod properties;
+mod protection;
 mod protocol;
 mod robustness;
 mod service_deployments;

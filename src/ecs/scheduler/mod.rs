@@ -50,6 +50,8 @@ pub struct TaskView {
     pub settled: bool,
     pub created_at: f64,
     pub instance: Option<String>,
+    /// Under scale-in protection (UpdateTaskProtection): no scale-in or deployment stops it.
+    pub protected: bool,
 }
 
 /// The circuit breaker's threshold: half the desired count, at least 3 and at most 200.
@@ -126,6 +128,7 @@ pub(in crate::ecs) fn live_views(st: &RegionState, service: &Service, now: f64) 
                 elb_unhealthy,
                 created_at: t.created_at,
                 instance: t.container_instance_arn.clone(),
+                protected: t.protected_until.is_some_and(|until| until > now),
             }
         })
         .collect()

@@ -29,13 +29,17 @@ pub fn plan_replica(
         live.iter().partition(|t| t.deployment == primary);
     let mut plan = Plan::default();
     if new.len() > desired {
+        // Protected tasks go last and are never taken: a scale-in waits for their protection.
         new.sort_by(|a, b| {
-            a.running
-                .cmp(&b.running)
+            a.protected
+                .cmp(&b.protected)
+                .then(a.running.cmp(&b.running))
                 .then(b.created_at.total_cmp(&a.created_at))
         });
+        let surplus = new.len() - desired;
+        let stoppable = new.iter().take(surplus).filter(|t| !t.protected).count();
         plan.stop
-            .extend(new.drain(..new.len() - desired).map(|t| t.arn.clone()));
+            .extend(new.drain(..stoppable).map(|t| t.arn.clone()));
     }
     let mut healthy = new.iter().chain(old.iter()).filter(|t| t.healthy).count();
     let mut old_left = old.len();
@@ -43,7 +47,7 @@ pub fn plan_replica(
         plan.stop.push(t.arn.clone());
         old_left -= 1;
     }
-    for t in old.iter().filter(|t| t.healthy) {
+    for t in old.iter().filter(|t| t.healthy && !t.protected) {
         if healthy > min_healthy {
             plan.stop.push(t.arn.clone());
             healthy -= 1;
@@ -194,7 +198,32 @@ mod tests {
             settled: healthy,
             created_at: 0.0,
             instance: None,
+            protected: false,
         }
+    }
+
+    #[test]
+    fn protected_tasks_are_never_scaled_in() {
+        let mut a = t("a", "d1", true, true);
+        a.protected = true;
+        let mut b = t("b", "d1", true, true);
+        b.protected = true;
+        let c = t("c", "d1", true, true);
+        let plan = plan_replica(1, 100, 200, "d1", &[a.clone(), b.clone(), c], true);
+        assert_eq!(
+            plan.stop,
+            vec!["c".to_string()],
+            "only the unprotected task goes"
+        );
+        let plan = plan_replica(0, 100, 200, "d1", &[a, b], true);
+        assert!(plan.stop.is_empty(), "protection outlasts the scale-in");
+        let mut old = t("old", "d0", true, true);
+        old.protected = true;
+        let plan = plan_replica(1, 0, 200, "d1", &[old, t("new", "d1", true, true)], true);
+        assert!(
+            plan.stop.is_empty(),
+            "a deployment waits for an old protected task"
+        );
     }
 
     #[test]

@@ -148,6 +148,9 @@ pub struct Task {
     /// The ELBv2 targets its service registered for it, to deregister before it stops.
     #[serde(skip)]
     pub targets: Vec<RegisteredTarget>,
+    /// Scale-in protection's end (emulated seconds), if UpdateTaskProtection set it.
+    #[serde(skip)]
+    pub protected_until: Option<f64>,
 }
 
 /// One target a task was registered as, in one target group.
