@@ -91,6 +91,7 @@ if [ "$RUNTIME" = docker ]; then
   run_suite "boto3 tasks on Docker (scripts/smoke_tasks.py)" python3 "$ROOT/scripts/smoke_tasks.py"
   run_suite "boto3 services on Docker (scripts/smoke_services.py)" python3 "$ROOT/scripts/smoke_services.py"
   run_suite "boto3 ELBv2 on Docker (scripts/smoke_elbv2.py)" python3 "$ROOT/scripts/smoke_elbv2.py"
+  run_suite "boto3 task logs on Docker (scripts/smoke_task_io.py)" python3 "$ROOT/scripts/smoke_task_io.py"
 else
   echo "== boto3 tasks and services on Docker: skipped, no Docker engine answers"
 fi

@@ -93,6 +93,43 @@ pub fn iso8601(secs: f64) -> String {
     )
 }
 
+/// Epoch milliseconds of an RFC 3339 UTC timestamp as Docker writes them
+/// (`2026-12-06T03:22:00.123456789Z`, fraction optional); `None` for anything else.
+pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    let text = text.strip_suffix('Z')?;
+    let (date, time) = text.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    let mut t = hms.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (h, min, sec) = (t.next()??, t.next()??, t.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let digits: String = frac.chars().take(3).collect();
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let ms = if digits.is_empty() {
+        0
+    } else {
+        format!("{digits:0<3}").parse::<i64>().ok()?
+    };
+    let days = days_from_civil(y, m, day);
+    Some(((days * 24 + h) * 60 + min) * 60_000 + sec * 1000 + ms)
+}
+
+/// Howard Hinnant's civil-to-days conversion, the inverse of [`civil_from_days`].
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's days-to-civil conversion (proleptic Gregorian calendar).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
@@ -109,6 +146,31 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_round_trips_with_iso8601() {
+        for ms in [0i64, 1_733_455_320_123, 951_782_400_000, 4_102_444_799_999] {
+            let text = iso8601(ms as f64 / 1000.0);
+            assert_eq!(parse_rfc3339_ms(&text), Some(ms), "{text}");
+        }
+        assert_eq!(
+            parse_rfc3339_ms("2026-12-06T03:22:00.123456789Z"),
+            parse_rfc3339_ms("2026-12-06T03:22:00.123Z")
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2026-12-06T03:22:00Z").map(|m| m % 1000),
+            Some(0)
+        );
+        for bad in [
+            "",
+            "2026-12-06",
+            "2026-13-01T00:00:00Z",
+            "2026-12-06T03:22:00",
+            "x-y-zTa:b:cZ",
+        ] {
+            assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
+        }
+    }
 
     #[tokio::test(start_paused = true)]
     async fn scaled_time_passes_faster() {

@@ -180,4 +180,6 @@ pub struct Fleet {
     pub groups: View<dyn Groups>,
     /// ELBv2's target groups (a service's `loadBalancers`).
     pub target_groups: View<dyn crate::core::balancing::TargetGroups>,
+    /// CloudWatch Logs (the awslogs log driver).
+    pub logs: View<dyn crate::core::logs::LogSink>,
 }

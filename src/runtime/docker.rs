@@ -11,6 +11,7 @@
 mod events;
 mod image;
 mod inspect;
+mod logs;
 mod pause;
 mod spec;
 mod volumes;
@@ -283,6 +284,10 @@ impl Runtime for DockerRuntime {
 
     fn subscribe(&self, label: &str, value: &str) -> mpsc::UnboundedReceiver<RuntimeEvent> {
         events::subscribe(self.docker.clone(), format!("{label}={value}"))
+    }
+
+    fn logs(&self, id: &str) -> mpsc::UnboundedReceiver<crate::runtime::LogLine> {
+        logs::follow(self.docker.clone(), id.to_string())
     }
 }
 

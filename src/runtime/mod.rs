@@ -230,6 +230,15 @@ pub enum RuntimeEvent {
     },
 }
 
+/// One line a container wrote, with the engine's timestamp.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// Epoch milliseconds (the engine's wall clock).
+    pub timestamp_ms: i64,
+    pub stderr: bool,
+    pub text: String,
+}
+
 /// The operations the control plane uses. Object-safe, so backends sit behind `Arc<dyn Runtime>`.
 pub trait Runtime: Send + Sync {
     /// "docker" or "simulated".
@@ -284,6 +293,11 @@ pub trait Runtime: Send + Sync {
     /// A stream of events for containers carrying `label=value`; the backend reconnects by
     /// itself after losing the engine and reports that as `Connection` events.
     fn subscribe(&self, label: &str, value: &str) -> mpsc::UnboundedReceiver<RuntimeEvent>;
+    /// Follows a container's stdout and stderr line by line until it exits (the channel then
+    /// closes). Backends without real output close it at once.
+    fn logs(&self, _id: &str) -> mpsc::UnboundedReceiver<LogLine> {
+        mpsc::unbounded_channel().1
+    }
 }
 
 pub type SharedRuntime = Arc<dyn Runtime>;

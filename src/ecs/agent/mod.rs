@@ -9,6 +9,7 @@
 //! connected on first use ([`crate::runtime::engines`]); from then on their events are followed
 //! (`events`) and the cleanup at reset and shutdown reaches them too.
 
+pub mod awslogs;
 mod cleanup;
 mod driver;
 mod events;

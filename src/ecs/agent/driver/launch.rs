@@ -203,6 +203,7 @@ impl Driver {
                     .start(id)
                     .await
                     .map_err(|e| StopCause::failed(format!("CannotStartContainerError: {e}")))?;
+                self.ship_logs(td, &name, id);
                 let info = self.rt.inspect(id).await.ok();
                 self.mark_running(&name, info.as_ref());
             }

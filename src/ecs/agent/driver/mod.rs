@@ -4,6 +4,7 @@
 //! State is read and written in short closures on the store; no lock is held across `.await`.
 
 mod launch;
+mod logs;
 mod targets;
 mod watch;
 
@@ -48,6 +49,8 @@ struct Driver {
     sandbox: Option<String>,
     /// Every container this driver created, to clean up if the task vanishes under it (reset).
     created: Vec<String>,
+    /// The awslogs deliveries of its containers, awaited before the task is STOPPED.
+    shippers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedReceiver<Signal>) {
@@ -59,6 +62,7 @@ pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedRece
         rx,
         sandbox: None,
         created: Vec::new(),
+        shippers: Vec::new(),
     };
     if d.read(|t, _| t.is_stopped()).unwrap_or(true) {
         d.cx.drivers.remove(&d.task.task_arn);
@@ -172,6 +176,7 @@ impl Driver {
         self.set_status(TaskStatus::Pending);
         self.pull(&td).await?;
         self.check_stop()?;
+        self.prepare_logs(&task, &td)?;
         let ids = self.create(&task, &td).await?;
         self.start_in_order(&td, &ids).await?;
         self.set_status(TaskStatus::Activating);

@@ -204,6 +204,8 @@ impl Driver {
             let exit = info.as_ref().and_then(|i| i.exit_code);
             self.container_exited(&id, exit, None);
         }
+        // Every line written before the containers stopped is in Logs before STOPPED.
+        self.flush_logs().await;
         self.update(|t| {
             for c in &mut t.containers {
                 c.last_status = ContainerStatus::Stopped;

@@ -1,0 +1,82 @@
+//! Following a container's output through the engine's logs endpoint (`follow`, `timestamps`):
+//! every line of stdout and stderr with the engine's own timestamp, until the container exits.
+
+use crate::runtime::LogLine;
+use bollard::container::LogOutput;
+use bollard::query_parameters::LogsOptionsBuilder;
+use bollard::Docker;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+/// Spawns the follower; the channel closes when the container's output ends (it exited, or the
+/// engine went away).
+pub fn follow(docker: Docker, id: String) -> mpsc::UnboundedReceiver<LogLine> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let options = LogsOptionsBuilder::new()
+            .follow(true)
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .build();
+        let mut stream = docker.logs(&id, Some(options));
+        while let Some(Ok(frame)) = stream.next().await {
+            let (bytes, stderr) = match frame {
+                LogOutput::StdOut { message } | LogOutput::Console { message } => (message, false),
+                LogOutput::StdErr { message } => (message, true),
+                LogOutput::StdIn { .. } => continue,
+            };
+            for line in lines(&bytes, stderr) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// The lines of one frame: `<RFC 3339 timestamp> <text>` each; a line without a readable
+/// timestamp keeps the time of the one before (or 0).
+pub fn lines(bytes: &[u8], stderr: bool) -> Vec<LogLine> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut last = 0;
+    text.split_terminator('\n')
+        .map(|raw| {
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            let (stamp, body) = raw.split_once(' ').unwrap_or((raw, ""));
+            let (timestamp_ms, text) = match crate::core::clock::parse_rfc3339_ms(stamp) {
+                Some(ms) => (ms, body.to_string()),
+                None => (last, raw.to_string()),
+            };
+            last = timestamp_ms;
+            LogLine {
+                timestamp_ms,
+                stderr,
+                text,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_split_into_timestamped_lines() {
+        let got = lines(
+            b"2026-12-06T03:22:00.123456789Z hello world\n2026-12-06T03:22:01Z second\n",
+            true,
+        );
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].text, "hello world");
+        assert_eq!(got[1].timestamp_ms - got[0].timestamp_ms, 877);
+        assert!(got[1].stderr);
+        let plain = lines(b"no stamp here\n", false);
+        assert_eq!(
+            (plain[0].timestamp_ms, plain[0].text.as_str()),
+            (0, "no stamp here")
+        );
+    }
+}
