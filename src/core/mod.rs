@@ -9,6 +9,7 @@ pub mod clock;
 pub mod context;
 pub mod fleet;
 pub mod ids;
+pub mod logs;
 pub mod pagination;
 pub mod shutdown;
 pub mod tags;
