@@ -43,3 +43,39 @@ pub fn spawn(store: Arc<Store>, clock: &Clock, loops: &Loops) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::state::group::LogStream;
+    use serde_json::json;
+
+    fn input(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn events_expire_as_emulated_time_passes() {
+        let clock = Clock::new(1.0);
+        let store = Arc::new(Store::new(clock.clone()));
+        let loops = Loops::new("test retention");
+        store.with("1", "r", |st| {
+            let create = input(json!({ "logGroupName": "g" }));
+            crate::logs::api::groups::create_log_group(st, create).unwrap();
+            let now = st.now_ms();
+            let g = st.group_mut("g").unwrap();
+            g.retention_in_days = Some(1);
+            g.streams
+                .insert("s".into(), LogStream::new("s", &g.arn, now));
+            crate::logs::api::events::append(st, "g", "s", vec![(now, "m".into())]).unwrap();
+        });
+        spawn(store.clone(), &clock, &loops);
+        let count =
+            |store: &Store| store.with("1", "r", |st| st.groups["g"].streams["s"].events.len());
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert_eq!(count(&store), 1, "an hour later the event is kept");
+        tokio::time::sleep(Duration::from_secs(86_400)).await;
+        assert_eq!(count(&store), 0, "a day later the sweep has deleted it");
+        loops.stop().await;
+    }
+}
