@@ -68,7 +68,7 @@ def put(stream, events, name=GROUP):
 
 
 def teardown():
-    for name in (GROUP, OTHER, f"{GROUP}-retention", f"{GROUP}-tail"):
+    for name in (GROUP, OTHER, f"{GROUP}-retention", f"{GROUP}-tail", f"{GROUP}-big"):
         try:
             logs.delete_log_group(logGroupName=name)
         except ClientError:
@@ -352,6 +352,24 @@ def check_tail_follow_polling():
     start = poll()
     poll()
     expect_eq(printed, ["one", "two", "three", "four"], "every event once, in order")
+
+
+def check_pages_stop_at_one_megabyte():
+    name = f"{GROUP}-big"
+    logs.create_log_group(logGroupName=name)
+    logs.create_log_stream(logGroupName=name, logStreamName="s")
+    t = now_ms()
+    for i in range(3):
+        put("s", [(t + i, str(i) * 400_000)], name=name)
+    head = logs.get_log_events(logGroupName=name, logStreamName="s", startFromHead=True)
+    expect_eq([e["message"][0] for e in head["events"]], ["0", "1"], "a forward page holds at most 1 MB")
+    rest = logs.get_log_events(logGroupName=name, logStreamName="s", nextToken=head["nextForwardToken"])
+    expect_eq([e["message"][0] for e in rest["events"]], ["2"], "the next page has the rest")
+    tail = logs.get_log_events(logGroupName=name, logStreamName="s")
+    expect_eq([e["message"][0] for e in tail["events"]], ["1", "2"], "the default page keeps the newest")
+    pages = logs.get_paginator("filter_log_events").paginate(logGroupName=name)
+    sizes = [len(p["events"]) for p in pages]
+    expect_eq(sizes, [2, 1], "FilterLogEvents pages stop at 1 MB too")
 
 
 def check_tags_by_arn_and_by_name():

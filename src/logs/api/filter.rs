@@ -95,8 +95,9 @@ pub fn filter_log_events(st: &mut RegionState, input: Map<String, Value>) -> Log
         })
         .collect();
     matching.sort_by_key(|(_, e)| e.key());
-    let more = matching.len() > size;
-    matching.truncate(size);
+    let fit = size.min(super::fits_answer(matching.iter().map(|(_, e)| e.size())));
+    let more = matching.len() > fit;
+    matching.truncate(fit);
     let next_token = match (more, matching.last()) {
         (true, Some((_, e))) => Some(token_after(&format!("{}:{}", e.timestamp, e.seq))),
         _ => None,

@@ -98,6 +98,24 @@ pub fn limit(requested: Option<i64>, default: usize, max: usize) -> LogsResult<u
     }
 }
 
+/// AWS answers at most 1 MB of events per GetLogEvents or FilterLogEvents page.
+pub const MAX_ANSWER_BYTES: u64 = 1_048_576;
+
+/// How many of these event sizes (in order) fit one answer; at least one, so a page of one
+/// huge event still moves forward.
+pub fn fits_answer(sizes: impl Iterator<Item = u64>) -> usize {
+    let mut total = 0;
+    let mut count = 0;
+    for size in sizes {
+        total += size;
+        if total > MAX_ANSWER_BYTES && count > 0 {
+            break;
+        }
+        count += 1;
+    }
+    count
+}
+
 /// The group an operation names by `logGroupName` or `logGroupIdentifier` (exactly one).
 pub fn pick_group<'a>(name: Option<&'a str>, identifier: Option<&'a str>) -> LogsResult<&'a str> {
     match (name, identifier) {
@@ -139,5 +157,8 @@ mod tests {
         assert!(pick_group(Some("a"), Some("b")).is_err());
         assert!(pick_group(None, None).is_err());
         assert_eq!(pick_group(None, Some("arn")).unwrap(), "arn");
+        assert_eq!(fits_answer([600_000, 400_000, 100_000].into_iter()), 2);
+        assert_eq!(fits_answer([2_000_000, 1].into_iter()), 1);
+        assert_eq!(fits_answer(std::iter::empty()), 0);
     }
 }

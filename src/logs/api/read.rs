@@ -98,6 +98,7 @@ pub fn get_log_events(st: &mut RegionState, input: Map<String, Value>) -> LogsRe
         .filter(|e| start.is_none_or(|s| e.timestamp >= s) && end.is_none_or(|t| e.timestamp < t))
         .collect();
     let (from, to) = window(&in_range, cursor, size);
+    let (from, to) = within_answer_bytes(&in_range, from, to, cursor);
     let picked = &in_range[from..to];
     let stay = match cursor {
         Cursor::After(k) | Cursor::Before(k) => k,
@@ -133,6 +134,27 @@ pub fn window(events: &[&Event], cursor: Cursor, size: usize) -> (usize, usize) 
             let to = events.partition_point(|e| e.key() < key);
             (to.saturating_sub(size), to)
         }
+    }
+}
+
+/// Narrows a page to AWS's 1 MB answer, keeping at least one event: from the end the page
+/// reads away from (a tail or backward page keeps its newest events).
+fn within_answer_bytes(
+    events: &[&Event],
+    from: usize,
+    to: usize,
+    cursor: Cursor,
+) -> (usize, usize) {
+    let page = &events[from..to];
+    match cursor {
+        Cursor::Head | Cursor::After(_) => (
+            from,
+            from + super::fits_answer(page.iter().map(|e| e.size())),
+        ),
+        Cursor::Tail | Cursor::Before(_) => (
+            to - super::fits_answer(page.iter().rev().map(|e| e.size())),
+            to,
+        ),
     }
 }
 
