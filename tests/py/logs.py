@@ -326,30 +326,41 @@ def check_filter_log_events_paginates():
 
 
 def check_tail_follow_polling():
-    # What CLI v2's `aws logs tail --follow` does: poll FilterLogEvents from startTime, follow
-    # nextToken, then restart from the newest timestamp seen, skipping eventIds already seen.
+    # What CLI v2's `aws logs tail --follow` does (awscli/customizations/logs/tail.py,
+    # FollowLogEventsGenerator): FilterLogEvents from startTime, following nextToken; on the last
+    # page, restart from the newest timestamp seen, skipping the eventIds seen at that timestamp.
     name = f"{GROUP}-tail"
     logs.create_log_group(logGroupName=name)
     logs.create_log_stream(logGroupName=name, logStreamName="s")
     t = now_ms()
     put("s", [(t - 100, "one"), (t, "two")], name=name)
-    seen, printed, start = set(), [], t - 60_000
+    kwargs = {"logGroupName": name, "interleaved": True, "startTime": t - 3_600_000}
+    ids_at = {}
+    printed = []
 
     def poll():
-        kwargs = {"logGroupIdentifier": name, "startTime": start, "interleaved": True}
+        nonlocal ids_at
         while True:
             r = logs.filter_log_events(**kwargs)
             for e in r["events"]:
+                seen = ids_at.setdefault(e["timestamp"], set())
                 if e["eventId"] not in seen:
                     seen.add(e["eventId"])
                     printed.append(e["message"])
-            if "nextToken" not in r:
-                return max([start] + [e["timestamp"] for e in r["events"]])
-            kwargs["nextToken"] = r["nextToken"]
+            if ids_at:
+                newest = max(ids_at)
+                ids_at = {newest: ids_at[newest]}
+            if "nextToken" in r:
+                kwargs["nextToken"] = r["nextToken"]
+                continue
+            if ids_at:
+                kwargs["startTime"] = max(ids_at)
+            kwargs.pop("nextToken", None)
+            return
 
-    start = poll()
+    poll()
     put("s", [(t, "three"), (t + 50, "four")], name=name)
-    start = poll()
+    poll()
     poll()
     expect_eq(printed, ["one", "two", "three", "four"], "every event once, in order")
 
