@@ -133,6 +133,13 @@ fn check_batch(events: &[InputEvent]) -> LogsResult<()> {
         };
         return Err(super::constraint("[...]", "logEvents", &rule));
     }
+    if let Some(i) = events.iter().position(|e| e.message.is_empty()) {
+        return Err(super::constraint(
+            "",
+            &format!("logEvents.{}.member.message", i + 1),
+            "Member must have length greater than or equal to 1",
+        ));
+    }
     let bytes: usize = events
         .iter()
         .map(|e| e.message.len() + EVENT_OVERHEAD)
@@ -191,6 +198,29 @@ mod tests {
         );
         assert!(admit(&[NOW - DAY_MS - 1, NOW], NOW, None).is_err());
         assert!(admit(&[NOW - DAY_MS, NOW], NOW, None).is_ok());
+    }
+
+    #[test]
+    fn batch_sizes_and_empty_messages_are_refused() {
+        let event = |m: &str| InputEvent {
+            timestamp: NOW,
+            message: m.into(),
+        };
+        assert!(check_batch(&[]).is_err());
+        assert!(check_batch(&[event("a")]).is_ok());
+        let e = check_batch(&[event("a"), event("")]).unwrap_err();
+        assert!(
+            e.message().contains("logEvents.2.member.message"),
+            "{}",
+            e.message()
+        );
+        let big = "x".repeat(600_000);
+        let e = check_batch(&[event(&big), event(&big)]).unwrap_err();
+        assert!(
+            e.message().starts_with("Upload too large"),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]
