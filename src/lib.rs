@@ -14,6 +14,7 @@ pub mod ec2;
 pub mod ecs;
 pub mod edge;
 pub mod elbv2;
+pub mod logs;
 pub mod model;
 pub mod router;
 pub mod runtime;
@@ -37,6 +38,7 @@ pub struct App {
     pub autoscaling: autoscaling::AutoScaling,
     pub ec2: ec2::Ec2,
     pub elbv2: elbv2::Elbv2,
+    pub logs: logs::Logs,
     started: Instant,
     /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
     runtime_note: Option<String>,
@@ -80,6 +82,7 @@ impl App {
             networks: core::fleet::View::new(ec2.networks()),
             listener_host: config.listener_host,
         });
+        let logs = logs::Logs::new(clock.clone());
         let fleet = core::fleet::Fleet {
             networks: core::fleet::View::new(ec2.networks()),
             instances: core::fleet::View::new(ec2.instances()),
@@ -104,6 +107,7 @@ impl App {
             autoscaling,
             ec2,
             elbv2,
+            logs,
             started: Instant::now(),
             runtime_note,
         })
@@ -122,6 +126,7 @@ impl App {
         self.elbv2.reset();
         self.ecs.reset().await;
         self.ec2.reset();
+        self.logs.reset();
     }
 
     /// Stops every service's controllers in order, every task this server started, and removes
@@ -133,6 +138,7 @@ impl App {
         let report = self.ecs.shutdown().await;
         // After ECS: its tasks deregister from target groups while the listeners still serve.
         self.elbv2.shutdown().await;
+        self.logs.shutdown().await;
         report
     }
 
@@ -188,6 +194,12 @@ pub fn operations_table() -> String {
     }
     for (op, support) in elbv2::operation_support() {
         out.push_str(&format!("| ELBv2 | {op} | {} |\n", support.describe()));
+    }
+    for (op, support) in logs::operation_support() {
+        out.push_str(&format!(
+            "| CloudWatch Logs | {op} | {} |\n",
+            support.describe()
+        ));
     }
     for (op, support) in ec2::operation_rows() {
         out.push_str(&format!("| EC2 | {op} | {support} |\n"));

@@ -27,6 +27,7 @@ pub(super) async fn handle(app: &App, req: &HttpRequest) -> Option<WireResponse>
                     "ec2": "running",
                     "autoscaling": "running",
                     "elasticloadbalancing": "running",
+                    "logs": "running",
                 },
                 "runtime": app.runtime_health(),
                 "listeners": listeners(app),

@@ -122,6 +122,11 @@ fn dispatch(
                     .dispatch(ctx, &route.operation, input)
                     .map_err(WireError::from)
             }),
+        Some(Service::Logs) => decode(route.protocol, &req.body).and_then(|input| {
+            app.logs
+                .dispatch(ctx, &route.operation, input)
+                .map_err(WireError::from)
+        }),
         Some(Service::AutoScaling) => return autoscaling(app, req, ctx, &route.operation),
         Some(Service::Elbv2) => return elbv2(app, req, ctx, &route.operation),
         Some(Service::Ec2) => {

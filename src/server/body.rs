@@ -1,9 +1,11 @@
 //! Reading a request body whole, bounded in size, time and memory.
 //!
 //! AWS documents no request-size limit for the ECS API; its largest request, RegisterTaskDefinition,
-//! is bounded by ECS's 64 KiB task-definition size quota. Bodies above [`MAX_BODY`] (1 MiB, room
-//! for tags and overrides besides) are refused with a 413 before being read when their length is
-//! declared, and as soon as they pass it when it is not.
+//! is bounded by ECS's 64 KiB task-definition size quota. CloudWatch Logs' PutLogEvents takes
+//! 1 MiB of events counted AWS's way (message bytes plus 26 per event), which JSON framing and
+//! escaping make larger on the wire. Bodies above [`MAX_BODY`] (2 MiB, room for that) are
+//! refused with a 413 before being read when their length is declared, and as soon as they pass
+//! it when it is not.
 //!
 //! Memory: decoding a body (JSON or CBOR into values) costs a multiple of its size, so large
 //! bodies in flight draw on one shared [`Budget`] of bytes; requests beyond it wait for earlier
@@ -20,7 +22,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The largest request body accepted.
-pub const MAX_BODY: usize = 1024 * 1024;
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
 /// Bytes of request bodies read and decoded at once, server-wide.
 const BUDGET_BYTES: usize = 8 * MAX_BODY;
 /// The budget's unit: one permit per KiB.
