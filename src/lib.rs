@@ -88,7 +88,7 @@ impl App {
             instances: core::fleet::View::new(ec2.instances()),
             groups: core::fleet::View::new(autoscaling.groups()),
             target_groups: core::fleet::View::new(elbv2.target_groups()),
-            logs: core::fleet::View::default(),
+            logs: core::fleet::View::new(logs.sink()),
         };
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),

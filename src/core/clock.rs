@@ -96,6 +96,12 @@ pub fn iso8601(secs: f64) -> String {
 /// Epoch milliseconds of an RFC 3339 UTC timestamp as Docker writes them
 /// (`2026-12-06T03:22:00.123456789Z`, fraction optional); `None` for anything else.
 pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    parse_rfc3339_us(text).map(|us| us.div_euclid(1000))
+}
+
+/// The same timestamp in epoch microseconds (lines a container writes within one millisecond
+/// keep their order by it).
+pub fn parse_rfc3339_us(text: &str) -> Option<i64> {
     let text = text.strip_suffix('Z')?;
     let (date, time) = text.split_once('T')?;
     let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
@@ -106,17 +112,17 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || sec > 60 {
         return None;
     }
-    let digits: String = frac.chars().take(3).collect();
+    let digits: String = frac.chars().take(6).collect();
     if !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let ms = if digits.is_empty() {
+    let us = if digits.is_empty() {
         0
     } else {
-        format!("{digits:0<3}").parse::<i64>().ok()?
+        format!("{digits:0<6}").parse::<i64>().ok()?
     };
     let days = days_from_civil(y, m, day);
-    Some(((days * 24 + h) * 60 + min) * 60_000 + sec * 1000 + ms)
+    Some((((days * 24 + h) * 60 + min) * 60 + sec) * 1_000_000 + us)
 }
 
 /// Howard Hinnant's civil-to-days conversion, the inverse of [`civil_from_days`].

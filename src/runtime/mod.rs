@@ -233,8 +233,8 @@ pub enum RuntimeEvent {
 /// One line a container wrote, with the engine's timestamp.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
-    /// Epoch milliseconds (the engine's wall clock).
-    pub timestamp_ms: i64,
+    /// Epoch microseconds (the engine's wall clock).
+    pub timestamp_us: i64,
     pub stderr: bool,
     pub text: String,
 }

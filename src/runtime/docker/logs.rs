@@ -45,13 +45,13 @@ pub fn lines(bytes: &[u8], stderr: bool) -> Vec<LogLine> {
         .map(|raw| {
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
             let (stamp, body) = raw.split_once(' ').unwrap_or((raw, ""));
-            let (timestamp_ms, text) = match crate::core::clock::parse_rfc3339_ms(stamp) {
+            let (timestamp_us, text) = match crate::core::clock::parse_rfc3339_us(stamp) {
                 Some(ms) => (ms, body.to_string()),
                 None => (last, raw.to_string()),
             };
-            last = timestamp_ms;
+            last = timestamp_us;
             LogLine {
-                timestamp_ms,
+                timestamp_us,
                 stderr,
                 text,
             }
@@ -71,11 +71,11 @@ mod tests {
         );
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].text, "hello world");
-        assert_eq!(got[1].timestamp_ms - got[0].timestamp_ms, 877);
+        assert_eq!(got[1].timestamp_us - got[0].timestamp_us, 876_544);
         assert!(got[1].stderr);
         let plain = lines(b"no stamp here\n", false);
         assert_eq!(
-            (plain[0].timestamp_ms, plain[0].text.as_str()),
+            (plain[0].timestamp_us, plain[0].text.as_str()),
             (0, "no stamp here")
         );
     }

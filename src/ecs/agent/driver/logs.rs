@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// A batch goes out when this many events wait, or when output pauses this long.
+/// Events carry microseconds until they are sent. A batch goes out when this many events wait, or when output pauses this long.
 const BATCH: usize = 1000;
 const PAUSE: Duration = Duration::from_millis(250);
 /// How long a stopping task waits for its logs to be delivered.
@@ -129,7 +129,7 @@ async fn ship(
     loop {
         match tokio::time::timeout(PAUSE, lines.recv()).await {
             Ok(Some(line)) => {
-                batch.extend(grouper.push(s.start.as_ref(), line.timestamp_ms, &line.text));
+                batch.extend(grouper.push(s.start.as_ref(), line.timestamp_us, &line.text));
                 if batch.len() < BATCH {
                     continue;
                 }
@@ -150,7 +150,14 @@ fn deliver(sink: &dyn LogSink, account: &str, s: &AwsLogs, batch: &mut Vec<(i64,
     if batch.is_empty() {
         return;
     }
-    let events = std::mem::take(batch);
+    // stdout and stderr reach the engine through separate pipes: order by its timestamps
+    // (microseconds, so lines of one millisecond keep theirs), then send milliseconds.
+    let mut events = std::mem::take(batch);
+    events.sort_by_key(|(us, _)| *us);
+    let events = events
+        .into_iter()
+        .map(|(us, text)| (us.div_euclid(1000), text))
+        .collect();
     if let Err(e) = sink.put(account, &s.region, &s.group, &s.stream, events) {
         tracing::warn!(group = %s.group, stream = %s.stream, error = %e, "awslogs events not delivered");
     }
