@@ -27,6 +27,8 @@ pub(super) async fn handle(app: &App, req: &HttpRequest) -> Option<WireResponse>
                     "ec2": "running",
                     "autoscaling": "running",
                     "elasticloadbalancing": "running",
+                    "iam": "running",
+                    "sts": "running",
                 },
                 "runtime": app.runtime_health(),
                 "listeners": listeners(app),
