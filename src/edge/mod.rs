@@ -5,6 +5,8 @@
 pub mod cors;
 mod internal;
 mod limits;
+#[cfg(test)]
+mod tests;
 
 use crate::router::{self, RouteInput, Service};
 use crate::wire::{self, cbor, json, sigv4, Protocol, Reply, WireError, WireResponse};
