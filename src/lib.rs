@@ -14,11 +14,13 @@ pub mod ec2;
 pub mod ecs;
 pub mod edge;
 pub mod elbv2;
+pub mod iam;
 pub mod logs;
 pub mod model;
 pub mod router;
 pub mod runtime;
 pub mod server;
+pub mod sts;
 pub mod wire;
 
 use std::sync::Arc;
@@ -39,6 +41,8 @@ pub struct App {
     pub ec2: ec2::Ec2,
     pub elbv2: elbv2::Elbv2,
     pub logs: logs::Logs,
+    pub iam: iam::Iam,
+    pub sts: sts::Sts,
     started: Instant,
     /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
     runtime_note: Option<String>,
@@ -83,6 +87,8 @@ impl App {
             listener_host: config.listener_host,
         });
         let logs = logs::Logs::new(clock.clone());
+        let iam = iam::Iam::new(clock.clone());
+        let sts = sts::Sts::new(clock.clone(), iam.roles());
         let fleet = core::fleet::Fleet {
             networks: core::fleet::View::new(ec2.networks()),
             instances: core::fleet::View::new(ec2.instances()),
@@ -108,6 +114,8 @@ impl App {
             ec2,
             elbv2,
             logs,
+            iam,
+            sts,
             started: Instant::now(),
             runtime_note,
         })
@@ -127,6 +135,8 @@ impl App {
         self.ecs.reset().await;
         self.ec2.reset();
         self.logs.reset();
+        self.iam.reset();
+        self.sts.reset();
     }
 
     /// Stops every service's controllers in order, every task this server started, and removes
@@ -200,6 +210,17 @@ pub fn operations_table() -> String {
             "| CloudWatch Logs | {op} | {} |\n",
             support.describe()
         ));
+    }
+    for (op, support) in iam::operation_support() {
+        out.push_str(&format!("| IAM | {op} | {} |\n", support.describe()));
+    }
+    for (op, built) in sts::operation_support() {
+        let support = if built {
+            iam::Support::Implemented
+        } else {
+            iam::Support::Planned
+        };
+        out.push_str(&format!("| STS | {op} | {} |\n", support.describe()));
     }
     for (op, support) in ec2::operation_rows() {
         out.push_str(&format!("| EC2 | {op} | {support} |\n"));

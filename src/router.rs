@@ -13,6 +13,8 @@ pub enum Service {
     Elbv2,
     Ec2,
     AutoScaling,
+    Iam,
+    Sts,
 }
 
 impl Service {
@@ -24,6 +26,8 @@ impl Service {
             Service::Elbv2 => "elasticloadbalancing",
             Service::Ec2 => "ec2",
             Service::AutoScaling => "autoscaling",
+            Service::Iam => "iam",
+            Service::Sts => "sts",
         }
     }
 
@@ -46,6 +50,8 @@ impl Service {
             "elasticloadbalancing" => Some(Service::Elbv2),
             "ec2" => Some(Service::Ec2),
             "autoscaling" => Some(Service::AutoScaling),
+            "iam" => Some(Service::Iam),
+            "sts" => Some(Service::Sts),
             _ => None,
         }
     }
@@ -288,6 +294,18 @@ mod tests {
             (r.service, r.protocol),
             (Some(Service::AutoScaling), Protocol::Query)
         );
+        for (signing, service) in [("iam", Service::Iam), ("sts", Service::Sts)] {
+            let r = route_with(
+                "POST",
+                "/",
+                "",
+                &[("Content-Type", "application/x-www-form-urlencoded")],
+                b"Action=GetCallerIdentity&Version=2011-06-15",
+                Some(signing),
+            )
+            .unwrap();
+            assert_eq!((r.service, r.protocol), (Some(service), Protocol::Query));
+        }
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub struct RequestContext {
     /// The `Host` the caller addressed (e.g. `localhost:4566`): where answers that name an
     /// endpoint of this server point.
     pub host: Option<String>,
+    /// The SigV4 access key the request was signed with (empty when unsigned): STS answers
+    /// `GetCallerIdentity` from it.
+    pub access_key: String,
 }
 
 impl RequestContext {
@@ -22,6 +25,7 @@ impl RequestContext {
             region: region.into(),
             request_id: new_request_id(),
             host: None,
+            access_key: String::new(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod bus;
 pub mod clock;
 pub mod context;
 pub mod fleet;
+pub mod identity;
 pub mod ids;
 pub mod logs;
 pub mod pagination;

@@ -28,6 +28,8 @@ pub(super) async fn handle(app: &App, req: &HttpRequest) -> Option<WireResponse>
                     "autoscaling": "running",
                     "elasticloadbalancing": "running",
                     "logs": "running",
+                    "iam": "running",
+                    "sts": "running",
                 },
                 "runtime": app.runtime_health(),
                 "listeners": listeners(app),

@@ -5,6 +5,8 @@
 pub mod cors;
 mod internal;
 mod limits;
+#[cfg(test)]
+mod tests;
 
 use crate::router::{self, RouteInput, Service};
 use crate::wire::{self, cbor, json, sigv4, Protocol, Reply, WireError, WireResponse};
@@ -76,8 +78,15 @@ fn with_request_id(mut resp: WireResponse) -> WireResponse {
 
 async fn answer(app: &App, req: &HttpRequest) -> WireResponse {
     let scope = credential_scope(req);
+    let access_key = scope.as_ref().map_or("", |s| s.access_key.as_str());
+    // A key STS issued (AssumeRole) acts in the account of the caller that assumed the role;
+    // any other key stands for an account as `sigv4::account_for` says.
+    let account = app
+        .sts
+        .account_of(access_key)
+        .unwrap_or_else(|| sigv4::account_for(access_key));
     let mut ctx = RequestContext::new(
-        &sigv4::account_for(scope.as_ref().map_or("", |s| s.access_key.as_str())),
+        &account,
         scope
             .as_ref()
             .map(|s| s.region.as_str())
@@ -85,6 +94,7 @@ async fn answer(app: &App, req: &HttpRequest) -> WireResponse {
             .unwrap_or(DEFAULT_REGION),
     );
     ctx.host = req.header("host").map(str::to_string);
+    ctx.access_key = access_key.to_string();
     let mut resp = match internal::handle(app, req).await {
         Some(resp) => resp,
         None => dispatch(app, req, &ctx, scope.as_ref().map(|s| s.service.as_str())),
@@ -129,6 +139,8 @@ fn dispatch(
         }),
         Some(Service::AutoScaling) => return autoscaling(app, req, ctx, &route.operation),
         Some(Service::Elbv2) => return elbv2(app, req, ctx, &route.operation),
+        Some(Service::Iam) => return iam(app, req, ctx, &route.operation),
+        Some(Service::Sts) => return sts(app, req, ctx, &route.operation),
         Some(Service::Ec2) => {
             let result = app
                 .ec2
@@ -180,6 +192,28 @@ fn elbv2(app: &App, req: &HttpRequest, ctx: &RequestContext, op: &str) -> WireRe
             Some(result.as_deref().unwrap_or("")),
             &ctx.request_id,
         ),
+        Err(e) => wire::xml::encode_query_error_ns(&e.into(), &ctx.request_id, Some(XMLNS)),
+    }
+}
+
+/// IAM speaks AWS Query in its own namespace; operations without output have no `Result`.
+fn iam(app: &App, req: &HttpRequest, ctx: &RequestContext, op: &str) -> WireResponse {
+    use crate::iam::XMLNS;
+    match app.iam.dispatch(ctx, op, query_params(req)) {
+        Ok(result) => {
+            wire::xml::encode_query_ok(op, Some(XMLNS), result.as_deref(), &ctx.request_id)
+        }
+        Err(e) => wire::xml::encode_query_error_ns(&e.into(), &ctx.request_id, Some(XMLNS)),
+    }
+}
+
+/// STS speaks AWS Query in its own namespace.
+fn sts(app: &App, req: &HttpRequest, ctx: &RequestContext, op: &str) -> WireResponse {
+    use crate::sts::XMLNS;
+    match app.sts.dispatch(ctx, op, query_params(req)) {
+        Ok(result) => {
+            wire::xml::encode_query_ok(op, Some(XMLNS), result.as_deref(), &ctx.request_id)
+        }
         Err(e) => wire::xml::encode_query_error_ns(&e.into(), &ctx.request_id, Some(XMLNS)),
     }
 }

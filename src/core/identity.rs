@@ -1,0 +1,31 @@
+//! What other services may read of IAM: a role by ARN, and whether its trust policy lets ECS
+//! tasks assume it. A small read facade (IAM implements it), so ECS and STS never import IAM's
+//! state.
+
+/// A role as other services see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleInfo {
+    pub arn: String,
+    pub name: String,
+    /// `AROA…`, the first half of an assumed role's `AssumedRoleId`.
+    pub role_id: String,
+    /// The longest session STS may grant for the role, in seconds.
+    pub max_session_duration: u32,
+    /// Whether the trust policy lets `ecs-tasks.amazonaws.com` call `sts:AssumeRole`.
+    pub trusts_ecs_tasks: bool,
+}
+
+/// IAM's roles, read-only.
+pub trait Roles: Send + Sync {
+    /// The role of `account` with this ARN, if IAM knows it.
+    fn role(&self, account: &str, role_arn: &str) -> Option<RoleInfo>;
+}
+
+/// No roles at all: for services built without IAM.
+pub struct NoRoles;
+
+impl Roles for NoRoles {
+    fn role(&self, _account: &str, _role_arn: &str) -> Option<RoleInfo> {
+        None
+    }
+}

@@ -1,0 +1,129 @@
+//! AWS Security Token Service (API version 2011-06-15, AWS Query):
+//! <https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html>.
+//!
+//! GetCallerIdentity and AssumeRole, enough for tools that ask who they are and for scripts that
+//! assume a role. NOTHING is enforced: AssumeRole issues credentials for any role ARN, even one
+//! IAM does not know (nothing checks the trust policy, an external id or MFA), and `Policy` /
+//! `PolicyArns` are ignored. When IAM does know the role, its `MaxSessionDuration` caps
+//! `DurationSeconds`. Issued access keys are remembered so that requests signed with them act in
+//! the caller's account and `GetCallerIdentity` answers the assumed role; they never expire here.
+//!
+//! Missing: AssumeRoleWithSAML, AssumeRoleWithWebIdentity, AssumeRoot, GetSessionToken,
+//! GetFederationToken, DecodeAuthorizationMessage, GetAccessKeyInfo (`InvalidAction`).
+
+pub mod error;
+pub mod ops;
+
+use crate::core::clock::Clock;
+use crate::core::context::RequestContext;
+use crate::core::identity::Roles;
+use crate::wire::input::Input;
+use dashmap::DashMap;
+pub use error::{StsError, StsResult};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// The service's XML namespace, on every answer.
+pub const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+/// Every operation of the model (facts from botocore's service model).
+const MODEL_OPERATIONS: &[&str] = &[
+    "AssumeRole",
+    "AssumeRoleWithSAML",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoot",
+    "DecodeAuthorizationMessage",
+    "GetAccessKeyInfo",
+    "GetCallerIdentity",
+    "GetDelegatedAccessToken",
+    "GetFederationToken",
+    "GetSessionToken",
+    "GetWebIdentityToken",
+];
+
+/// Who an issued access key stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// The account of the caller that assumed the role: requests signed with the key act in it.
+    pub account: String,
+    /// `arn:aws:sts::ACCT:assumed-role/ROLE/SESSION`.
+    pub arn: String,
+    /// `AROA…:SESSION`.
+    pub user_id: String,
+}
+
+pub struct Sts {
+    /// Issued access keys. A `DashMap` alone: each key is written once and read whole.
+    sessions: Arc<DashMap<String, Session>>,
+    roles: Arc<dyn Roles>,
+    clock: Clock,
+}
+
+impl Sts {
+    /// `roles`: IAM's roles, read to cap session durations.
+    pub fn new(clock: Clock, roles: Arc<dyn Roles>) -> Self {
+        Sts {
+            sessions: Arc::new(DashMap::new()),
+            roles,
+            clock,
+        }
+    }
+
+    pub fn dispatch(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Map<String, Value>,
+    ) -> StsResult<Option<String>> {
+        let input = Input::new(input);
+        match operation {
+            "GetCallerIdentity" => Ok(Some(ops::get_caller_identity(
+                ctx,
+                self.session(&ctx.access_key).as_ref(),
+            ))),
+            "AssumeRole" => {
+                let env = ops::Env {
+                    ctx,
+                    roles: self.roles.as_ref(),
+                    now: self.clock.now(),
+                };
+                let (session, key, xml) = ops::assume_role(&env, &input)?;
+                self.sessions.insert(key, session);
+                Ok(Some(xml))
+            }
+            op => Err(unsupported(op)),
+        }
+    }
+
+    /// The session an access key STS issued stands for.
+    pub fn session(&self, access_key: &str) -> Option<Session> {
+        self.sessions.get(access_key).map(|s| s.value().clone())
+    }
+
+    /// The account requests signed with `access_key` act in, when STS issued the key.
+    pub fn account_of(&self, access_key: &str) -> Option<String> {
+        self.sessions.get(access_key).map(|s| s.account.clone())
+    }
+
+    pub fn reset(&self) {
+        self.sessions.clear();
+    }
+}
+
+/// Every operation of the model, and whether it is built, sorted by name.
+pub fn operation_support() -> Vec<(&'static str, bool)> {
+    MODEL_OPERATIONS
+        .iter()
+        .map(|op| (*op, matches!(*op, "AssumeRole" | "GetCallerIdentity")))
+        .collect()
+}
+
+fn unsupported(operation: &str) -> StsError {
+    if MODEL_OPERATIONS.contains(&operation) {
+        StsError::InvalidAction(format!("local-ecs does not support {operation} yet."))
+    } else {
+        StsError::InvalidAction(format!(
+            "Could not find operation {operation} for version 2011-06-15"
+        ))
+    }
+}
