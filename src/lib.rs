@@ -95,6 +95,7 @@ impl App {
             groups: core::fleet::View::new(autoscaling.groups()),
             target_groups: core::fleet::View::new(elbv2.target_groups()),
             logs: core::fleet::View::new(logs.sink()),
+            roles: core::fleet::View::new(iam.roles()),
         };
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),

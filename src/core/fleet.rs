@@ -182,4 +182,6 @@ pub struct Fleet {
     pub target_groups: View<dyn crate::core::balancing::TargetGroups>,
     /// CloudWatch Logs (the awslogs log driver).
     pub logs: View<dyn crate::core::logs::LogSink>,
+    /// IAM's roles (a task's role must let ECS tasks assume it).
+    pub roles: View<dyn crate::core::identity::Roles>,
 }

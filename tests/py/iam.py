@@ -31,6 +31,7 @@ import json
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 
@@ -340,6 +341,52 @@ def check_caller_identity_with_assumed_credentials():
 def check_unbuilt_operations_answer_invalid_action():
     expect_error("InvalidAction", 400, iam.create_user, UserName=f"u-{RUN}")
     expect_error("InvalidAction", 400, sts.get_session_token)
+
+
+def check_ecs_refuses_a_role_that_does_not_trust_ecs_tasks():
+    ecs = boto3.client("ecs", endpoint_url=ENDPOINT, region_name=REGION, config=CONFIG)
+    ec2_trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                         "Principal": {"Service": "ec2.amazonaws.com"}}]}
+    wrong = iam.create_role(RoleName=f"ec2only-{RUN}", AssumeRolePolicyDocument=json.dumps(ec2_trust))["Role"]["Arn"]
+    right = iam.get_role(RoleName=ROLE)["Role"]["Arn"]
+    cluster = f"iam-{RUN}"
+    ecs.create_cluster(clusterName=cluster)
+    subnet = boto3.client("ec2", endpoint_url=ENDPOINT, region_name=REGION).describe_subnets()["Subnets"][0]["SubnetId"]
+
+    def run(role):
+        td = ecs.register_task_definition(
+            family=f"iam-{RUN}", taskRoleArn=role, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+            cpu="256", memory="512", containerDefinitions=[{"name": "app", "image": "busybox", "essential": True}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        return ecs.run_task(cluster=cluster, taskDefinition=td, launchType="FARGATE", networkConfiguration={
+            "awsvpcConfiguration": {"subnets": [subnet]}})
+    message = expect_error("ClientException", 400, run, wrong)
+    expect_eq(message, f"ECS was unable to assume the role '{wrong}' that was provided for this task. Please verify "
+              "that the role being passed has the proper trust relationship and permissions and that your IAM user "
+              "has permissions to pass this role.", "message")
+    tasks = run(right)["tasks"]
+    expect_eq(len(tasks), 1, "a role that trusts ecs-tasks.amazonaws.com runs")
+    ecs.stop_task(cluster=cluster, task=tasks[0]["taskArn"])
+    unknown = run(f"arn:aws:iam::{S['account']}:role/unknown-{RUN}")["tasks"]
+    expect_eq(len(unknown), 1, "a role IAM does not know is not checked (nothing is enforced)")
+    ecs.stop_task(cluster=cluster, task=unknown[0]["taskArn"])
+    td = ecs.register_task_definition(
+        family=f"iam-svc-{RUN}", taskRoleArn=wrong, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+        cpu="256", memory="512", containerDefinitions=[{"name": "app", "image": "busybox", "essential": True}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster=cluster, serviceName="svc", taskDefinition=td, desiredCount=1, launchType="FARGATE",
+                       networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
+    wanted = f"(service svc) failed to launch a task with (error {message})."
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        events = [e["message"] for e in ecs.describe_services(cluster=cluster, services=["svc"])["services"][0]["events"]]
+        if wanted in events:
+            break
+        time.sleep(0.2)
+    expect(wanted in events, "the service's event", events[:3])
+    expect_eq(ecs.list_tasks(cluster=cluster, serviceName="svc")["taskArns"], [], "no task started")
+    ecs.delete_service(cluster=cluster, service="svc", force=True)
+    iam.delete_role(RoleName=f"ec2only-{RUN}")
 
 
 # --- clean up -------------------------------------------------------------------------------------

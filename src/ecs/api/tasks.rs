@@ -63,6 +63,7 @@ pub fn run_task(
     )?;
     let awsvpc = launch::check_network(st, &td, &launch, req.network_configuration.as_ref())?;
     launch::check_overrides(&td, &req.overrides)?;
+    launch::check_roles(st, &td, &req.overrides)?;
     check_started_by(req.started_by.as_deref())?;
     let tags = launch::task_tags(
         req.tags,
@@ -194,6 +195,7 @@ pub fn start_task(
     };
     let awsvpc = launch::check_network(st, &td, &launch, req.network_configuration.as_ref())?;
     launch::check_overrides(&td, &req.overrides)?;
+    launch::check_roles(st, &td, &req.overrides)?;
     check_started_by(req.started_by.as_deref())?;
     let tags = launch::task_tags(
         req.tags,

@@ -222,6 +222,43 @@ fn zone_of(st: &RegionState, awsvpc: Option<&Value>, instance: Option<&str>) -> 
 }
 
 /// Overrides must name containers of the definition.
+/// ECS's refusal when IAM knows a task's role (or execution role) and its trust policy does not
+/// let `ecs-tasks.amazonaws.com` assume it; nothing when IAM does not know the role (nothing is
+/// enforced then).
+pub fn role_problem(
+    st: &RegionState,
+    td: &TaskDefinition,
+    overrides: &TaskOverride,
+) -> Option<String> {
+    let roles = st.fleet.roles.get()?;
+    let task_role = overrides
+        .task_role_arn
+        .as_ref()
+        .or(td.task_role_arn.as_ref());
+    let execution = overrides
+        .execution_role_arn
+        .as_ref()
+        .or(td.execution_role_arn.as_ref());
+    [task_role, execution].into_iter().flatten().find_map(|arn| {
+        let role = roles.role(&st.account, arn)?;
+        (!role.trusts_ecs_tasks).then(|| format!(
+            "ECS was unable to assume the role '{arn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role."
+        ))
+    })
+}
+
+/// [`role_problem`] as RunTask and StartTask answer it.
+pub fn check_roles(
+    st: &RegionState,
+    td: &TaskDefinition,
+    overrides: &TaskOverride,
+) -> EcsResult<()> {
+    match role_problem(st, td, overrides) {
+        Some(message) => Err(EcsError::Client(message)),
+        None => Ok(()),
+    }
+}
+
 pub fn check_overrides(td: &TaskDefinition, overrides: &TaskOverride) -> EcsResult<()> {
     for o in &overrides.container_overrides {
         let name = o.name.as_deref().unwrap_or("");

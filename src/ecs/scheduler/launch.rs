@@ -65,6 +65,12 @@ pub(in crate::ecs) fn start_tasks(
     let Some(td) = definition(st, &deployment.task_definition) else {
         return;
     };
+    if let Some(problem) =
+        crate::ecs::rules::launch::role_problem(st, &td, &TaskOverride::default())
+    {
+        note_launch_failure(st, service, problem, now);
+        return;
+    }
     let cluster_name = service
         .cluster_arn
         .rsplit('/')
@@ -169,6 +175,21 @@ fn note_placement(st: &mut RegionState, service: &Service, short: bool) {
         add_event(s, format!("(service {}) was unable to place a task because no container instance met all of its requirements.", s.service_name), now);
     }
     s.unplaceable = short;
+}
+
+/// The event ECS writes when it cannot launch a service's task, once per distinct failure in a
+/// row (the scheduler retries every pass).
+fn note_launch_failure(st: &mut RegionState, service: &Service, error: String, now: f64) {
+    let Some(s) = st.services.get_mut(&service.service_arn) else {
+        return;
+    };
+    let message = format!(
+        "(service {}) failed to launch a task with (error {error}).",
+        s.service_name
+    );
+    if s.events.first().map(|e| &e.message) != Some(&message) {
+        add_event(s, message, now);
+    }
 }
 
 /// A deployment's task definition, even if it has been deregistered since (as ECS allows).
