@@ -9,7 +9,14 @@ of a group `awslogs-create-group` created, every line there once the task is STO
 `awslogs-multiline-pattern` and `awslogs-datetime-format` grouping lines into events; a task
 whose group is missing (without awslogs-create-group) failing as ECS fails it.
 
-Expectations follow the Amazon ECS developer guide (the awslogs log driver) and the CloudWatch Logs
+And the agent's endpoints at 169.254.170.2 read from inside real containers (their output comes
+back through awslogs): the task metadata v4 task and container documents, v4 task stats, v2 by
+the caller's address, the ECS_* variables, task-role credentials in awsvpc (Fargate) and bridge
+(EC2) mode that map back to the task's account and role when used with STS, and task scale-in
+protection set from inside a service's task through ${ECS_AGENT_URI}.
+
+Expectations follow the Amazon ECS developer guide (the awslogs log driver, task metadata endpoint
+v4, task IAM roles, task scale-in protection endpoint) and the CloudWatch Logs
 API reference, not local-ecs' current behaviour. Plain Python: every check is a function named
 check_*, run in order; the run ends with the line `N passed, N failed` (exit 1 on any failure).
 
@@ -17,6 +24,7 @@ check_*, run in order; the run ends with the line `N passed, N failed` (exit 1 o
   AWS_DEFAULT_REGION=us-east-1 python3 scripts/smoke_task_io.py
 """
 
+import json
 import sys
 import time
 
@@ -31,19 +39,27 @@ GROUP = f"/ecs/smoke-io-{RUN}"
 WAIT = {"Delay": 1, "MaxAttempts": 90}
 
 ecs = ecs_client()
+iam = boto3.client("iam", endpoint_url=ENDPOINT, region_name=REGION)
+S = {}
 logs = boto3.client("logs", endpoint_url=ENDPOINT, region_name=REGION, config=Config(retries={"max_attempts": 1}))
 SUBNET = boto3.client("ec2", endpoint_url=ENDPOINT, region_name=REGION).describe_subnets(
     Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]["SubnetId"]
 
 
-def run_to_stop(family, command, options):
+def run_to_stop(family, command, options, role=None, bridge=False):
+    extra = {"taskRoleArn": role} if role else {}
+    if bridge:
+        extra.update(networkMode="bridge", requiresCompatibilities=["EC2"])
+        launch = {"launchType": "EC2"}
+    else:
+        extra.update(networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512")
+        launch = {"launchType": "FARGATE", "networkConfiguration": {"awsvpcConfiguration": {"subnets": [SUBNET]}}}
     td = ecs.register_task_definition(
-        family=f"{family}-{RUN}", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        family=f"{family}-{RUN}", **extra,
         containerDefinitions=[{"name": "app", "image": IMAGE, "essential": True, "command": ["sh", "-c", command],
-                               "logConfiguration": {"logDriver": "awslogs", "options": options}}],
+                               "memory": 128, "logConfiguration": {"logDriver": "awslogs", "options": options}}],
     )["taskDefinition"]["taskDefinitionArn"]
-    task = ecs.run_task(cluster=CLUSTER, taskDefinition=td, launchType="FARGATE", networkConfiguration={
-        "awsvpcConfiguration": {"subnets": [SUBNET]}})["tasks"][0]
+    task = ecs.run_task(cluster=CLUSTER, taskDefinition=td, **launch)["tasks"][0]
     ecs.get_waiter("tasks_stopped").wait(cluster=CLUSTER, tasks=[task["taskArn"]], WaiterConfig=WAIT)
     return ecs.describe_tasks(cluster=CLUSTER, tasks=[task["taskArn"]])["tasks"][0]
 
@@ -54,6 +70,117 @@ def events_of(stream):
 
 def setup():
     ecs.create_cluster(clusterName=CLUSTER)
+    # A container instance on this engine, for the bridge-mode (EC2) task.
+    ecs.register_container_instance(cluster=CLUSTER)
+    S["account"] = boto3.client("sts", endpoint_url=ENDPOINT, region_name=REGION).get_caller_identity()["Account"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}
+    S["role"] = iam.create_role(RoleName=f"io-{RUN}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+
+LOGGED = {"awslogs-group": GROUP, "awslogs-region": REGION, "awslogs-stream-prefix": "ep", "awslogs-create-group": "true"}
+
+
+def output(task):
+    return [e["message"] for e in events_of(f"ep/app/{task['taskArn'].rsplit('/', 1)[1]}")]
+
+
+def json_lines(task):
+    out = []
+    for line in output(task):
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            pass
+    return out
+
+
+def check_metadata_v4_from_inside_a_task():
+    task = run_to_stop("io-meta", 'sleep 1; wget -qO- "$ECS_CONTAINER_METADATA_URI_V4/task"; echo; '
+                       'wget -qO- "$ECS_CONTAINER_METADATA_URI_V4"; echo; '
+                       'wget -qO- "$ECS_CONTAINER_METADATA_URI_V4/task/stats"; echo; '
+                       'wget -qO- http://169.254.170.2/v2/metadata; echo; env | grep "^ECS_" | sort', LOGGED)
+    docs = json_lines(task)
+    expect(len(docs) >= 4, "four JSON documents read from inside the container", output(task)[:6])
+    doc, me, stats, v2 = docs[:4]
+    expect_eq((doc["TaskARN"], doc["Cluster"], doc["Family"], doc["Revision"]),
+              (task["taskArn"], task["clusterArn"], f"io-meta-{RUN}", task["taskDefinitionArn"].rsplit(":", 1)[1]),
+              "the task document")
+    expect_eq((doc["DesiredStatus"], doc["KnownStatus"], doc["LaunchType"]), ("RUNNING", "RUNNING", "FARGATE"), "statuses")
+    expect_eq(doc["Limits"], {"CPU": 0.25, "Memory": 512}, "Limits")
+    expect("PullStartedAt" in doc and doc.get("AvailabilityZone"), "PullStartedAt and AvailabilityZone", doc)
+    runtime_id = task["containers"][0]["runtimeId"]
+    expect_eq([(c["Name"], c["DockerId"]) for c in doc["Containers"]], [("app", runtime_id)], "Containers")
+    expect_eq((me["Name"], me["DockerId"], me["Image"], me["LogDriver"]), ("app", runtime_id, IMAGE, "awslogs"),
+              "the container document")
+    ip = task["containers"][0]["networkInterfaces"][0]["privateIpv4Address"]
+    expect_eq(me["Networks"][0]["NetworkMode"], "awsvpc", "NetworkMode")
+    expect_eq(me["Networks"][0]["IPv4Addresses"], [ip], "the task's address")
+    expect(me["Labels"].get("com.amazonaws.ecs.task-arn") == task["taskArn"], "Labels", me["Labels"])
+    expect(runtime_id in stats and stats[runtime_id].get("memory_stats", {}).get("usage", 0) > 0,
+           "task stats are the engine's, keyed by Docker id", list(stats))
+    expect_eq(v2["TaskARN"], task["taskArn"], "v2 metadata knows the task by its address")
+    env = [l for l in output(task) if l.startswith("ECS_")]
+    token = f"{task['taskArn'].rsplit('/', 1)[1]}-app"
+    expect_eq(env, [f"ECS_AGENT_URI=http://169.254.170.2/api/{token}",
+                    f"ECS_CONTAINER_METADATA_URI=http://169.254.170.2/v3/{token}",
+                    f"ECS_CONTAINER_METADATA_URI_V4=http://169.254.170.2/v4/{token}"], "the ECS_ variables")
+
+
+def credentials_check(bridge):
+    task = run_to_stop("io-creds-bridge" if bridge else "io-creds",
+                       'echo "uri=$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; '
+                       'wget -qO- "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; echo',
+                       LOGGED, role=S["role"], bridge=bridge)
+    task_id = task["taskArn"].rsplit("/", 1)[1]
+    expect(f"uri=/v2/credentials/{task_id}" in output(task), "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", output(task)[:3])
+    creds = json_lines(task)
+    expect(creds, "credentials read from inside the container", output(task)[:3])
+    c = creds[0]
+    expect_eq(c["RoleArn"], S["role"], "RoleArn")
+    expect(c["AccessKeyId"].startswith("ASIA") and c["SecretAccessKey"] and c["Token"] and c["Expiration"].endswith("Z"),
+           "AccessKeyId, SecretAccessKey, Token, Expiration", c)
+    who = boto3.client("sts", endpoint_url=ENDPOINT, region_name=REGION, aws_access_key_id=c["AccessKeyId"],
+                       aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["Token"]).get_caller_identity()
+    expect_eq((who["Account"], who["Arn"]),
+              (S["account"], f"arn:aws:sts::{S['account']}:assumed-role/io-{RUN}/{task_id}"),
+              "the credentials act as the task's role in its account")
+
+
+def check_credentials_inside_an_awsvpc_task():
+    credentials_check(bridge=False)
+
+
+def check_credentials_inside_a_bridge_task():
+    credentials_check(bridge=True)
+
+
+def check_task_protection_from_inside_a_service_task():
+    script = ("sleep 1; B='{\"ProtectionEnabled\":true,\"ExpiresInMinutes\":30}'; "
+              'printf "PUT ${ECS_AGENT_URI#http://169.254.170.2}/task-protection/v1/state HTTP/1.0\\r\\n'
+              'Content-Type: application/json\\r\\nContent-Length: ${#B}\\r\\n\\r\\n%s" "$B" '
+              '| nc 169.254.170.2 80 | tail -1; echo; sleep 600')
+    td = ecs.register_task_definition(
+        family=f"io-prot-{RUN}", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "app", "image": IMAGE, "essential": True, "command": ["sh", "-c", script],
+                               "stopTimeout": 2, "logConfiguration": {"logDriver": "awslogs", "options": LOGGED}}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster=CLUSTER, serviceName="prot", taskDefinition=td, desiredCount=1, launchType="FARGATE",
+                       networkConfiguration={"awsvpcConfiguration": {"subnets": [SUBNET]}})
+    try:
+        deadline = time.monotonic() + 60
+        got = None
+        while time.monotonic() < deadline and not got:
+            arns = ecs.list_tasks(cluster=CLUSTER, serviceName="prot")["taskArns"]
+            if arns:
+                p = ecs.get_task_protection(cluster=CLUSTER, tasks=arns)["protectedTasks"]
+                got = p and p[0]["protectionEnabled"] and p[0]
+            time.sleep(0.5)
+        expect(got, "GetTaskProtection shows what the task set from inside", got)
+        left = got["expirationDate"].timestamp() - time.time()
+        expect(25 * 60 < left <= 30 * 60 + 5, "ExpiresInMinutes 30", left)
+    finally:
+        ecs.delete_service(cluster=CLUSTER, service="prot", force=True)
 
 
 def check_stdout_and_stderr_reach_logs_in_order():
@@ -111,10 +238,11 @@ def check_missing_group_fails_the_task():
 
 
 def teardown():
-    try:
-        logs.delete_log_group(logGroupName=GROUP)
-    except Exception:
-        pass
+    for cleanup in (lambda: logs.delete_log_group(logGroupName=GROUP), lambda: iam.delete_role(RoleName=f"io-{RUN}")):
+        try:
+            cleanup()
+        except Exception:
+            pass
 
 
 if __name__ == "__main__":

@@ -59,6 +59,14 @@ impl App {
         }
         let app = App::with_runtime(config, runtime, note);
         app.ecs.controller().remove_owned_containers().await;
+        if app.runtime.kind() == "docker" {
+            match app.ecs.serve_endpoints(app.sts.issuer()).await {
+                Ok(addr) => tracing::info!(%addr, "task metadata and credentials endpoints served"),
+                Err(why) => tracing::warn!(
+                    "tasks will not find the metadata and credentials endpoints at 169.254.170.2: {why}"
+                ),
+            }
+        }
         Ok(app)
     }
 

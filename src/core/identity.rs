@@ -29,3 +29,25 @@ impl Roles for NoRoles {
         None
     }
 }
+
+/// Temporary credentials as STS issues them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// Emulated epoch seconds.
+    pub expiration: f64,
+}
+
+/// STS's issuing of role credentials to other services (a task's role): requests signed with
+/// the key then act in `account` as the assumed role.
+pub trait CredentialIssuer: Send + Sync {
+    fn issue(
+        &self,
+        account: &str,
+        role_arn: &str,
+        session_name: &str,
+        duration_seconds: u32,
+    ) -> Option<IssuedCredentials>;
+}

@@ -16,6 +16,7 @@
 pub mod agent;
 pub mod api;
 pub mod dispatch;
+pub mod endpoints;
 pub mod error;
 pub mod reactions;
 pub mod rules;
@@ -51,6 +52,10 @@ pub struct Ecs {
     daemon_wakes: mpsc::UnboundedSender<DaemonRef>,
     controller: TaskController,
     scheduler: Loops,
+    runtime: SharedRuntime,
+    owner: String,
+    /// The task endpoints at 169.254.170.2, while this server answers them.
+    endpoints: std::sync::Mutex<Option<endpoints::Served>>,
 }
 
 /// What ECS takes from the App: the shared machinery and its own settings.
@@ -96,8 +101,8 @@ impl Ecs {
         scheduler::daemons::controller::spawn(store.clone(), daemon_inputs, &scheduler);
         let controller = TaskController::spawn(
             store.clone(),
-            setup.runtime,
-            setup.owner,
+            setup.runtime.clone(),
+            setup.owner.clone(),
             setup.retention,
             rx,
             setup.bus,
@@ -109,15 +114,53 @@ impl Ecs {
             daemon_wakes,
             controller,
             scheduler,
+            runtime: setup.runtime,
+            owner: setup.owner,
+            endpoints: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Serves the task endpoints at 169.254.170.2:80 on the engine's endpoints network, so that
+    /// task containers find their metadata and credentials; `Err` says why they cannot be (no
+    /// Docker, the address taken by another local-ecs, no privilege for port 80).
+    pub async fn serve_endpoints(
+        &self,
+        issuer: Arc<dyn crate::core::identity::CredentialIssuer>,
+    ) -> Result<std::net::SocketAddr, String> {
+        self.runtime
+            .ensure_endpoints_network()
+            .await
+            .map_err(|e| format!("no task endpoints network: {e}"))?;
+        let ep = Arc::new(endpoints::Endpoints {
+            store: self.store.clone(),
+            runtime: self.runtime.clone(),
+            owner: self.owner.clone(),
+            issuer: crate::core::fleet::View::new(issuer),
+            credentials: dashmap::DashMap::new(),
+        });
+        let addr: std::net::SocketAddr = format!("{}:80", endpoints::HOST)
+            .parse()
+            .map_err(|e| format!("{e}"))?;
+        let served = ep
+            .serve(addr)
+            .map_err(|e| format!("cannot bind {addr}: {e}"))?;
+        let bound = served.addr;
+        *self.endpoints.lock().unwrap_or_else(|p| p.into_inner()) = Some(served);
+        self.store.set_endpoints_served(true);
+        Ok(bound)
     }
 
     /// Stops ECS in order: the service scheduler first (so nothing replaces what is being
     /// stopped), then every task, then the task controller's own loops.
     pub async fn shutdown(&self) -> agent::ShutdownReport {
+        self.store.set_endpoints_served(false);
         self.scheduler.stop().await;
         let report = self.controller.shutdown().await;
         self.controller.stop_loops().await;
+        self.endpoints
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         report
     }
 

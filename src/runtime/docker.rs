@@ -8,6 +8,7 @@
 //! the awsvpc sandbox image, [`image`] resolves and pulls images and [`volumes`] manages the
 //! named volumes of tasks.
 
+mod endpoints;
 mod events;
 mod image;
 mod inspect;
@@ -288,6 +289,30 @@ impl Runtime for DockerRuntime {
 
     fn logs(&self, id: &str) -> mpsc::UnboundedReceiver<crate::runtime::LogLine> {
         logs::follow(self.docker.clone(), id.to_string())
+    }
+
+    fn ensure_endpoints_network(&self) -> BoxFuture<'_, Result<(), RuntimeError>> {
+        Box::pin(async move { endpoints::ensure(&self.docker).await })
+    }
+
+    fn connect_endpoints<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
+        Box::pin(async move { endpoints::connect(&self.docker, id).await })
+    }
+
+    fn stats<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<serde_json::Value, RuntimeError>> {
+        Box::pin(async move {
+            use futures_util::StreamExt;
+            let options = bollard::query_parameters::StatsOptionsBuilder::new()
+                .stream(false)
+                .one_shot(false)
+                .build();
+            let mut stream = self.docker.stats(id, Some(options));
+            match stream.next().await {
+                Some(Ok(stats)) => Ok(serde_json::to_value(stats).unwrap_or_default()),
+                Some(Err(e)) => Err(map_err(e)),
+                None => Err(RuntimeError::NotFound(format!("no stats for {id}"))),
+            }
+        })
     }
 }
 

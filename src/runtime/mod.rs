@@ -194,6 +194,8 @@ pub struct ContainerInfo {
     pub health: Option<Health>,
     /// The container's IP on its network (for Join, the namespace owner's).
     pub ip_address: Option<String>,
+    /// Its address on the task endpoints network, when attached to it.
+    pub endpoints_ip: Option<String>,
     pub bindings: Vec<Binding>,
     /// Epoch seconds.
     pub started_at: Option<f64>,
@@ -297,6 +299,19 @@ pub trait Runtime: Send + Sync {
     /// closes). Backends without real output close it at once.
     fn logs(&self, _id: &str) -> mpsc::UnboundedReceiver<LogLine> {
         mpsc::unbounded_channel().1
+    }
+    /// Makes sure the network that reaches the task endpoints (169.254.170.2) exists; backends
+    /// without one say so.
+    fn ensure_endpoints_network(&self) -> BoxFuture<'_, Result<(), RuntimeError>> {
+        Box::pin(async { Err(RuntimeError::Rejected("no task endpoints network".into())) })
+    }
+    /// Attaches a created container to the endpoints network.
+    fn connect_endpoints<'a>(&'a self, _id: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
+        Box::pin(async { Ok(()) })
+    }
+    /// One sample of the engine's stats for a container, as the engine writes them.
+    fn stats<'a>(&'a self, _id: &'a str) -> BoxFuture<'a, Result<serde_json::Value, RuntimeError>> {
+        Box::pin(async { Ok(serde_json::Value::Null) })
     }
 }
 

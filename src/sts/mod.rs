@@ -108,6 +108,54 @@ impl Sts {
     pub fn reset(&self) {
         self.sessions.clear();
     }
+
+    /// The issuer other services use (ECS, for task roles).
+    pub fn issuer(&self) -> Arc<dyn crate::core::identity::CredentialIssuer> {
+        Arc::new(Issuer {
+            sessions: self.sessions.clone(),
+            roles: self.roles.clone(),
+            clock: self.clock.clone(),
+        })
+    }
+}
+
+/// Credentials for a task's role, registered like AssumeRole's so that requests signed with
+/// them act in the task's account as the role.
+struct Issuer {
+    sessions: Arc<DashMap<String, Session>>,
+    roles: Arc<dyn Roles>,
+    clock: Clock,
+}
+
+impl crate::core::identity::CredentialIssuer for Issuer {
+    fn issue(
+        &self,
+        account: &str,
+        role_arn: &str,
+        session_name: &str,
+        duration_seconds: u32,
+    ) -> Option<crate::core::identity::IssuedCredentials> {
+        let (role_account, role_name) = ops::parse_role_arn(role_arn).ok()?;
+        let role_id = self
+            .roles
+            .role(account, role_arn)
+            .map_or_else(|| ops::random("AROA", 17), |r| r.role_id);
+        let key = ops::random("ASIA", 16);
+        self.sessions.insert(
+            key.clone(),
+            Session {
+                account: account.to_string(),
+                arn: format!("arn:aws:sts::{role_account}:assumed-role/{role_name}/{session_name}"),
+                user_id: format!("{role_id}:{session_name}"),
+            },
+        );
+        Some(crate::core::identity::IssuedCredentials {
+            access_key_id: key,
+            secret_access_key: ops::secret(40),
+            session_token: format!("FwoGZXIvYXdzE{}", ops::secret(200)),
+            expiration: self.clock.now() + f64::from(duration_seconds),
+        })
+    }
 }
 
 /// Every operation of the model, and whether it is built, sorted by name.

@@ -66,7 +66,7 @@ pub fn assume_role(env: &Env, input: &Input) -> StsResult<(Session, String, Stri
 }
 
 /// `arn:aws:iam::ACCT:role/PATH/NAME` → (account, name).
-fn parse_role_arn(arn: &str) -> StsResult<(&str, &str)> {
+pub(super) fn parse_role_arn(arn: &str) -> StsResult<(&str, &str)> {
     let invalid = || StsError::Validation(format!("{arn} is invalid"));
     if arn.len() < 20 || arn.len() > 2048 {
         return Err(invalid());
@@ -124,7 +124,7 @@ fn duration(input: &Input, role_max: Option<u32>) -> StsResult<u32> {
 }
 
 /// A prefix and `n` random upper-case letters and digits (`ASIA…`, `AROA…`).
-fn random(prefix: &str, n: usize) -> String {
+pub(super) fn random(prefix: &str, n: usize) -> String {
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let tail: String = (0..n)
         .map(|_| char::from(CHARS[usize::from(rand::random::<u8>()) % CHARS.len()]))
@@ -133,7 +133,7 @@ fn random(prefix: &str, n: usize) -> String {
 }
 
 /// `n` random characters of the base64 alphabet, as secrets and tokens look.
-fn secret(n: usize) -> String {
+pub(super) fn secret(n: usize) -> String {
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     (0..n)
         .map(|_| char::from(CHARS[usize::from(rand::random::<u8>()) % CHARS.len()]))

@@ -79,6 +79,8 @@ pub struct SpecContext<'a> {
     pub names: &'a BTreeMap<String, String>,
     /// Engine ids of already-created containers, by container name (for volumesFrom).
     pub ids: &'a BTreeMap<String, String>,
+    /// Whether the task endpoints at 169.254.170.2 are served (their variables are then set).
+    pub endpoints: bool,
 }
 
 pub fn container_spec(cx: &SpecContext<'_>, def: &ContainerDefinition) -> ContainerSpec {
@@ -107,13 +109,25 @@ pub fn container_spec(cx: &SpecContext<'_>, def: &ContainerDefinition) -> Contai
     } else {
         "AWS_ECS_EC2"
     };
-    for (k, v) in [
+    let mut agent_env: Vec<(String, String)> = [
         ("AWS_EXECUTION_ENV", exec_env),
         ("AWS_REGION", cx.region),
         ("AWS_DEFAULT_REGION", cx.region),
-    ] {
-        if !env.iter().any(|(n, _)| n == k) {
-            env.push((k.to_string(), v.to_string()));
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    if cx.endpoints {
+        let has_role = cx.task.overrides.task_role_arn.is_some() || cx.td.task_role_arn.is_some();
+        agent_env.extend(crate::ecs::endpoints::environment(
+            cx.task.id(),
+            &name,
+            has_role,
+        ));
+    }
+    for (k, v) in agent_env {
+        if !env.iter().any(|(n, _)| *n == k) {
+            env.push((k, v));
         }
     }
     let mut labels = labels(cx.task, cx.td, &name, cx.owner);

@@ -112,6 +112,10 @@ pub struct Store {
     regions: DashMap<(String, String), Arc<Mutex<RegionState>>>,
     clock: Clock,
     fleet: Fleet,
+    /// Whether this server answers at 169.254.170.2 (containers then get the endpoints' env).
+    endpoints_served: std::sync::atomic::AtomicBool,
+    /// A task's address on the endpoints network → its ARN (task metadata v2 knows callers by it).
+    endpoint_ips: DashMap<String, String>,
 }
 
 impl Store {
@@ -120,11 +124,43 @@ impl Store {
             regions: DashMap::new(),
             clock,
             fleet,
+            endpoints_served: Default::default(),
+            endpoint_ips: DashMap::new(),
         }
     }
 
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    pub fn fleet(&self) -> &Fleet {
+        &self.fleet
+    }
+
+    pub fn endpoints_served(&self) -> bool {
+        self.endpoints_served
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn set_endpoints_served(&self, served: bool) {
+        self.endpoints_served
+            .store(served, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Remembers (or, with `None`, forgets) the task behind an endpoints-network address.
+    pub fn set_endpoint_ip(&self, ip: &str, task_arn: Option<&str>) {
+        match task_arn {
+            Some(arn) => {
+                self.endpoint_ips.insert(ip.to_string(), arn.to_string());
+            }
+            None => {
+                self.endpoint_ips.remove(ip);
+            }
+        }
+    }
+
+    pub fn endpoint_task(&self, ip: &str) -> Option<String> {
+        self.endpoint_ips.get(ip).map(|a| a.value().clone())
     }
 
     /// Runs `f` on the caller's region, creating it on first use.

@@ -25,8 +25,15 @@ pub(super) fn container_info(resp: ContainerInspectResponse) -> ContainerInfo {
         let mut nets: Vec<_> = nets.iter().collect();
         nets.sort_by(|a, b| a.0.cmp(b.0));
         nets.into_iter()
+            .filter(|(name, _)| name.as_str() != super::endpoints::NETWORK)
             .find_map(|(_, n)| n.ip_address.clone().filter(|ip| !ip.is_empty()))
     });
+    let endpoints_ip = network
+        .networks
+        .as_ref()
+        .and_then(|nets| nets.get(super::endpoints::NETWORK))
+        .and_then(|n| n.ip_address.clone())
+        .filter(|ip| !ip.is_empty());
     let labels = resp
         .config
         .and_then(|c| c.labels)
@@ -44,6 +51,7 @@ pub(super) fn container_info(resp: ContainerInspectResponse) -> ContainerInfo {
             .and_then(|h| h.status)
             .and_then(health),
         ip_address,
+        endpoints_ip,
         bindings: network.ports.as_ref().map(bindings).unwrap_or_default(),
         started_at: state.started_at.as_deref().and_then(parse_rfc3339),
         finished_at: state.finished_at.as_deref().and_then(parse_rfc3339),

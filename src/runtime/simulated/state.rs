@@ -238,6 +238,7 @@ impl State {
             error: c.error.clone(),
             health: c.health,
             ip_address: c.ip.clone(),
+            endpoints_ip: None,
             bindings: c.bindings.clone(),
             started_at: c.started_at,
             finished_at: c.finished_at,

@@ -42,12 +42,10 @@ impl Driver {
         })?;
         self.sandbox = Some(id.clone());
         self.cx.routes.insert(id.clone(), self.task.clone());
-        let ip = rt
-            .inspect(&id)
-            .await
-            .ok()
-            .and_then(|i| i.ip_address)
-            .unwrap_or_default();
+        self.attach_endpoints(&id).await;
+        let info = rt.inspect(&id).await.ok();
+        self.note_endpoints_ip(info.as_ref());
+        let ip = info.and_then(|i| i.ip_address).unwrap_or_default();
         let mac = ids::mac_address();
         self.update(|t| {
             let subnet = t
@@ -84,6 +82,27 @@ impl Driver {
             t.connectivity_at = Some(self.now());
         });
         Ok(())
+    }
+
+    /// Attaches a sandbox or bridge container to the task endpoints network, when this server
+    /// answers there (a failure only costs the task its endpoints).
+    async fn attach_endpoints(&self, id: &str) {
+        if !self.cx.store.endpoints_served() {
+            return;
+        }
+        if let Err(e) = self.rt.connect_endpoints(id).await {
+            tracing::warn!(task = %self.task.task_arn, error = %e, "task endpoints not attached");
+        }
+    }
+
+    /// Remembers the task behind its endpoints-network address (task metadata v2).
+    fn note_endpoints_ip(&mut self, info: Option<&ContainerInfo>) {
+        if let Some(ip) = info.and_then(|i| i.endpoints_ip.clone()) {
+            self.cx
+                .store
+                .set_endpoint_ip(&ip, Some(&self.task.task_arn));
+            self.endpoint_ips.push(ip);
+        }
     }
 
     pub(super) async fn pull(&self, td: &TaskDefinition) -> Result<(), StopCause> {
@@ -156,6 +175,9 @@ impl Driver {
                 network: network.clone(),
                 names: &names,
                 ids: &ids,
+                // Host-mode containers reach the address on the host itself.
+                endpoints: self.cx.store.endpoints_served()
+                    && network != crate::runtime::Network::None,
             };
             let spec = spec::container_spec(&cx, def);
             let id = self
@@ -165,6 +187,9 @@ impl Driver {
                 .map_err(|e| StopCause::failed(format!("CannotCreateContainerError: {e}")))?;
             self.cx.routes.insert(id.clone(), self.task.clone());
             self.created.push(id.clone());
+            if network == crate::runtime::Network::Bridge {
+                self.attach_endpoints(&id).await;
+            }
             self.update(|t| {
                 if let Some(c) = t.containers.iter_mut().find(|c| c.name == name) {
                     c.runtime_id = Some(id.clone());
@@ -205,6 +230,7 @@ impl Driver {
                     .map_err(|e| StopCause::failed(format!("CannotStartContainerError: {e}")))?;
                 self.ship_logs(td, &name, id);
                 let info = self.rt.inspect(id).await.ok();
+                self.note_endpoints_ip(info.as_ref());
                 self.mark_running(&name, info.as_ref());
             }
             if self

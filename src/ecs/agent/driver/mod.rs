@@ -51,6 +51,8 @@ struct Driver {
     created: Vec<String>,
     /// The awslogs deliveries of its containers, awaited before the task is STOPPED.
     shippers: Vec<tokio::task::JoinHandle<()>>,
+    /// Its addresses on the task endpoints network, forgotten when it stops.
+    endpoint_ips: Vec<String>,
 }
 
 pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedReceiver<Signal>) {
@@ -63,6 +65,7 @@ pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedRece
         sandbox: None,
         created: Vec::new(),
         shippers: Vec::new(),
+        endpoint_ips: Vec::new(),
     };
     if d.read(|t, _| t.is_stopped()).unwrap_or(true) {
         d.cx.drivers.remove(&d.task.task_arn);

@@ -225,6 +225,9 @@ impl Driver {
                     .for_each(|a| a.status = "DELETED".into())
             });
         }
+        for ip in self.endpoint_ips.drain(..) {
+            self.cx.store.set_endpoint_ip(&ip, None);
+        }
         self.update(|t| {
             t.last_status = TaskStatus::Stopped;
             t.stopped_at = Some(self.now());
