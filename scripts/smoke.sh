@@ -19,7 +19,8 @@ LOG="$(mktemp)"
 # Tasks run on the real engine when there is one (CI always has one).
 RUNTIME=simulated
 if docker info >/dev/null 2>&1; then RUNTIME=docker; fi
-"$BIN" --host 127.0.0.1 --port "$PORT" --runtime "$RUNTIME" --owner "smoke-$PORT" >"$LOG" 2>&1 &
+"$BIN" --host 127.0.0.1 --port "$PORT" --runtime "$RUNTIME" --owner "smoke-$PORT" \
+  --inject-endpoint-url true >"$LOG" 2>&1 &
 SERVER_PID=$!
 cleanup() {
   # Reset first: it removes every container this server created.

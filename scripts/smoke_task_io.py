@@ -13,7 +13,8 @@ And the agent's endpoints at 169.254.170.2 read from inside real containers (the
 back through awslogs): the task metadata v4 task and container documents, v4 task stats, v2 by
 the caller's address, the ECS_* variables, task-role credentials in awsvpc (Fargate) and bridge
 (EC2) mode that map back to the task's account and role when used with STS, and task scale-in
-protection set from inside a service's task through ${ECS_AGENT_URI}.
+protection set from inside a service's task through ${ECS_AGENT_URI}, and (with the server's
+--inject-endpoint-url true) a task calling local-ecs' ECS API through $AWS_ENDPOINT_URL.
 
 Expectations follow the Amazon ECS developer guide (the awslogs log driver, task metadata endpoint
 v4, task IAM roles, task scale-in protection endpoint) and the CloudWatch Logs
@@ -31,7 +32,7 @@ import time
 import boto3
 from botocore.config import Config
 
-from smoke_support import ENDPOINT, REGION, RUN, ecs_client, expect, expect_eq, run_checks
+from smoke_support import ENDPOINT, REGION, RUN, CheckFailed, ecs_client, expect, expect_eq, run_checks
 
 IMAGE = "local-ecs-test:latest"
 CLUSTER = f"smoke-io-{RUN}"
@@ -155,6 +156,18 @@ def check_credentials_inside_a_bridge_task():
     credentials_check(bridge=True)
 
 
+def check_a_task_reaches_local_ecs_through_aws_endpoint_url():
+    # Needs the server started with --inject-endpoint-url true (scripts/smoke.sh does).
+    task = run_to_stop("io-api", 'echo "url=$AWS_ENDPOINT_URL"; '
+                       "wget -qO- --header 'X-Amz-Target: AmazonEC2ContainerServiceV20141113.ListClusters' "
+                       "--header 'Content-Type: application/x-amz-json-1.1' --post-data '{}' \"$AWS_ENDPOINT_URL/\"; echo",
+                       LOGGED)
+    expect("url=http://169.254.170.2" in output(task), "AWS_ENDPOINT_URL in the container", output(task)[:3])
+    answers = json_lines(task)
+    clusters = answers[0].get("clusterArns", []) if answers else []
+    expect(any(c.endswith(f"/{CLUSTER}") for c in clusters), "ListClusters from inside the task", output(task)[:3])
+
+
 def check_task_protection_from_inside_a_service_task():
     script = ("sleep 1; B='{\"ProtectionEnabled\":true,\"ExpiresInMinutes\":30}'; "
               'printf "PUT ${ECS_AGENT_URI#http://169.254.170.2}/task-protection/v1/state HTTP/1.0\\r\\n'
@@ -176,7 +189,10 @@ def check_task_protection_from_inside_a_service_task():
                 p = ecs.get_task_protection(cluster=CLUSTER, tasks=arns)["protectedTasks"]
                 got = p and p[0]["protectionEnabled"] and p[0]
             time.sleep(0.5)
-        expect(got, "GetTaskProtection shows what the task set from inside", got)
+        if not got:
+            arns = ecs.list_tasks(cluster=CLUSTER, serviceName="prot")["taskArns"]
+            said = [output({"taskArn": a}) for a in arns]
+            raise CheckFailed(f"GetTaskProtection does not show what the task set from inside (it said {said})")
         left = got["expirationDate"].timestamp() - time.time()
         expect(25 * 60 < left <= 30 * 60 + 5, "ExpiresInMinutes 30", left)
     finally:

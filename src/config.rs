@@ -7,7 +7,8 @@ pub const USAGE: &str = "\
 usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [--owner ID]
                  [--task-retention SECONDS] [--time-scale N] [--cors-allowed-origins LIST]
                  [--header-read-timeout S] [--idle-timeout S] [--body-read-timeout S]
-                 [--max-connections N] [--listener-host ADDR] [--list-operations]
+                 [--max-connections N] [--listener-host ADDR] [--inject-endpoint-url BOOL]
+                 [--list-operations]
 
   --host HOST          address to listen on (env LOCAL_ECS_HOST, default 127.0.0.1)
   --port PORT          port to listen on (env LOCAL_ECS_PORT, default 4566)
@@ -36,6 +37,10 @@ usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [
                        LOCAL_ECS_MAX_CONNECTIONS, default 512)
   --listener-host ADDR where ELBv2 listeners bind their ports (env LOCAL_ECS_LISTENER_HOST,
                        default 127.0.0.1; 0.0.0.0 to reach them from other machines or containers)
+  --inject-endpoint-url BOOL
+                       set AWS_ENDPOINT_URL=http://169.254.170.2 in task containers, where
+                       local-ecs answers AWS requests too, so SDK code in a task reaches it
+                       unchanged (env LOCAL_ECS_INJECT_ENDPOINT_URL, default false; Docker)
   --list-operations    print the supported-operations table (Markdown) and exit
   -h, --help           print this help and exit
 
@@ -57,6 +62,9 @@ pub struct Config {
     pub limits: Limits,
     /// The address ELBv2 listeners bind.
     pub listener_host: std::net::IpAddr,
+    /// Whether task containers get `AWS_ENDPOINT_URL` pointing at local-ecs (through the task
+    /// endpoints address).
+    pub inject_endpoint_url: bool,
 }
 
 /// Bounds on what one client can hold of the server.
@@ -96,6 +104,7 @@ impl Default for Config {
             cors_allowed_origins: Vec::new(),
             limits: Limits::default(),
             listener_host: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            inject_endpoint_url: false,
         }
     }
 }
@@ -110,7 +119,7 @@ impl Config {
 }
 
 /// Each setting's flag and environment variable.
-const SETTINGS: [(&str, &str); 12] = [
+const SETTINGS: [(&str, &str); 13] = [
     ("--host", "LOCAL_ECS_HOST"),
     ("--port", "LOCAL_ECS_PORT"),
     ("--runtime", "LOCAL_ECS_RUNTIME"),
@@ -123,6 +132,7 @@ const SETTINGS: [(&str, &str); 12] = [
     ("--body-read-timeout", "LOCAL_ECS_BODY_READ_TIMEOUT"),
     ("--max-connections", "LOCAL_ECS_MAX_CONNECTIONS"),
     ("--listener-host", "LOCAL_ECS_LISTENER_HOST"),
+    ("--inject-endpoint-url", "LOCAL_ECS_INJECT_ENDPOINT_URL"),
 ];
 
 impl Config {
@@ -182,6 +192,17 @@ fn set(config: &mut Config, flag: &str, value: &str) -> Result<(), String> {
         "--idle-timeout" => limits.idle_timeout = parse_positive_seconds(value)?,
         "--body-read-timeout" => limits.body_read_timeout = parse_positive_seconds(value)?,
         "--max-connections" => limits.max_connections = parse_count(value)?,
+        "--inject-endpoint-url" => {
+            config.inject_endpoint_url = match value {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(format!(
+                        "invalid value {value:?} for --inject-endpoint-url: true or false"
+                    ))
+                }
+            }
+        }
         "--listener-host" => {
             config.listener_host = value.parse().map_err(|_| {
                 format!("invalid listener address {value:?}: expected an IP address")

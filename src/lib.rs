@@ -60,7 +60,25 @@ impl App {
         let app = App::with_runtime(config, runtime, note);
         app.ecs.controller().remove_owned_containers().await;
         if app.runtime.kind() == "docker" {
-            match app.ecs.serve_endpoints(app.sts.issuer()).await {
+            let api = app.config.inject_endpoint_url.then(|| {
+                // Weak: the endpoints live inside the App they forward to.
+                let weak = Arc::downgrade(&app);
+                let api: ecs::endpoints::Api = Arc::new(move |req| {
+                    let weak = weak.clone();
+                    Box::pin(async move {
+                        match weak.upgrade() {
+                            Some(app) => edge::handle(&app, &req).await,
+                            None => wire::WireResponse {
+                                status: 503,
+                                headers: Vec::new(),
+                                body: Default::default(),
+                            },
+                        }
+                    })
+                });
+                api
+            });
+            match app.ecs.serve_endpoints(app.sts.issuer(), api).await {
                 Ok(addr) => tracing::info!(%addr, "task metadata and credentials endpoints served"),
                 Err(why) => tracing::warn!(
                     "tasks will not find the metadata and credentials endpoints at 169.254.170.2: {why}"

@@ -126,12 +126,15 @@ impl Ecs {
     pub async fn serve_endpoints(
         &self,
         issuer: Arc<dyn crate::core::identity::CredentialIssuer>,
+        api: Option<endpoints::Api>,
     ) -> Result<std::net::SocketAddr, String> {
         self.runtime
             .ensure_endpoints_network()
             .await
             .map_err(|e| format!("no task endpoints network: {e}"))?;
+        let api_url = api.as_ref().map(|_| format!("http://{}", endpoints::HOST));
         let ep = Arc::new(endpoints::Endpoints {
+            api,
             store: self.store.clone(),
             runtime: self.runtime.clone(),
             owner: self.owner.clone(),
@@ -147,6 +150,7 @@ impl Ecs {
         let bound = served.addr;
         *self.endpoints.lock().unwrap_or_else(|p| p.into_inner()) = Some(served);
         self.store.set_endpoints_served(true);
+        self.store.set_task_api_url(api_url);
         Ok(bound)
     }
 

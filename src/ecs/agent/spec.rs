@@ -81,6 +81,8 @@ pub struct SpecContext<'a> {
     pub ids: &'a BTreeMap<String, String>,
     /// Whether the task endpoints at 169.254.170.2 are served (their variables are then set).
     pub endpoints: bool,
+    /// `AWS_ENDPOINT_URL` to set, when local-ecs answers AWS requests from tasks.
+    pub api_url: Option<String>,
 }
 
 pub fn container_spec(cx: &SpecContext<'_>, def: &ContainerDefinition) -> ContainerSpec {
@@ -124,6 +126,9 @@ pub fn container_spec(cx: &SpecContext<'_>, def: &ContainerDefinition) -> Contai
             &name,
             has_role,
         ));
+    }
+    if let Some(url) = &cx.api_url {
+        agent_env.push(("AWS_ENDPOINT_URL".into(), url.clone()));
     }
     for (k, v) in agent_env {
         if !env.iter().any(|(n, _)| *n == k) {

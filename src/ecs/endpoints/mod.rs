@@ -54,8 +54,20 @@ pub fn environment(task_id: &str, container: &str, has_role: bool) -> Vec<(Strin
     env
 }
 
+/// local-ecs' own API, for AWS requests a task sends to the endpoints address
+/// (`--inject-endpoint-url`).
+pub type Api = Arc<
+    dyn Fn(
+            crate::edge::HttpRequest,
+        ) -> futures_util::future::BoxFuture<'static, crate::wire::WireResponse>
+        + Send
+        + Sync,
+>;
+
 /// What the endpoints read: ECS's state, the engine (stats), STS (credentials).
 pub struct Endpoints {
+    /// Where requests that are not the agent's go, if anywhere.
+    pub(crate) api: Option<Api>,
     pub(crate) store: Arc<Store>,
     pub(crate) runtime: SharedRuntime,
     pub(crate) owner: String,
@@ -90,7 +102,10 @@ impl Endpoints {
                         let me = me.clone();
                         async move { Ok::<_, std::convert::Infallible>(me.answer(req, peer).await) }
                     });
+                    // Clients such as `nc` close their side once the request is sent: they
+                    // still get the answer.
                     let _ = hyper::server::conn::http1::Builder::new()
+                        .half_close(true)
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
@@ -100,12 +115,34 @@ impl Endpoints {
     }
 
     async fn answer(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
-        let method = req.method().as_str().to_string();
-        let path = req.uri().path().to_string();
-        let body = match req.into_body().collect().await {
+        let (parts, incoming) = req.into_parts();
+        let method = parts.method.as_str().to_string();
+        let path = parts.uri.path().to_string();
+        let body = match incoming.collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => Bytes::new(),
         };
+        let agents = ["/v4/", "/v3/", "/v2/", "/api/"];
+        if let (Some(api), false) = (&self.api, agents.iter().any(|p| path.starts_with(p))) {
+            let request = crate::edge::HttpRequest {
+                method,
+                path,
+                query: parts.uri.query().unwrap_or("").to_string(),
+                headers: parts.headers,
+                body,
+                peer: Some(peer),
+                local: None,
+            };
+            let wire = api(request).await;
+            let mut resp = Response::new(Full::new(wire.body));
+            *resp.status_mut() = hyper::StatusCode::from_u16(wire.status).unwrap_or_default();
+            for (name, value) in &wire.headers {
+                if let Ok(v) = hyper::header::HeaderValue::from_str(value) {
+                    resp.headers_mut().insert(*name, v);
+                }
+            }
+            return resp;
+        }
         let (status, value) = self.route(&method, &path, &body, peer).await;
         let mut resp = Response::new(Full::new(Bytes::from(value.to_string())));
         *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or_default();

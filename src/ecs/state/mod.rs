@@ -116,6 +116,8 @@ pub struct Store {
     endpoints_served: std::sync::atomic::AtomicBool,
     /// A task's address on the endpoints network → its ARN (task metadata v2 knows callers by it).
     endpoint_ips: DashMap<String, String>,
+    /// `AWS_ENDPOINT_URL` for task containers, when local-ecs answers AWS requests from tasks.
+    task_api_url: std::sync::RwLock<Option<String>>,
 }
 
 impl Store {
@@ -126,7 +128,19 @@ impl Store {
             fleet,
             endpoints_served: Default::default(),
             endpoint_ips: DashMap::new(),
+            task_api_url: Default::default(),
         }
+    }
+
+    pub fn task_api_url(&self) -> Option<String> {
+        self.task_api_url
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_task_api_url(&self, url: Option<String>) {
+        *self.task_api_url.write().unwrap_or_else(|p| p.into_inner()) = url;
     }
 
     pub fn clock(&self) -> &Clock {

@@ -178,6 +178,11 @@ impl Driver {
                 // Host-mode containers reach the address on the host itself.
                 endpoints: self.cx.store.endpoints_served()
                     && network != crate::runtime::Network::None,
+                api_url: self
+                    .cx
+                    .store
+                    .task_api_url()
+                    .filter(|_| network != crate::runtime::Network::None),
             };
             let spec = spec::container_spec(&cx, def);
             let id = self

@@ -57,8 +57,17 @@ pub fn list_service_deployments(
         .take_while(|(k, _)| k.starts_with(&prefix))
         .map(|(_, r)| r)
         .filter(|r| req.status.is_empty() || req.status.contains(&r.status))
-        .filter(|r| window.before.is_none_or(|b| r.created_at < b))
-        .filter(|r| window.after.is_none_or(|a| r.created_at > a))
+        // At the millisecond, the precision clients send timestamps back with.
+        .filter(|r| {
+            window
+                .before
+                .is_none_or(|b| millis(r.created_at) < millis(b))
+        })
+        .filter(|r| {
+            window
+                .after
+                .is_none_or(|a| millis(r.created_at) > millis(a))
+        })
         .collect();
     matching.sort_by(|a, b| newest_first(a).cmp_key(&newest_first(b)));
     let rest = matching
@@ -333,4 +342,9 @@ fn abort(st: &mut RegionState, arn: &str, service_arn: &str, id: &str, now: f64)
         r.updated_at = now;
     }
     Ok(())
+}
+
+/// Epoch seconds as whole milliseconds.
+fn millis(secs: f64) -> i64 {
+    (secs * 1000.0).round() as i64
 }
