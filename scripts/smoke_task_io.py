@@ -131,7 +131,16 @@ def check_metadata_v4_from_inside_a_task():
 def credentials_check(bridge):
     task = run_to_stop("io-creds-bridge" if bridge else "io-creds",
                        'echo "uri=$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; '
-                       'wget -qO- "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; echo',
+                       'C=$(wget -qO- "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); echo "$C"; '
+                       # The task calls STS itself with its credentials. local-ecs verifies no
+                       # signature (nothing is enforced), so this shell client sends a placeholder
+                       # where an SDK would sign.
+                       'K=$(echo "$C" | sed \'s/.*"AccessKeyId":"\\([^"]*\\)".*/\\1/\'); '
+                       'T=$(echo "$C" | sed \'s/.*"Token":"\\([^"]*\\)".*/\\1/\'); '
+                       'wget -qO- --header "Authorization: AWS4-HMAC-SHA256 Credential=$K/20261206/us-east-1/sts/'
+                       'aws4_request, SignedHeaders=host, Signature=0" --header "X-Amz-Security-Token: $T" '
+                       '--post-data "Action=GetCallerIdentity&Version=2011-06-15" "$AWS_ENDPOINT_URL/" '
+                       '| sed -n \'s/.*<Arn>\\(.*\\)<\\/Arn>.*/sts-arn=\\1/p\'',
                        LOGGED, role=S["role"], bridge=bridge)
     task_id = task["taskArn"].rsplit("/", 1)[1]
     expect(f"uri=/v2/credentials/{task_id}" in output(task), "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", output(task)[:3])
@@ -146,6 +155,8 @@ def credentials_check(bridge):
     expect_eq((who["Account"], who["Arn"]),
               (S["account"], f"arn:aws:sts::{S['account']}:assumed-role/io-{RUN}/{task_id}"),
               "the credentials act as the task's role in its account")
+    expect(f"sts-arn=arn:aws:sts::{S['account']}:assumed-role/io-{RUN}/{task_id}" in output(task),
+           "the task itself asked STS who it is, through AWS_ENDPOINT_URL", output(task)[-2:])
 
 
 def check_credentials_inside_an_awsvpc_task():
@@ -195,6 +206,13 @@ def check_task_protection_from_inside_a_service_task():
             raise CheckFailed(f"GetTaskProtection does not show what the task set from inside (it said {said})")
         left = got["expirationDate"].timestamp() - time.time()
         expect(25 * 60 < left <= 30 * 60 + 5, "ExpiresInMinutes 30", left)
+        # Protection holds off a scale-in until it is lifted.
+        ecs.update_service(cluster=CLUSTER, service="prot", desiredCount=0)
+        time.sleep(3)
+        status = ecs.describe_tasks(cluster=CLUSTER, tasks=[got["taskArn"]])["tasks"][0]
+        expect_eq((status["lastStatus"], status["desiredStatus"]), ("RUNNING", "RUNNING"), "a protected task outlives the scale-in")
+        ecs.update_task_protection(cluster=CLUSTER, tasks=[got["taskArn"]], protectionEnabled=False)
+        ecs.get_waiter("tasks_stopped").wait(cluster=CLUSTER, tasks=[got["taskArn"]], WaiterConfig=WAIT)
     finally:
         ecs.delete_service(cluster=CLUSTER, service="prot", force=True)
 
@@ -223,6 +241,11 @@ def check_stdout_and_stderr_reach_logs_in_order():
     stamps = [e["timestamp"] for e in got]
     expect(stamps == sorted(stamps), "timestamps ascend", stamps)
     expect(abs(stamps[0] / 1000 - started) < 120, "the engine's timestamps (wall clock)", (stamps[0], started))
+
+
+def check_a_last_line_without_newline_is_delivered():
+    task = run_to_stop("io-tail", "echo first; printf 'no newline at the end'", LOGGED)
+    expect_eq(output(task), ["first", "no newline at the end"], "both lines, the unterminated one too")
 
 
 def check_multiline_pattern_groups_lines():

@@ -13,27 +13,57 @@ use tokio::sync::mpsc;
 pub fn follow(docker: Docker, id: String) -> mpsc::UnboundedReceiver<LogLine> {
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
-        let options = LogsOptionsBuilder::new()
-            .follow(true)
-            .stdout(true)
-            .stderr(true)
-            .timestamps(true)
-            .build();
-        let mut stream = docker.logs(&id, Some(options));
-        while let Some(Ok(frame)) = stream.next().await {
-            let (bytes, stderr) = match frame {
-                LogOutput::StdOut { message } | LogOutput::Console { message } => (message, false),
-                LogOutput::StdErr { message } => (message, true),
-                LogOutput::StdIn { .. } => continue,
-            };
-            for line in lines(&bytes, stderr) {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
+        let mut last = i64::MIN;
+        if !pass(&docker, &id, true, 0, &mut last, &tx).await {
+            return;
         }
+        // The engine may end a follow before it has written a last line without a newline
+        // (the container exited): read once more what came after the last line seen.
+        let since = if last == i64::MIN {
+            0
+        } else {
+            (last / 1_000_000) as i32
+        };
+        pass(&docker, &id, false, since, &mut last, &tx).await;
     });
     rx
+}
+
+/// One read of the logs (following or not) from `since` (epoch seconds); sends the lines after
+/// `last` (µs) and moves it on. `false` once the receiver is gone.
+async fn pass(
+    docker: &Docker,
+    id: &str,
+    follow: bool,
+    since: i32,
+    last: &mut i64,
+    tx: &mpsc::UnboundedSender<LogLine>,
+) -> bool {
+    let options = LogsOptionsBuilder::new()
+        .follow(follow)
+        .stdout(true)
+        .stderr(true)
+        .timestamps(true)
+        .since(since)
+        .build();
+    let mut stream = docker.logs(id, Some(options));
+    while let Some(Ok(frame)) = stream.next().await {
+        let (bytes, stderr) = match frame {
+            LogOutput::StdOut { message } | LogOutput::Console { message } => (message, false),
+            LogOutput::StdErr { message } => (message, true),
+            LogOutput::StdIn { .. } => continue,
+        };
+        for line in lines(&bytes, stderr) {
+            if line.timestamp_us <= *last && !follow {
+                continue;
+            }
+            *last = (*last).max(line.timestamp_us);
+            if tx.send(line).is_err() {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// The lines of one frame: `<RFC 3339 timestamp> <text>` each; a line without a readable
