@@ -83,18 +83,12 @@ pub fn filter_log_events(st: &mut RegionState, input: Map<String, Value>) -> Log
             },
         )
         .collect();
-    let (start, end) = (req.start_time, req.end_time);
-    let mut matching: Vec<(&LogStream, &Event)> = streams
-        .iter()
-        .flat_map(|s| s.events.iter().map(move |e| (*s, e)))
-        .filter(|(_, e)| {
-            start.is_none_or(|t| e.timestamp >= t)
-                && end.is_none_or(|t| e.timestamp < t)
-                && after.is_none_or(|k| e.key() > k)
-                && pattern.matches(&e.message)
-        })
-        .collect();
-    matching.sort_by_key(|(_, e)| e.key());
+    let from_start = (req.start_time.unwrap_or(i64::MIN), 0);
+    let window = Window {
+        from: after.map_or(from_start, |(ts, seq)| from_start.max((ts, seq + 1))),
+        end: req.end_time,
+    };
+    let mut matching = merged(&streams, &window, &pattern, size + 1);
     let fit = size.min(super::fits_answer(matching.iter().map(|(_, e)| e.size())));
     let more = matching.len() > fit;
     matching.truncate(fit);
@@ -115,6 +109,50 @@ pub fn filter_log_events(st: &mut RegionState, input: Map<String, Value>) -> Log
     }))
 }
 
+/// Where a page starts (the first key it may hold) and ends (exclusive timestamp).
+struct Window {
+    from: (i64, u64),
+    end: Option<i64>,
+}
+
+/// Up to `want` matching events of `streams`, interleaved by key: a merge over the streams'
+/// (already ordered) events from each one's first key in the window, so a page costs what it
+/// reads, not what the group holds.
+fn merged<'a>(
+    streams: &[&'a LogStream],
+    window: &Window,
+    pattern: &Pattern,
+    want: usize,
+) -> Vec<(&'a LogStream, &'a Event)> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut heap = BinaryHeap::new();
+    for (i, s) in streams.iter().enumerate() {
+        let at = s.events.partition_point(|e| e.key() < window.from);
+        if let Some(e) = s.events.get(at) {
+            heap.push(Reverse((e.key(), i, at)));
+        }
+    }
+    let mut out = Vec::new();
+    while let Some(Reverse((key, i, at))) = heap.pop() {
+        if window.end.is_some_and(|end| key.0 >= end) {
+            continue; // this stream is past the window; the others may not be
+        }
+        let stream = streams[i];
+        let e = &stream.events[at];
+        if pattern.matches(&e.message) {
+            out.push((stream, e));
+            if out.len() >= want {
+                break;
+            }
+        }
+        if let Some(next) = stream.events.get(at + 1) {
+            heap.push(Reverse((next.key(), i, at + 1)));
+        }
+    }
+    out
+}
+
 fn filtered<'a>(stream: &'a LogStream, e: &'a Event) -> FilteredEvent<'a> {
     FilteredEvent {
         log_stream_name: &stream.name,
@@ -132,4 +170,51 @@ fn parse_key(text: &str) -> LogsResult<(i64, u64)> {
         ts.parse().map_err(|_| invalid())?,
         seq.parse().map_err(|_| invalid())?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(name: &str, events: &[(i64, u64, &str)]) -> LogStream {
+        let mut s = LogStream::new(name, "arn:g", 0);
+        for (timestamp, seq, message) in events {
+            s.insert(Event {
+                timestamp: *timestamp,
+                ingestion_time: 0,
+                message: (*message).into(),
+                seq: *seq,
+            });
+        }
+        s
+    }
+
+    #[test]
+    fn pages_interleave_streams_within_the_window() {
+        let a = stream("a", &[(1, 1, "x"), (3, 3, "ERROR"), (5, 5, "ERROR")]);
+        let b = stream("b", &[(2, 2, "ERROR"), (4, 4, "x"), (6, 6, "ERROR")]);
+        let streams = [&a, &b];
+        let any = Pattern::parse("").unwrap();
+        let errors = Pattern::parse("ERROR").unwrap();
+        let keys = |v: Vec<(&LogStream, &Event)>| v.iter().map(|(_, e)| e.seq).collect::<Vec<_>>();
+        let all = Window {
+            from: (i64::MIN, 0),
+            end: None,
+        };
+        assert_eq!(keys(merged(&streams, &all, &any, 10)), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            keys(merged(&streams, &all, &errors, 2)),
+            [2, 3],
+            "stops at what it wants"
+        );
+        let resumed = Window {
+            from: (3, 4),
+            end: Some(6),
+        };
+        assert_eq!(
+            keys(merged(&streams, &resumed, &any, 10)),
+            [4, 5],
+            "after (3,3), before 6"
+        );
+    }
 }
