@@ -441,5 +441,39 @@ def check_the_aws_cli_reads_the_events():
     expect("ERROR disk full" in out.stdout, "get-log-events prints the events", out.stdout)
 
 
+def cli_v2():
+    """Debian's `awscli` package is the AWS CLI v2 (installed by .ci/run beside PyPI's v1)."""
+    for path in ("/usr/bin/aws", shutil.which("aws")):
+        if path and os.path.exists(path):
+            out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+            if out.stdout.startswith("aws-cli/2"):
+                return path
+    return None
+
+
+def check_aws_logs_tail_follow_with_cli_v2():
+    aws = cli_v2()
+    if not aws:
+        print("note: no AWS CLI v2 here (Debian's awscli package); skipping aws logs tail --follow")
+        return
+    env = dict(os.environ, AWS_DEFAULT_REGION=REGION)
+    env.setdefault("AWS_ACCESS_KEY_ID", "test")
+    env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    base = [aws, "--endpoint-url", ENDPOINT, "logs"]
+    logs.create_log_stream(logGroupName=GROUP, logStreamName=f"follow-{RUN}")
+    tail = subprocess.Popen(base + ["tail", GROUP, "--follow", "--since", "1h", "--log-stream-names", f"follow-{RUN}"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)
+        logs.put_log_events(logGroupName=GROUP, logStreamName=f"follow-{RUN}", logEvents=[
+            {"timestamp": int(time.time() * 1000), "message": f"followed {RUN}"}])
+        time.sleep(8)  # the CLI polls every 5 s
+    finally:
+        tail.terminate()
+        stdout, stderr = tail.communicate(timeout=30)
+    expect(f"followed {RUN}" in stdout, "aws logs tail --follow prints an event put while it follows",
+           (stdout[-300:], stderr[-300:]))
+
+
 if __name__ == "__main__":
     sys.exit(run_checks(globals(), teardown=teardown))
