@@ -362,6 +362,42 @@ def check_rollout_failing_health_checks_trips_the_circuit_breaker():
     expect(any(r.startswith("Task failed ELB health checks") for r in reasons), "tasks of the bad revision failed ELB health checks", reasons)
 
 
+def check_bridge_tasks_register_as_instance_targets():
+    """An EC2 service in bridge mode with a dynamic host port behind an `instance` target group:
+    ECS registers the container instance's EC2 id and the task's host port."""
+    ci = ecs.register_container_instance(cluster=CLUSTER)["containerInstance"]
+    tg = elb.create_target_group(
+        Name=f"smoke-br-{RUN}", Protocol="HTTP", Port=80, VpcId=S["vpc"], TargetType="instance",
+        HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2,
+        UnhealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+    S["tg_bridge"] = tg
+    S["bridge_port"] = free_port()
+    elb.create_listener(LoadBalancerArn=S["lb"], Protocol="HTTP", Port=S["bridge_port"],
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    td = ecs.register_task_definition(
+        family=f"smoke-elb-br-{RUN}", networkMode="bridge", requiresCompatibilities=["EC2"],
+        containerDefinitions=[{"name": CONTAINER, "image": IMAGE, "command": HTTPD, "essential": True, "memory": 64,
+                               "stopTimeout": 2, "portMappings": [{"containerPort": 8080, "hostPort": 0}]}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster=CLUSTER, serviceName="bridge", taskDefinition=td, desiredCount=1, launchType="EC2",
+                       loadBalancers=[{"targetGroupArn": tg, "containerName": CONTAINER, "containerPort": 8080}])
+    try:
+        def healthy():
+            h = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+            return len(h) == 1 and h[0]["TargetHealth"]["State"] == "healthy" and h[0]
+        target = poll("the bridge task to be a healthy instance target", healthy, 60)
+        arns = ecs.list_tasks(cluster=CLUSTER, serviceName="bridge")["taskArns"]
+        task = ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"][0]
+        host_port = task["containers"][0]["networkBindings"][0]["hostPort"]
+        expect_eq((target["Target"]["Id"], target["Target"]["Port"]), (ci["ec2InstanceId"], host_port),
+                  "the instance's EC2 id and the task's dynamic host port")
+        status, body = get("/", port=S["bridge_port"])
+        expect_eq(status, 200, "the listener reaches the bridge task on its host port")
+        expect(body, "the task answers", body)
+    finally:
+        ecs.delete_service(cluster=CLUSTER, service="bridge", force=True)
+
+
 def check_delete_load_balancers_closes_their_ports():
     elb.delete_load_balancer(LoadBalancerArn=S["lb"])
     expect(refused(S["port"]), "the ALB's port refuses right after DeleteLoadBalancer")
