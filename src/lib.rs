@@ -122,6 +122,7 @@ impl App {
             target_groups: core::fleet::View::new(elbv2.target_groups()),
             logs: core::fleet::View::new(logs.sink()),
             roles: core::fleet::View::new(iam.roles()),
+            metrics: core::fleet::View::default(),
         };
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),

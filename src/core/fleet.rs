@@ -184,4 +184,6 @@ pub struct Fleet {
     pub logs: View<dyn crate::core::logs::LogSink>,
     /// IAM's roles (a task's role must let ECS tasks assume it).
     pub roles: View<dyn crate::core::identity::Roles>,
+    /// CloudWatch metrics (the AWS/ECS metrics of services).
+    pub metrics: View<dyn crate::core::metrics::MetricSink>,
 }

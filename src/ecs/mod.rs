@@ -18,6 +18,7 @@ pub mod api;
 pub mod dispatch;
 pub mod endpoints;
 pub mod error;
+pub mod metrics;
 pub mod reactions;
 pub mod rules;
 pub mod scheduler;
@@ -85,6 +86,7 @@ impl Ecs {
             bus: setup.bus.clone(),
         };
         scheduler::controller::spawn(store.clone(), inputs, &scheduler);
+        metrics::spawn(store.clone(), setup.runtime.clone(), &scheduler);
         let reactions = reactions::Inputs {
             facts: setup.bus.subscribe(),
             bus: setup.bus.clone(),
