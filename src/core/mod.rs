@@ -11,6 +11,7 @@ pub mod fleet;
 pub mod identity;
 pub mod ids;
 pub mod logs;
+pub mod metrics;
 pub mod pagination;
 pub mod shutdown;
 pub mod tags;

@@ -1,0 +1,21 @@
+//! What other services may do with CloudWatch metrics (ECS publishing `AWS/ECS` metrics from real
+//! container stats, later): put one value of a metric. Implemented by the CloudWatch service and
+//! handed out as `CloudWatch::sink()`, so no service imports CloudWatch's state.
+
+/// A place to publish metric values, per account and region. Unlike PutMetricData it accepts the
+/// reserved `AWS/` namespaces: only AWS's own services may publish there.
+pub trait MetricSink: Send + Sync {
+    /// Stores `value` at `timestamp` (epoch seconds of emulated time) at 1-minute resolution.
+    #[allow(clippy::too_many_arguments)]
+    fn put(
+        &self,
+        account: &str,
+        region: &str,
+        namespace: &str,
+        name: &str,
+        dimensions: &[(String, String)],
+        timestamp: f64,
+        value: f64,
+        unit: &str,
+    );
+}
