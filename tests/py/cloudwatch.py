@@ -24,6 +24,7 @@ import os
 import sys
 import time
 import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 
@@ -204,6 +205,12 @@ def check_list_metrics_paginates():
 def check_unbuilt_operation_answers_modelled_error():
     code, _, _ = error_of(cw.describe_alarms)
     expect_eq(code, "InvalidNextToken", "DescribeAlarms' modelled error")
+
+
+def check_health_lists_monitoring():
+    with urllib.request.urlopen(f"{ENDPOINT}/_local-ecs/health", timeout=10) as resp:
+        services = json.load(resp)["services"]
+    expect_eq(services.get("monitoring"), "running", "health lists CloudWatch")
 
 
 def check_json_1_0_protocol():
