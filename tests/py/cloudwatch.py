@@ -249,5 +249,22 @@ def check_query_protocol():
     expect("<Code>InvalidParameterValue</Code>" in body, "Query error code", body)
 
 
+def check_query_answers_parse_with_botocore():
+    import botocore.parsers
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    form = urllib.parse.urlencode({"Action": "GetMetricStatistics", "Version": "2010-08-01", "Namespace": NS,
+                                   "MetricName": "Latency", "Dimensions.member.1.Name": "Service",
+                                   "Dimensions.member.1.Value": "web", "Dimensions.member.2.Name": "Cluster",
+                                   "Dimensions.member.2.Value": "c1", "StartTime": ago(10).strftime(fmt),
+                                   "EndTime": NOW.strftime(fmt), "Period": "600",
+                                   "ExtendedStatistics.member.1": "p99"})
+    status, body = raw({"Content-Type": "application/x-www-form-urlencoded"}, form)
+    shape = cw.meta.service_model.operation_model("GetMetricStatistics").output_shape
+    parsed = botocore.parsers.QueryParser().parse({"body": body.encode(), "headers": {}, "status_code": status}, shape)
+    points = parsed["Datapoints"]
+    expect_eq([p["ExtendedStatistics"] for p in points], [{"p99": 100.0}], "p99 over 101 values, read by botocore")
+    expect_eq(points[0]["Timestamp"], ago(10), "an ISO 8601 timestamp")
+
+
 if __name__ == "__main__":
     sys.exit(run_checks(globals()))
