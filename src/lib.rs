@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod autoscaling;
+pub mod cloudwatch;
 pub mod config;
 pub mod core;
 pub mod ec2;
@@ -41,6 +42,7 @@ pub struct App {
     pub ec2: ec2::Ec2,
     pub elbv2: elbv2::Elbv2,
     pub logs: logs::Logs,
+    pub cloudwatch: cloudwatch::CloudWatch,
     pub iam: iam::Iam,
     pub sts: sts::Sts,
     started: Instant,
@@ -113,6 +115,7 @@ impl App {
             listener_host: config.listener_host,
         });
         let logs = logs::Logs::new(clock.clone());
+        let cloudwatch = cloudwatch::CloudWatch::new(clock.clone());
         let iam = iam::Iam::new(clock.clone());
         let sts = sts::Sts::new(clock.clone(), iam.roles());
         let fleet = core::fleet::Fleet {
@@ -122,7 +125,7 @@ impl App {
             target_groups: core::fleet::View::new(elbv2.target_groups()),
             logs: core::fleet::View::new(logs.sink()),
             roles: core::fleet::View::new(iam.roles()),
-            metrics: core::fleet::View::default(),
+            metrics: core::fleet::View::new(cloudwatch.sink()),
         };
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),
@@ -142,6 +145,7 @@ impl App {
             ec2,
             elbv2,
             logs,
+            cloudwatch,
             iam,
             sts,
             started: Instant::now(),
@@ -163,6 +167,7 @@ impl App {
         self.ecs.reset().await;
         self.ec2.reset();
         self.logs.reset();
+        self.cloudwatch.reset();
         self.iam.reset();
         self.sts.reset();
     }
@@ -177,6 +182,7 @@ impl App {
         // After ECS: its tasks deregister from target groups while the listeners still serve.
         self.elbv2.shutdown().await;
         self.logs.shutdown().await;
+        self.cloudwatch.shutdown().await;
         report
     }
 
@@ -238,6 +244,9 @@ pub fn operations_table() -> String {
             "| CloudWatch Logs | {op} | {} |\n",
             support.describe()
         ));
+    }
+    for (op, support) in cloudwatch::operation_support() {
+        out.push_str(&format!("| CloudWatch | {op} | {} |\n", support.describe()));
     }
     for (op, support) in iam::operation_support() {
         out.push_str(&format!("| IAM | {op} | {} |\n", support.describe()));

@@ -1,9 +1,11 @@
-//! What other services may do with CloudWatch metrics: publish datapoints (ECS publishes the
-//! AWS/ECS metrics from its containers' real stats). Implemented by CloudWatch and handed out as
-//! `CloudWatch::sink()`; the `AWS/` namespace rule of PutMetricData does not apply here.
+//! What other services may do with CloudWatch metrics (ECS publishes the `AWS/ECS` metrics from
+//! its containers' real stats): put one value of a metric. Implemented by the CloudWatch service and
+//! handed out as `CloudWatch::sink()`, so no service imports CloudWatch's state.
 
-/// A place to write metric datapoints, per account and region.
+/// A place to publish metric values, per account and region. Unlike PutMetricData it accepts the
+/// reserved `AWS/` namespaces: only AWS's own services may publish there.
 pub trait MetricSink: Send + Sync {
+    /// Stores `value` at `timestamp` (epoch seconds of emulated time) at 1-minute resolution.
     #[allow(clippy::too_many_arguments)]
     fn put(
         &self,

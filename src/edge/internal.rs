@@ -28,6 +28,7 @@ pub(super) async fn handle(app: &App, req: &HttpRequest) -> Option<WireResponse>
                     "autoscaling": "running",
                     "elasticloadbalancing": "running",
                     "logs": "running",
+                    "monitoring": "running",
                     "iam": "running",
                     "sts": "running",
                 },

@@ -137,6 +137,7 @@ fn dispatch(
                 .dispatch(ctx, &route.operation, input)
                 .map_err(WireError::from)
         }),
+        Some(Service::CloudWatch) => return cloudwatch(app, req, ctx, &route),
         Some(Service::AutoScaling) => return autoscaling(app, req, ctx, &route.operation),
         Some(Service::Elbv2) => return elbv2(app, req, ctx, &route.operation),
         Some(Service::Iam) => return iam(app, req, ctx, &route.operation),
@@ -156,7 +157,6 @@ fn dispatch(
                 Err(err) => wire::encode_error(Protocol::Ec2Query, &err, &ctx.request_id),
             };
         }
-        Some(other) => Err(not_emulated(route.protocol, other.name(), &route.operation)),
         None => Err(not_emulated(
             route.protocol,
             "this service",
@@ -178,6 +178,41 @@ fn autoscaling(app: &App, req: &HttpRequest, ctx: &RequestContext, op: &str) -> 
             wire::xml::encode_query_ok(op, Some(XMLNS), result.as_deref(), &ctx.request_id)
         }
         Err(e) => wire::xml::encode_query_error_ns(&e.into(), &ctx.request_id, Some(XMLNS)),
+    }
+}
+
+/// CloudWatch speaks CBOR, JSON 1.0 and Query: its handlers answer a JSON document that is
+/// written in the protocol the request came in (as XML in its namespace for Query).
+fn cloudwatch(
+    app: &App,
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    route: &router::Route,
+) -> WireResponse {
+    use crate::cloudwatch::{render, XMLNS};
+    let (protocol, op) = (route.protocol, route.operation.as_str());
+    if matches!(protocol, Protocol::Query | Protocol::Ec2Query) {
+        return match app.cloudwatch.dispatch(ctx, op, query_params(req)) {
+            // PutMetricData has no output shape: no `Result` element.
+            Ok(_) if op == "PutMetricData" => {
+                wire::xml::encode_query_ok(op, Some(XMLNS), None, &ctx.request_id)
+            }
+            Ok(doc) => {
+                let xml = render::result_xml(&doc);
+                wire::xml::encode_query_ok(op, Some(XMLNS), Some(&xml), &ctx.request_id)
+            }
+            Err(e) => wire::xml::encode_query_error_ns(&e.into(), &ctx.request_id, Some(XMLNS)),
+        };
+    }
+    let result = decode(protocol, &req.body).and_then(|input| {
+        app.cloudwatch
+            .dispatch(ctx, op, input)
+            .map(|doc| Reply::of(&doc))
+            .map_err(WireError::from)
+    });
+    match result {
+        Ok(reply) => encode_ok(protocol, reply),
+        Err(err) => wire::encode_error(protocol, &err, &ctx.request_id),
     }
 }
 

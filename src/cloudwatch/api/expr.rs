@@ -1,0 +1,258 @@
+//! Metric math, the common part: arithmetic (`+ - * /`, parentheses, numbers) between query ids
+//! and the functions SUM, AVG, MIN and MAX, over a list of ids (`SUM([m1, m2])`, one value per
+//! timestamp) or one series (a scalar). Series combine on the timestamps they share; a division
+//! by zero drops that point, as CloudWatch leaves it out. Other functions are refused.
+
+use std::collections::BTreeMap;
+
+pub type Series = BTreeMap<i64, f64>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Scalar(f64),
+    Series(Series),
+    List(Vec<Series>),
+}
+
+/// Evaluates `text`, looking ids up with `lookup` (`None`: no such id, or not evaluated yet).
+pub fn eval(text: &str, lookup: &dyn Fn(&str) -> Option<Series>) -> Result<Val, String> {
+    let tokens = tokenize(text)?;
+    let mut p = Parser {
+        tokens,
+        at: 0,
+        lookup,
+    };
+    let v = p.sum()?;
+    if p.at != p.tokens.len() {
+        return Err(format!("Unexpected token in expression: {text}"));
+    }
+    Ok(v)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(f64),
+    Id(String),
+    Op(char),
+}
+
+fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        if c.is_whitespace() {
+            i += 1;
+        } else if c.is_ascii_digit() || c == '.' {
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+            let s: String = chars[start..i].iter().collect();
+            out.push(Tok::Num(s.parse().map_err(|_| format!("Bad number {s}"))?));
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            out.push(Tok::Id(chars[start..i].iter().collect()));
+        } else if "+-*/()[],".contains(c) {
+            out.push(Tok::Op(c));
+            i += 1;
+        } else {
+            return Err(format!("Unexpected character {c} in expression"));
+        }
+    }
+    Ok(out)
+}
+
+struct Parser<'a> {
+    tokens: Vec<Tok>,
+    at: usize,
+    lookup: &'a dyn Fn(&str) -> Option<Series>,
+}
+
+impl Parser<'_> {
+    fn peek_op(&self) -> Option<char> {
+        match self.tokens.get(self.at) {
+            Some(Tok::Op(c)) => Some(*c),
+            _ => None,
+        }
+    }
+
+    fn expect(&mut self, op: char) -> Result<(), String> {
+        if self.peek_op() != Some(op) {
+            return Err(format!("Expected '{op}' in expression"));
+        }
+        self.at += 1;
+        Ok(())
+    }
+
+    fn sum(&mut self) -> Result<Val, String> {
+        let mut left = self.product()?;
+        while let Some(op @ ('+' | '-')) = self.peek_op() {
+            self.at += 1;
+            left = binary(op, left, self.product()?)?;
+        }
+        Ok(left)
+    }
+
+    fn product(&mut self) -> Result<Val, String> {
+        let mut left = self.factor()?;
+        while let Some(op @ ('*' | '/')) = self.peek_op() {
+            self.at += 1;
+            left = binary(op, left, self.factor()?)?;
+        }
+        Ok(left)
+    }
+
+    fn factor(&mut self) -> Result<Val, String> {
+        let tok = self.tokens.get(self.at).cloned();
+        self.at += 1;
+        match tok {
+            Some(Tok::Num(n)) => Ok(Val::Scalar(n)),
+            Some(Tok::Op('-')) => binary('*', Val::Scalar(-1.0), self.factor()?),
+            Some(Tok::Op('(')) => {
+                let v = self.sum()?;
+                self.expect(')')?;
+                Ok(v)
+            }
+            Some(Tok::Op('[')) => self.list(),
+            Some(Tok::Id(name)) if self.peek_op() == Some('(') => self.call(&name),
+            Some(Tok::Id(id)) => (self.lookup)(&id)
+                .map(Val::Series)
+                .ok_or_else(|| format!("Unknown id {id} in expression")),
+            _ => Err("Incomplete expression".into()),
+        }
+    }
+
+    fn list(&mut self) -> Result<Val, String> {
+        let mut items = Vec::new();
+        loop {
+            match self.sum()? {
+                Val::Series(s) => items.push(s),
+                _ => return Err("A list holds time series only".into()),
+            }
+            if self.peek_op() == Some(',') {
+                self.at += 1;
+                continue;
+            }
+            self.expect(']')?;
+            return Ok(Val::List(items));
+        }
+    }
+
+    fn call(&mut self, name: &str) -> Result<Val, String> {
+        self.expect('(')?;
+        let arg = self.sum()?;
+        self.expect(')')?;
+        let f: fn(&[f64]) -> f64 = match name {
+            "SUM" => |v| v.iter().sum(),
+            "AVG" => |v| v.iter().sum::<f64>() / v.len() as f64,
+            "MIN" => |v| v.iter().copied().fold(f64::INFINITY, f64::min),
+            "MAX" => |v| v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            _ => return Err(format!("Unsupported function {name} in expression")),
+        };
+        Ok(match arg {
+            Val::List(series) => Val::Series(across(&series, f)),
+            Val::Series(s) if s.is_empty() => Val::Series(s),
+            Val::Series(s) => Val::Scalar(f(&s.values().copied().collect::<Vec<_>>())),
+            Val::Scalar(x) => Val::Scalar(x),
+        })
+    }
+}
+
+/// One value per timestamp any series has, reduced over the series that have it.
+fn across(series: &[Series], f: fn(&[f64]) -> f64) -> Series {
+    let mut at: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+    for s in series {
+        for (t, v) in s {
+            at.entry(*t).or_default().push(*v);
+        }
+    }
+    at.into_iter().map(|(t, vs)| (t, f(&vs))).collect()
+}
+
+fn apply(op: char, a: f64, b: f64) -> Option<f64> {
+    let v = match op {
+        '+' => a + b,
+        '-' => a - b,
+        '*' => a * b,
+        _ if b == 0.0 => return None,
+        _ => a / b,
+    };
+    v.is_finite().then_some(v)
+}
+
+fn binary(op: char, left: Val, right: Val) -> Result<Val, String> {
+    use Val::*;
+    Ok(match (left, right) {
+        (Scalar(a), Scalar(b)) => Scalar(apply(op, a, b).unwrap_or(f64::NAN)),
+        (Series(s), Scalar(b)) => Series(
+            s.into_iter()
+                .filter_map(|(t, a)| apply(op, a, b).map(|v| (t, v)))
+                .collect(),
+        ),
+        (Scalar(a), Series(s)) => Series(
+            s.into_iter()
+                .filter_map(|(t, b)| apply(op, a, b).map(|v| (t, v)))
+                .collect(),
+        ),
+        (Series(a), Series(b)) => Series(
+            a.into_iter()
+                .filter_map(|(t, x)| b.get(&t).and_then(|y| apply(op, x, *y)).map(|v| (t, v)))
+                .collect(),
+        ),
+        _ => return Err("Arithmetic on a list of time series is not supported".into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(points: &[(i64, f64)]) -> Series {
+        points.iter().copied().collect()
+    }
+
+    fn run(text: &str) -> Result<Val, String> {
+        let lookup = |id: &str| match id {
+            "m1" => Some(series(&[(0, 2.0), (60, 4.0)])),
+            "m2" => Some(series(&[(0, 8.0), (60, 0.0), (120, 1.0)])),
+            _ => None,
+        };
+        eval(text, &lookup)
+    }
+
+    #[test]
+    fn arithmetic_and_functions() {
+        assert_eq!(
+            run("m1 + m2").unwrap(),
+            Val::Series(series(&[(0, 10.0), (60, 4.0)]))
+        );
+        assert_eq!(
+            run("m1 / m2 * 100").unwrap(),
+            Val::Series(series(&[(0, 25.0)]))
+        );
+        assert_eq!(
+            run("(m1 + 2) * 2").unwrap(),
+            Val::Series(series(&[(0, 8.0), (60, 12.0)]))
+        );
+        assert_eq!(
+            run("-m1").unwrap(),
+            Val::Series(series(&[(0, -2.0), (60, -4.0)]))
+        );
+        assert_eq!(
+            run("SUM([m1, m2])").unwrap(),
+            Val::Series(series(&[(0, 10.0), (60, 4.0), (120, 1.0)]))
+        );
+        assert_eq!(
+            run("MAX([m1, m2])").unwrap(),
+            Val::Series(series(&[(0, 8.0), (60, 4.0), (120, 1.0)]))
+        );
+        assert_eq!(run("AVG(m1)").unwrap(), Val::Scalar(3.0));
+        assert!(run("m3 + 1").is_err());
+        assert!(run("RATE(m1)").is_err());
+        assert!(run("m1 +").is_err());
+    }
+}

@@ -1,0 +1,81 @@
+//! Amazon CloudWatch metrics (API version 2010-08-01), in all three of its protocols: Smithy RPC
+//! v2 CBOR, AWS JSON 1.0 (target prefix `GraniteServiceVersion20100801`) and AWS Query:
+//! <https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/Welcome.html>.
+//!
+//! PutMetricData (values, value sets with counts, statistic sets, high resolution),
+//! GetMetricStatistics (the five statistics and percentiles), GetMetricData (MetricStat queries,
+//! arithmetic and SUM/AVG/MIN/MAX expressions, ScanBy, MaxDatapoints pages) and ListMetrics.
+//! Handlers answer a JSON document; the edge writes it as JSON, CBOR or Query XML ([`render`]).
+//! A controller on the house clock keeps CloudWatch's retention for the finest resolutions
+//! (1-second data three hours, 1-minute data fifteen days). Other services publish through
+//! [`CloudWatch::sink`].
+//!
+//! Missing: alarms, dashboards, anomaly detectors, insight rules, metric streams, tags, and the
+//! coarser retention tiers (5-minute and 1-hour data). Those operations are routed and answer a
+//! modelled error (see the README's table). Percentiles use at most 1,000 raw values per bucket.
+
+pub mod api;
+pub mod controller;
+pub mod dispatch;
+pub mod error;
+mod facade;
+pub mod read;
+pub mod render;
+pub mod state;
+pub mod stats;
+
+use crate::core::clock::Clock;
+use crate::core::context::RequestContext;
+use crate::core::metrics::MetricSink;
+use crate::core::shutdown::Loops;
+pub use dispatch::{operation_support, Support};
+pub use error::{CwError, CwResult};
+pub use render::XMLNS;
+use serde_json::{Map, Value};
+use state::Store;
+use std::sync::Arc;
+
+/// The CloudWatch service: metric state for every account and region and its retention loop.
+pub struct CloudWatch {
+    store: Arc<Store>,
+    loops: Loops,
+}
+
+impl CloudWatch {
+    /// Builds the service and starts its retention controller (needs a Tokio runtime).
+    pub fn new(clock: Clock) -> Self {
+        let store = Arc::new(Store::new(clock.clone()));
+        let loops = Loops::new("cloudwatch retention");
+        controller::spawn(store.clone(), &clock, &loops);
+        CloudWatch { store, loops }
+    }
+
+    /// Runs `operation` on the caller's region with the decoded input (any protocol).
+    pub fn dispatch(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Map<String, Value>,
+    ) -> CwResult<Value> {
+        let Some(handler) = dispatch::handler(operation) else {
+            return Err(dispatch::unsupported(operation));
+        };
+        self.store
+            .with(&ctx.account, &ctx.region, |st| handler(st, input))
+    }
+
+    /// Where other services publish metrics (ECS' `AWS/ECS`, later).
+    pub fn sink(&self) -> Arc<dyn MetricSink> {
+        Arc::new(facade::Sink::new(self.store.clone()))
+    }
+
+    /// Drops every metric.
+    pub fn reset(&self) {
+        self.store.clear();
+    }
+
+    /// Stops the retention controller.
+    pub async fn shutdown(&self) {
+        self.loops.stop().await;
+    }
+}

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Amazon CloudWatch metrics through boto3, against $AWS_ENDPOINT_URL (any runtime: no containers).
+
+Covers PutMetricData (single values, Values with Counts, StatisticValues, high resolution, the
+reserved AWS/ namespace, mutually exclusive values, timestamps out of range, too many values),
+GetMetricStatistics (the five statistics, Unit, p99 from raw values, period rules), GetMetricData
+(MetricStat, an arithmetic expression, SUM over ids, ScanBy, the paginator with MaxDatapoints),
+ListMetrics (namespace, name and dimension filters, RecentlyActive, the paginator), an unbuilt
+operation's modelled error, and the same service in AWS JSON 1.0 and AWS Query (raw requests:
+boto3 picks the model's first protocol, Smithy RPC v2 CBOR).
+
+Expectations follow the CloudWatch API reference
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/) and botocore's `cloudwatch`
+model. Checks run in order; the run ends with `N passed, N failed`.
+
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\
+  AWS_DEFAULT_REGION=us-east-1 python3 tests/py/cloudwatch.py
+"""
+
+import datetime as dt
+import http.client
+import json
+import os
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+from smoke_support import ENDPOINT, REGION, RUN, CheckFailed, expect, expect_eq, run_checks  # noqa: E402
+
+cw = boto3.client("cloudwatch", endpoint_url=ENDPOINT, region_name=REGION,
+                  config=Config(retries={"max_attempts": 1}))
+NS = f"LocalEcs/{RUN}"
+NOW = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+DIMS = [{"Name": "Service", "Value": "web"}, {"Name": "Cluster", "Value": "c1"}]
+AUTH = (f"AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/monitoring/aws4_request, "
+        "SignedHeaders=host, Signature=0")
+
+
+def error_of(call, **kwargs):
+    try:
+        call(**kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"], e.response["Error"]["Message"], e.response["ResponseMetadata"]["HTTPStatusCode"]
+    raise CheckFailed(f"{call.__name__} succeeded, an error was expected")
+
+
+def ago(minutes):
+    return NOW - dt.timedelta(minutes=minutes)
+
+
+def raw(headers, body):
+    url = urllib.parse.urlparse(ENDPOINT)
+    conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=10)
+    conn.request("POST", "/", body=body, headers={"Authorization": AUTH, **headers})
+    resp = conn.getresponse()
+    return resp.status, resp.read().decode()
+
+
+def check_put_metric_data_variants():
+    cw.put_metric_data(Namespace=NS, MetricData=[
+        {"MetricName": "Latency", "Dimensions": DIMS, "Timestamp": ago(5), "Values": list(range(1, 101)),
+         "Unit": "Milliseconds"},
+        {"MetricName": "Latency", "Dimensions": DIMS, "Timestamp": ago(4), "Value": 500, "Unit": "Milliseconds"},
+        {"MetricName": "Requests", "Dimensions": DIMS, "Timestamp": ago(5), "Values": [1, 2], "Counts": [10, 5]},
+        {"MetricName": "Errors", "Dimensions": DIMS, "Timestamp": ago(5),
+         "StatisticValues": {"SampleCount": 4, "Sum": 10, "Minimum": 1, "Maximum": 4}},
+        {"MetricName": "Fine", "Timestamp": ago(2), "Value": 1, "StorageResolution": 1},
+    ])
+    for i in range(3):
+        cw.put_metric_data(Namespace=NS, MetricData=[
+            {"MetricName": "A", "Timestamp": ago(3 - i), "Value": i + 1},
+            {"MetricName": "B", "Timestamp": ago(3 - i), "Value": 2 * (i + 1)}])
+
+
+def check_put_metric_data_errors():
+    item = {"MetricName": "m", "Value": 1}
+    code, msg, status = error_of(cw.put_metric_data, Namespace="AWS/ECS", MetricData=[item])
+    expect_eq((code, status), ("InvalidParameterValue", 400), "reserved namespace")
+    expect("AWS/ECS" in msg, "message names the namespace", msg)
+    code, _, _ = error_of(cw.put_metric_data, Namespace=NS, MetricData=[{**item, "Values": [1]}])
+    expect_eq(code, "InvalidParameterCombination", "Value and Values")
+    code, _, _ = error_of(cw.put_metric_data, Namespace=NS, MetricData=[{**item, "Timestamp": NOW - dt.timedelta(days=15)}])
+    expect_eq(code, "InvalidParameterValue", "older than two weeks")
+    code, _, _ = error_of(cw.put_metric_data, Namespace=NS, MetricData=[{"MetricName": "m", "Values": list(range(151))}])
+    expect_eq(code, "InvalidParameterValue", "151 values")
+    code, _, _ = error_of(cw.put_metric_data, Namespace=NS, MetricData=[{**item, "StorageResolution": 5}])
+    expect_eq(code, "InvalidParameterValue", "storage resolution 5")
+
+
+def stats(**kw):
+    args = dict(Namespace=NS, MetricName="Latency", Dimensions=DIMS, StartTime=ago(10), EndTime=NOW, Period=600)
+    args.update(kw)
+    return cw.get_metric_statistics(**args)
+
+
+def check_get_metric_statistics():
+    out = stats(Statistics=["SampleCount", "Sum", "Average", "Minimum", "Maximum"])
+    expect_eq(out["Label"], "Latency", "label")
+    expect_eq(len(out["Datapoints"]), 1, "one period")
+    d = out["Datapoints"][0]
+    expect_eq((d["SampleCount"], d["Sum"], d["Minimum"], d["Maximum"]), (101.0, 5550.0, 1.0, 500.0), "statistics")
+    expect_eq(d["Unit"], "Milliseconds", "unit")
+    expect_eq(d["Timestamp"], ago(10), "the period's start")
+    per_minute = stats(Statistics=["Sum"], Period=60)["Datapoints"]
+    expect_eq(sorted(p["Sum"] for p in per_minute), [500.0, 5050.0], "two one-minute periods")
+    expect_eq(stats(Statistics=["Sum"], Unit="Count")["Datapoints"], [], "another unit matches nothing")
+    other = stats(Statistics=["Sum"], Dimensions=DIMS[:1])["Datapoints"]
+    expect_eq(other, [], "dimensions match exactly")
+    req = stats(MetricName="Requests", Statistics=["SampleCount", "Sum"])["Datapoints"][0]
+    expect_eq((req["SampleCount"], req["Sum"]), (15.0, 20.0), "values with counts")
+    err = stats(MetricName="Errors", Statistics=["Average"])["Datapoints"][0]
+    expect_eq(err["Average"], 2.5, "statistic set")
+
+
+def check_get_metric_statistics_percentiles():
+    d = stats(ExtendedStatistics=["p99", "p50"], Period=60, StartTime=ago(5), EndTime=ago(4))["Datapoints"][0]
+    expect_eq(d["ExtendedStatistics"], {"p99": 99.0, "p50": 50.0}, "percentiles from raw values")
+
+
+def check_get_metric_statistics_errors():
+    code, _, _ = error_of(stats, Statistics=["Sum"], Period=90)
+    expect_eq(code, "InvalidParameterValue", "period 90")
+    code, _, _ = error_of(stats, Statistics=["Sum"], ExtendedStatistics=["p99"])
+    expect_eq(code, "InvalidParameterCombination", "both statistic kinds")
+    code, _, _ = error_of(stats, Statistics=["Sum"], Period=60, StartTime=ago(60 * 48))
+    expect_eq(code, "InvalidParameterCombination", "more than 1440 datapoints")
+    code, _, _ = error_of(stats, Statistics=["Sum"], StartTime=NOW, EndTime=ago(1))
+    expect_eq(code, "InvalidParameterValue", "start after end")
+
+
+def stat_query(qid, name, **kw):
+    return {"Id": qid, "MetricStat": {"Metric": {"Namespace": NS, "MetricName": name}, "Period": 60, "Stat": "Sum"}, **kw}
+
+
+def check_get_metric_data_with_expressions():
+    out = cw.get_metric_data(StartTime=ago(10), EndTime=NOW, MetricDataQueries=[
+        stat_query("a", "A"), stat_query("b", "B", ReturnData=False),
+        {"Id": "ratio", "Expression": "a / b * 100", "Label": "ratio"},
+        {"Id": "total", "Expression": "SUM([a, b])"}])
+    results = {r["Id"]: r for r in out["MetricDataResults"]}
+    expect_eq(sorted(results), ["a", "ratio", "total"], "ReturnData false is left out")
+    expect_eq(results["a"]["Values"], [3.0, 2.0, 1.0], "descending by default")
+    expect_eq(results["a"]["Timestamps"], [ago(1), ago(2), ago(3)], "timestamps")
+    expect_eq(results["a"]["Label"], "A", "label defaults to the metric name")
+    expect_eq(results["ratio"]["Values"], [50.0] * 3, "arithmetic")
+    expect_eq(results["total"]["Values"], [9.0, 6.0, 3.0], "SUM over ids")
+    expect_eq(results["a"]["StatusCode"], "Complete", "status")
+    asc = cw.get_metric_data(StartTime=ago(10), EndTime=NOW, ScanBy="TimestampAscending",
+                             MetricDataQueries=[stat_query("a", "A")])
+    expect_eq(asc["MetricDataResults"][0]["Values"], [1.0, 2.0, 3.0], "ascending")
+    pct = cw.get_metric_data(StartTime=ago(10), EndTime=NOW, MetricDataQueries=[
+        {"Id": "p", "MetricStat": {"Metric": {"Namespace": NS, "MetricName": "Latency", "Dimensions": DIMS},
+                                   "Period": 60, "Stat": "p99"}}])
+    expect_eq(pct["MetricDataResults"][0]["Values"], [500.0, 99.0], "p99 per period")
+
+
+def check_get_metric_data_paginates():
+    pages = cw.get_paginator("get_metric_data").paginate(
+        StartTime=ago(10), EndTime=NOW, MaxDatapoints=2, ScanBy="TimestampAscending",
+        MetricDataQueries=[stat_query("a", "A"), stat_query("b", "B")])
+    got = {}
+    count = 0
+    for page in pages:
+        count += 1
+        for r in page["MetricDataResults"]:
+            got.setdefault(r["Id"], []).extend(r["Values"])
+    expect_eq(got, {"a": [1.0, 2.0, 3.0], "b": [2.0, 4.0, 6.0]}, "every point once")
+    expect_eq(count, 3, "three pages of two")
+    code, _, _ = error_of(cw.get_metric_data, StartTime=ago(10), EndTime=NOW, NextToken="forged",
+                          MetricDataQueries=[stat_query("a", "A")])
+    expect_eq(code, "InvalidNextToken", "a forged token")
+
+
+def check_list_metrics_filters():
+    names = sorted(m["MetricName"] for m in cw.list_metrics(Namespace=NS)["Metrics"])
+    expect_eq(names, ["A", "B", "Errors", "Fine", "Latency", "Requests"], "every metric of the namespace")
+    web = cw.list_metrics(Namespace=NS, Dimensions=[{"Name": "Service", "Value": "web"}])["Metrics"]
+    expect_eq(sorted(m["MetricName"] for m in web), ["Errors", "Latency", "Requests"], "by dimension value")
+    named = cw.list_metrics(Namespace=NS, MetricName="Latency")["Metrics"]
+    expect_eq(len(named), 1, "by name")
+    expect_eq(sorted(d["Name"] for d in named[0]["Dimensions"]), ["Cluster", "Service"], "dimensions listed")
+    recent = cw.list_metrics(Namespace=NS, RecentlyActive="PT3H")["Metrics"]
+    expect_eq(len(recent), 6, "recently active")
+    expect_eq(cw.list_metrics(Namespace=NS, Dimensions=[{"Name": "Nope"}])["Metrics"], [], "no such dimension")
+
+
+def check_list_metrics_paginates():
+    ns = f"{NS}/many"
+    for chunk in range(0, 520, 260):
+        cw.put_metric_data(Namespace=ns, MetricData=[
+            {"MetricName": f"m{i:04}", "Value": 1} for i in range(chunk, min(chunk + 260, 520))][:1000])
+    first = cw.list_metrics(Namespace=ns)
+    expect_eq(len(first["Metrics"]), 500, "500 per page")
+    expect("NextToken" in first, "a token")
+    got = [m["MetricName"] for p in cw.get_paginator("list_metrics").paginate(Namespace=ns) for m in p["Metrics"]]
+    expect_eq(sorted(got), [f"m{i:04}" for i in range(520)], "the paginator visits each once")
+
+
+def check_unbuilt_operation_answers_modelled_error():
+    code, _, _ = error_of(cw.describe_alarms)
+    expect_eq(code, "InvalidNextToken", "DescribeAlarms' modelled error")
+
+
+def check_health_lists_monitoring():
+    with urllib.request.urlopen(f"{ENDPOINT}/_local-ecs/health", timeout=10) as resp:
+        services = json.load(resp)["services"]
+    expect_eq(services.get("monitoring"), "running", "health lists CloudWatch")
+
+
+def check_json_1_0_protocol():
+    status, body = raw({"Content-Type": "application/x-amz-json-1.0",
+                        "X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics"},
+                       json.dumps({"Namespace": NS, "MetricName": "A"}))
+    expect_eq(status, 200, "JSON 1.0 status")
+    expect_eq([m["MetricName"] for m in json.loads(body)["Metrics"]], ["A"], "JSON 1.0 list")
+    status, body = raw({"Content-Type": "application/x-amz-json-1.0",
+                        "X-Amz-Target": "GraniteServiceVersion20100801.PutMetricData"},
+                       json.dumps({"Namespace": "AWS/X", "MetricData": [{"MetricName": "m", "Value": 1}]}))
+    expect_eq((status, json.loads(body).get("__type")), (400, "InvalidParameterValue"), "JSON 1.0 error")
+
+
+def check_query_protocol():
+    form = urllib.parse.urlencode({"Action": "ListMetrics", "Version": "2010-08-01", "Namespace": NS, "MetricName": "A"})
+    status, body = raw({"Content-Type": "application/x-www-form-urlencoded"}, form)
+    expect_eq(status, 200, "Query status")
+    expect('<ListMetricsResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/">' in body, "envelope", body)
+    expect("<Metrics><member>" in body and "<MetricName>A</MetricName>" in body, "members", body)
+    expect(f"<Namespace>{NS}</Namespace>" in body, "namespace", body)
+    form = urllib.parse.urlencode({"Action": "PutMetricData", "Version": "2010-08-01", "Namespace": NS,
+                                   "MetricData.member.1.MetricName": "Q", "MetricData.member.1.Value": "7",
+                                   "MetricData.member.1.Dimensions.member.1.Name": "d",
+                                   "MetricData.member.1.Dimensions.member.1.Value": "v"})
+    status, body = raw({"Content-Type": "application/x-www-form-urlencoded"}, form)
+    expect_eq(status, 200, "Query put")
+    out = cw.get_metric_statistics(Namespace=NS, MetricName="Q", Dimensions=[{"Name": "d", "Value": "v"}],
+                                   StartTime=ago(5), EndTime=NOW + dt.timedelta(minutes=2), Period=60,
+                                   Statistics=["Sum"])
+    expect_eq([p["Sum"] for p in out["Datapoints"]], [7.0], "the Query put is read back")
+    form = urllib.parse.urlencode({"Action": "PutMetricData", "Version": "2010-08-01", "Namespace": "AWS/X",
+                                   "MetricData.member.1.MetricName": "Q", "MetricData.member.1.Value": "7"})
+    status, body = raw({"Content-Type": "application/x-www-form-urlencoded"}, form)
+    expect_eq(status, 400, "Query error status")
+    expect("<Code>InvalidParameterValue</Code>" in body, "Query error code", body)
+
+
+def check_query_answers_parse_with_botocore():
+    import botocore.parsers
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    form = urllib.parse.urlencode({"Action": "GetMetricStatistics", "Version": "2010-08-01", "Namespace": NS,
+                                   "MetricName": "Latency", "Dimensions.member.1.Name": "Service",
+                                   "Dimensions.member.1.Value": "web", "Dimensions.member.2.Name": "Cluster",
+                                   "Dimensions.member.2.Value": "c1", "StartTime": ago(10).strftime(fmt),
+                                   "EndTime": NOW.strftime(fmt), "Period": "600",
+                                   "ExtendedStatistics.member.1": "p99"})
+    status, body = raw({"Content-Type": "application/x-www-form-urlencoded"}, form)
+    shape = cw.meta.service_model.operation_model("GetMetricStatistics").output_shape
+    parsed = botocore.parsers.QueryParser().parse({"body": body.encode(), "headers": {}, "status_code": status}, shape)
+    points = parsed["Datapoints"]
+    expect_eq([p["ExtendedStatistics"] for p in points], [{"p99": 100.0}], "p99 over 101 values, read by botocore")
+    expect_eq(points[0]["Timestamp"], ago(10), "an ISO 8601 timestamp")
+
+
+if __name__ == "__main__":
+    sys.exit(run_checks(globals()))
