@@ -9,6 +9,8 @@ use crate::core::shutdown::Loops;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How often metric alarms are evaluated (each over its own aligned periods).
+pub const EVALUATE_EVERY: Duration = Duration::from_secs(10);
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How long 1-second data stay at 1-second resolution.
 pub const HIGH_RES_KEPT: i64 = 3 * 3600;
@@ -45,12 +47,14 @@ pub fn sweep_region(st: &mut RegionState) {
 
 pub fn spawn(store: Arc<Store>, clock: &Clock, loops: &Loops) {
     let mut interval = clock.interval(SWEEP_EVERY);
+    let mut alarms = clock.interval(EVALUATE_EVERY);
     let mut stopping = loops.stopping();
     loops.spawn(async move {
         loop {
             tokio::select! {
                 _ = stopping.wait() => return,
                 _ = interval.tick() => store.each(sweep_region),
+                _ = alarms.tick() => store.each(super::alarm::evaluate_region),
             }
         }
     });

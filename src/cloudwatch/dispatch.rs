@@ -4,10 +4,21 @@
 //! LimitExceeded, InvalidFormat in its error list; InvalidParameterValue, one of CloudWatch's
 //! common errors, for an operation that models none), so that the README lists what is missing.
 
-use super::api::{data, list, put, statistics, Handler};
+use super::api::{alarms, data, list, put, statistics, Handler};
 use super::CwError;
 
 const OPERATIONS: &[(&str, Handler)] = &[
+    ("DeleteAlarms", alarms::delete_alarms),
+    ("DescribeAlarmHistory", alarms::describe_alarm_history),
+    ("DescribeAlarms", alarms::describe_alarms),
+    (
+        "DescribeAlarmsForMetric",
+        alarms::describe_alarms_for_metric,
+    ),
+    ("DisableAlarmActions", alarms::disable_alarm_actions),
+    ("EnableAlarmActions", alarms::enable_alarm_actions),
+    ("PutMetricAlarm", alarms::put_metric_alarm),
+    ("SetAlarmState", alarms::set_alarm_state),
     ("GetMetricData", data::get_metric_data),
     ("GetMetricStatistics", statistics::get_metric_statistics),
     ("ListMetrics", list::list_metrics),
@@ -124,8 +135,7 @@ mod tests {
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(sorted, names);
-        assert_eq!(unsupported("DescribeAlarms").code(), "InvalidNextToken");
-        assert_eq!(unsupported("PutMetricAlarm").code(), "LimitExceeded");
+        assert_eq!(unsupported("PutCompositeAlarm").code(), "LimitExceeded");
         assert_eq!(unsupported("Nope").code(), "InvalidAction");
     }
 }

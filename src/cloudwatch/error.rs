@@ -11,6 +11,8 @@ pub enum CwError {
     InvalidParameterCombination(String),
     InvalidNextToken(String),
     LimitExceeded(String),
+    /// `ResourceNotFound` or `ResourceNotFoundException`, as the operation models it.
+    NotFound(&'static str, String),
     /// An operation of the model not built yet, answering a code from its own error list.
     Unbuilt(&'static str, String),
     UnknownOperation(String),
@@ -26,6 +28,7 @@ impl CwError {
             CwError::InvalidParameterCombination(_) => "InvalidParameterCombination",
             CwError::InvalidNextToken(_) => "InvalidNextToken",
             CwError::LimitExceeded(_) => "LimitExceeded",
+            CwError::NotFound(code, _) => code,
             CwError::Unbuilt(code, _) => code,
             CwError::UnknownOperation(_) => "InvalidAction",
         }
@@ -45,6 +48,7 @@ impl CwError {
             | CwError::InvalidParameterCombination(m)
             | CwError::InvalidNextToken(m)
             | CwError::LimitExceeded(m)
+            | CwError::NotFound(_, m)
             | CwError::Unbuilt(_, m)
             | CwError::UnknownOperation(m) => m,
         }

@@ -14,10 +14,12 @@
 //! coarser retention tiers (5-minute and 1-hour data). Those operations are routed and answer a
 //! modelled error (see the README's table). Percentiles use at most 1,000 raw values per bucket.
 
+pub mod alarm;
 pub mod api;
 pub mod controller;
 pub mod dispatch;
 pub mod error;
+pub mod evaluate;
 mod facade;
 pub mod read;
 pub mod render;

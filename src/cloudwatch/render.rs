@@ -13,7 +13,7 @@ pub fn result_xml(doc: &Value) -> String {
     let mut w = XmlWriter::new();
     if let Value::Object(members) = doc {
         for (name, value) in members {
-            member(&mut w, name, value, name.starts_with("Timestamp"));
+            member(&mut w, name, value, is_time(name));
         }
     }
     w.finish()
@@ -41,7 +41,7 @@ fn member(w: &mut XmlWriter, name: &str, value: &Value, time: bool) {
         Value::Object(map) => {
             w.start(name);
             for (k, v) in map {
-                member(w, k, v, k.starts_with("Timestamp"));
+                member(w, k, v, is_time(k));
             }
             w.end();
         }
@@ -50,6 +50,11 @@ fn member(w: &mut XmlWriter, name: &str, value: &Value, time: bool) {
             w.element(name, &scalar(other, time));
         }
     }
+}
+
+/// Members holding epoch seconds: `Timestamp(s)` and the alarms' `…Timestamp`.
+fn is_time(name: &str) -> bool {
+    name.starts_with("Timestamp") || name.ends_with("Timestamp")
 }
 
 fn scalar(value: &Value, time: bool) -> String {

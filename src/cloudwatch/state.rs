@@ -108,6 +108,10 @@ pub struct Series {
 pub struct RegionState {
     pub clock: Clock,
     pub metrics: BTreeMap<MetricKey, Series>,
+    pub account: String,
+    pub region: String,
+    pub alarms: BTreeMap<String, super::alarm::Alarm>,
+    pub history: Vec<super::alarm::HistoryItem>,
 }
 
 impl RegionState {
@@ -168,7 +172,9 @@ impl Store {
             .or_insert_with(|| {
                 Arc::new(Mutex::new(RegionState {
                     clock: self.clock.clone(),
-                    metrics: BTreeMap::new(),
+                    account: account.to_string(),
+                    region: region.to_string(),
+                    ..Default::default()
                 }))
             })
             .clone();

@@ -203,8 +203,93 @@ def check_list_metrics_paginates():
 
 
 def check_unbuilt_operation_answers_modelled_error():
-    code, _, _ = error_of(cw.describe_alarms)
-    expect_eq(code, "InvalidNextToken", "DescribeAlarms' modelled error")
+    code, _, _ = error_of(cw.put_composite_alarm, AlarmName="c", AlarmRule="TRUE")
+    expect_eq(code, "LimitExceeded", "PutCompositeAlarm's modelled error")
+
+
+def alarm(name, **kw):
+    args = dict(AlarmName=name, Namespace=NS, MetricName="Cpu", Statistic="Average", Period=60,
+                EvaluationPeriods=1, Threshold=80.0, ComparisonOperator="GreaterThanOrEqualToThreshold")
+    args.update(kw)
+    return args
+
+
+def check_put_metric_alarm_and_waiter():
+    cw.put_metric_alarm(**alarm(f"{RUN}-a", AlarmActions=["arn:aws:sns:us-east-1:000000000000:t"],
+                                Dimensions=DIMS[:1], EvaluationPeriods=3, DatapointsToAlarm=2))
+    cw.get_waiter("alarm_exists").wait(AlarmNames=[f"{RUN}-a"], WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    a = cw.describe_alarms(AlarmNames=[f"{RUN}-a"])["MetricAlarms"][0]
+    expect_eq(a["AlarmArn"], f"arn:aws:cloudwatch:{REGION}:000000000000:alarm:{RUN}-a", "the ARN")
+    expect_eq((a["StateValue"], a["StateReason"]), ("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation"), "new state")
+    expect_eq((a["EvaluationPeriods"], a["DatapointsToAlarm"], a["Threshold"]), (3, 2, 80.0), "configuration")
+    expect_eq((a["ActionsEnabled"], a["TreatMissingData"]), (True, "missing"), "defaults")
+    expect("StateUpdatedTimestamp" in a and "AlarmConfigurationUpdatedTimestamp" in a, "timestamps", a)
+    got = cw.describe_alarms(AlarmNamePrefix=f"{RUN}-", ActionPrefix="arn:aws:sns", MaxRecords=1)
+    expect_eq([x["AlarmName"] for x in got["MetricAlarms"]], [f"{RUN}-a"], "prefix filters")
+    got = cw.describe_alarms_for_metric(Namespace=NS, MetricName="Cpu", Dimensions=DIMS[:1])
+    expect_eq(len(got["MetricAlarms"]), 1, "DescribeAlarmsForMetric")
+
+
+def check_put_metric_alarm_validation():
+    for kw, code in [({"Period": 5}, "InvalidParameterValue"), ({"Period": 90}, "InvalidParameterValue"),
+                     ({"Period": 86400, "EvaluationPeriods": 2}, "InvalidParameterValue"),
+                     ({"DatapointsToAlarm": 2}, "InvalidParameterValue"),
+                     ({"ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"}, "InvalidParameterValue")]:
+        got, msg, _ = error_of(cw.put_metric_alarm, **alarm(f"{RUN}-bad", **kw))
+        expect_eq(got, code, f"{kw}: {msg}")
+    code, _, status = error_of(cw.delete_alarms, AlarmNames=[f"{RUN}-nope"])
+    expect_eq((code, status), ("ResourceNotFound", 404), "delete unknown")
+    code, _, _ = error_of(cw.set_alarm_state, AlarmName=f"{RUN}-nope", StateValue="OK", StateReason="x")
+    expect_eq(code, "ResourceNotFound", "set state of unknown")
+
+
+def check_set_alarm_state_and_history():
+    name = f"{RUN}-a"
+    cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="testing")
+    a = cw.describe_alarms(AlarmNames=[name], StateValue="ALARM")["MetricAlarms"]
+    expect_eq([x["StateReason"] for x in a], ["testing"], "state set")
+    items = cw.describe_alarm_history(AlarmName=name, HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    expect_eq(items[0]["HistorySummary"], "Alarm updated from INSUFFICIENT_DATA to ALARM", "history summary")
+    expect_eq(json.loads(items[0]["HistoryData"])["newState"]["stateValue"], "ALARM", "history data")
+    acts = cw.describe_alarm_history(AlarmName=name, HistoryItemType="Action")["AlarmHistoryItems"]
+    expect_eq([i["HistorySummary"] for i in acts], ["Action recorded: arn:aws:sns:us-east-1:000000000000:t"], "action")
+    cw.disable_alarm_actions(AlarmNames=[name])
+    cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="quiet")
+    acts = cw.describe_alarm_history(AlarmName=name, HistoryItemType="Action")["AlarmHistoryItems"]
+    expect_eq(len(acts), 1, "no action recorded while disabled")
+    expect_eq(cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["ActionsEnabled"], False, "disabled")
+    cw.delete_alarms(AlarmNames=[name])
+    expect_eq(cw.describe_alarms(AlarmNames=[name])["MetricAlarms"], [], "deleted")
+
+
+def publish_until(name, value, state):
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        now = dt.datetime.now(dt.timezone.utc)
+        cw.put_metric_data(Namespace=NS, MetricData=[
+            {"MetricName": "Live", "Timestamp": now - dt.timedelta(seconds=s), "Value": value, "StorageResolution": 1}
+            for s in (1, 2)])
+        a = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+        if a["StateValue"] == state:
+            return a
+        time.sleep(2)
+    raise CheckFailed(f"{name} did not reach {state}: {a['StateValue']} ({a['StateReason']})")
+
+
+def check_alarm_evaluates_published_data():
+    name = f"{RUN}-live"
+    cw.put_metric_alarm(**alarm(name, MetricName="Live", Period=10, Statistic="Maximum"))
+    a = publish_until(name, 95.0, "ALARM")
+    expect(a["StateReason"].startswith("Threshold Crossed: 1 datapoint [95.0 ("), "reason", a["StateReason"])
+    expect(a["StateReason"].endswith("was greater than or equal to the threshold (80.0)."), "reason", a["StateReason"])
+    data = json.loads(a["StateReasonData"])
+    expect_eq((data["statistic"], data["period"], data["recentDatapoints"]), ("Maximum", 10, [95.0]), "reason data")
+    a = publish_until(name, 5.0, "OK")
+    expect("was not greater than or equal to" in a["StateReason"], "OK reason", a["StateReason"])
+    items = cw.describe_alarm_history(AlarmName=name, HistoryItemType="StateUpdate", ScanBy="TimestampAscending")
+    summaries = [i["HistorySummary"] for i in items["AlarmHistoryItems"]]
+    expect_eq(summaries[-2:], ["Alarm updated from INSUFFICIENT_DATA to ALARM", "Alarm updated from ALARM to OK"], "history")
+    cw.delete_alarms(AlarmNames=[name])
 
 
 def check_health_lists_monitoring():

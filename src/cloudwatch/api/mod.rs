@@ -1,6 +1,7 @@
 //! CloudWatch operation handlers: each reads its input, changes or reads one region's state and
 //! returns the answer as a JSON document (the edge writes it as JSON, CBOR or Query XML).
 
+pub mod alarms;
 pub mod data;
 pub mod expr;
 pub mod list;

@@ -1,0 +1,166 @@
+//! Metric alarms as stored: the configuration as sent (answered back by DescribeAlarms), the
+//! parsed rule, the state, and the history items. [`evaluate_region`] is the controller's pass.
+
+use super::evaluate::{decide, Decision, Rule};
+use super::state::{MetricKey, RegionState};
+use super::stats::{by_period, Stat};
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone)]
+pub struct Alarm {
+    /// The configuration members of MetricAlarm, as sent.
+    pub config: Map<String, Value>,
+    pub key: MetricKey,
+    pub stat: Stat,
+    pub unit: Option<String>,
+    pub evaluation_periods: usize,
+    pub rule: Rule,
+    pub actions_enabled: bool,
+    pub state: String,
+    pub reason: String,
+    pub reason_data: Option<String>,
+    pub state_updated: f64,
+    pub config_updated: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryItem {
+    pub alarm: String,
+    pub timestamp: f64,
+    pub kind: &'static str,
+    pub summary: String,
+    pub data: String,
+}
+
+impl HistoryItem {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "AlarmName": self.alarm, "AlarmType": "MetricAlarm", "Timestamp": self.timestamp,
+            "HistoryItemType": self.kind, "HistorySummary": self.summary,
+            "HistoryData": self.data,
+        })
+    }
+}
+
+impl Alarm {
+    pub fn to_json(&self, arn: &str) -> Value {
+        let mut out = self.config.clone();
+        out.insert("AlarmArn".into(), json!(arn));
+        out.insert("ActionsEnabled".into(), json!(self.actions_enabled));
+        out.insert("StateValue".into(), json!(self.state));
+        out.insert("StateReason".into(), json!(self.reason));
+        if let Some(data) = &self.reason_data {
+            out.insert("StateReasonData".into(), json!(data));
+        }
+        out.insert("StateUpdatedTimestamp".into(), json!(self.state_updated));
+        out.insert(
+            "StateTransitionedTimestamp".into(),
+            json!(self.state_updated),
+        );
+        out.insert(
+            "AlarmConfigurationUpdatedTimestamp".into(),
+            json!(self.config_updated),
+        );
+        Value::Object(out)
+    }
+
+    /// The action ARNs for `state`.
+    pub fn actions(&self, state: &str) -> Vec<String> {
+        let member = match state {
+            "ALARM" => "AlarmActions",
+            "OK" => "OKActions",
+            _ => "InsufficientDataActions",
+        };
+        match self.config.get(member) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+pub fn arn(st: &RegionState, name: &str) -> String {
+    format!(
+        "arn:aws:cloudwatch:{}:{}:alarm:{name}",
+        st.region, st.account
+    )
+}
+
+/// Moves `name` to a new state (no-op when unchanged), recording the StateUpdate and, with
+/// actions enabled, one Action item per ARN of the new state.
+pub fn transition(st: &mut RegionState, name: &str, d: Decision) {
+    let now = st.now();
+    let Some(alarm) = st.alarms.get_mut(name) else {
+        return;
+    };
+    if alarm.state == d.state {
+        return;
+    }
+    let old = json!({"stateValue": alarm.state, "stateReason": alarm.reason});
+    let summary = format!("Alarm updated from {} to {}", alarm.state, d.state);
+    alarm.state = d.state.to_string();
+    alarm.reason = d.reason.clone();
+    alarm.reason_data = (!d.data.is_null()).then(|| d.data.to_string());
+    alarm.state_updated = now;
+    let mut new_state = json!({"stateValue": d.state, "stateReason": d.reason});
+    if !d.data.is_null() {
+        new_state["stateReasonData"] = d.data.clone();
+    }
+    let data = json!({"version": "1.0", "oldState": old, "newState": new_state});
+    let actions = if alarm.actions_enabled {
+        alarm.actions(d.state)
+    } else {
+        Vec::new()
+    };
+    st.history
+        .push(item(name, now, "StateUpdate", summary, data));
+    for action in actions {
+        let data = json!({"actionState": "Recorded", "notificationResource": action,
+            "stateUpdateTimestamp": (now * 1000.0) as i64});
+        let summary = format!("Action recorded: {action}");
+        st.history.push(item(name, now, "Action", summary, data));
+    }
+}
+
+pub fn item(name: &str, t: f64, kind: &'static str, summary: String, data: Value) -> HistoryItem {
+    HistoryItem {
+        alarm: name.to_string(),
+        timestamp: t,
+        kind,
+        summary,
+        data: data.to_string(),
+    }
+}
+
+/// The statistic of each of the alarm's last EvaluationPeriods complete periods, oldest first.
+pub fn periods(st: &RegionState, alarm: &Alarm) -> Vec<(i64, Option<(f64, f64)>)> {
+    let p = alarm.rule.period;
+    let end = (st.now() as i64).div_euclid(p) * p;
+    let start = end - p * alarm.evaluation_periods as i64;
+    let data = st
+        .metrics
+        .get(&alarm.key)
+        .map(|s| by_period(s, start as f64, end as f64, p, alarm.unit.as_deref()));
+    (0..alarm.evaluation_periods as i64)
+        .map(|i| start + i * p)
+        .map(|t| {
+            let b = data.as_ref().and_then(|d| d.get(&t)).map(|(b, _)| b);
+            let v = b.and_then(|b| alarm.stat.of(b).map(|v| (v, b.count)));
+            (t, v)
+        })
+        .collect()
+}
+
+/// The controller's pass: evaluates every alarm of the region.
+pub fn evaluate_region(st: &mut RegionState) {
+    let names: Vec<String> = st.alarms.keys().cloned().collect();
+    for name in names {
+        let alarm = &st.alarms[&name];
+        let decision = decide(&alarm.rule, &periods(st, alarm), st.now());
+        if let Some(d) = decision {
+            transition(st, &name, d);
+        }
+    }
+}

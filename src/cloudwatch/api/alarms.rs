@@ -1,0 +1,309 @@
+//! Metric alarm operations: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric,
+//! DeleteAlarms, SetAlarmState, Enable/DisableAlarmActions and DescribeAlarmHistory.
+
+use super::super::alarm::{arn, item, transition, Alarm};
+use super::super::error::{CwError, CwResult};
+use super::super::evaluate::{Decision, Missing, Op, Rule};
+use super::super::read::{self, Doc};
+use super::super::state::{MetricKey, RegionState};
+use super::super::stats::Stat;
+use serde_json::{json, Map, Value};
+
+const CONFIG: &[&str] = &[
+    "AlarmName",
+    "AlarmDescription",
+    "OKActions",
+    "AlarmActions",
+    "InsufficientDataActions",
+    "MetricName",
+    "Namespace",
+    "Statistic",
+    "ExtendedStatistic",
+    "Dimensions",
+    "Period",
+    "Unit",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+];
+
+fn bad(msg: &str) -> CwError {
+    CwError::InvalidParameterValue(msg.to_string())
+}
+
+fn int(input: &Doc, name: &str) -> CwResult<Option<i64>> {
+    Ok(read::number(input, name, name)?.map(|v| v as i64))
+}
+
+fn rule(input: &Doc, stat_name: &str) -> CwResult<(Rule, usize)> {
+    let period = int(input, "Period")?.ok_or_else(|| CwError::missing("Period"))?;
+    if period < 10 || !(period == 10 || period == 30 || period % 60 == 0) {
+        return Err(bad("Period must be 10, 30 or a multiple of 60."));
+    }
+    let n =
+        int(input, "EvaluationPeriods")?.ok_or_else(|| CwError::missing("EvaluationPeriods"))?;
+    if n < 1 || n * period > 86_400 {
+        return Err(bad(
+            "The evaluation period (Period * EvaluationPeriods) must not exceed 1 day.",
+        ));
+    }
+    let m = int(input, "DatapointsToAlarm")?.unwrap_or(n);
+    if m < 1 || m > n {
+        return Err(bad(
+            "DatapointsToAlarm must be less than or equal to EvaluationPeriods.",
+        ));
+    }
+    let op_text = read::required_str(input, "ComparisonOperator", "ComparisonOperator")?;
+    let op = Op::parse(op_text).ok_or_else(|| {
+        bad(&format!("The ComparisonOperator {op_text} is not supported by local-ecs (anomaly detection bands are not built)."))
+    })?;
+    let threshold = read::number(input, "Threshold", "Threshold")?
+        .ok_or_else(|| CwError::missing("Threshold"))?;
+    let missing_text = read::str(input, "TreatMissingData").unwrap_or("missing");
+    let missing = Missing::parse(missing_text)
+        .ok_or_else(|| CwError::invalid_value("TreatMissingData", missing_text))?;
+    let r = Rule {
+        op,
+        threshold,
+        datapoints_to_alarm: m as usize,
+        missing,
+        statistic: stat_name.into(),
+        period,
+    };
+    Ok((r, n as usize))
+}
+
+fn statistic(input: &Doc) -> CwResult<(String, Stat)> {
+    match (
+        read::str(input, "Statistic"),
+        read::str(input, "ExtendedStatistic"),
+    ) {
+        (Some(s), None) => Stat::parse(s)
+            .filter(|st| !matches!(st, Stat::Percentile(_)))
+            .map(|st| (s.to_string(), st))
+            .ok_or_else(|| CwError::invalid_value("Statistic", s)),
+        (None, Some(s)) => Stat::parse(s)
+            .filter(|st| matches!(st, Stat::Percentile(_)))
+            .map(|st| (s.to_string(), st))
+            .ok_or_else(|| CwError::invalid_value("ExtendedStatistic", s)),
+        (Some(_), Some(_)) => Err(CwError::InvalidParameterCombination(
+            "Exactly one of Statistic or ExtendedStatistic must be specified.".into(),
+        )),
+        (None, None) => Err(CwError::MissingParameter(
+            "Exactly one of Statistic or ExtendedStatistic must be specified.".into(),
+        )),
+    }
+}
+
+pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
+    let name = read::required_str(&input, "AlarmName", "AlarmName")?.to_string();
+    let namespace = read::required_str(&input, "Namespace", "Namespace")?;
+    let metric = read::required_str(&input, "MetricName", "MetricName")?;
+    let dims = read::dimensions(&input, "")?;
+    let (stat_name, stat) = statistic(&input)?;
+    let (rule, n) = rule(&input, &stat_name)?;
+    let mut config = Map::new();
+    for key in CONFIG {
+        if let Some(v) = input.get(*key) {
+            config.insert(key.to_string(), v.clone());
+        }
+    }
+    for (key, v) in [
+        ("Period", rule.period),
+        ("EvaluationPeriods", n as i64),
+        ("DatapointsToAlarm", rule.datapoints_to_alarm as i64),
+    ] {
+        config.insert(key.into(), json!(v));
+    }
+    config.insert("Threshold".into(), json!(rule.threshold));
+    config.insert(
+        "TreatMissingData".into(),
+        json!(read::str(&input, "TreatMissingData").unwrap_or("missing")),
+    );
+    for list in [
+        "OKActions",
+        "AlarmActions",
+        "InsufficientDataActions",
+        "Dimensions",
+    ] {
+        config.entry(list).or_insert(json!([]));
+    }
+    let now = st.now();
+    let prior = st.alarms.remove(&name);
+    let alarm = Alarm {
+        config,
+        key: MetricKey::new(namespace, metric, dims),
+        stat,
+        unit: read::string_of(&input, "Unit"),
+        evaluation_periods: n,
+        rule,
+        actions_enabled: read::boolean(&input, "ActionsEnabled").unwrap_or(true),
+        state: prior
+            .as_ref()
+            .map_or("INSUFFICIENT_DATA".into(), |a| a.state.clone()),
+        reason: prior
+            .as_ref()
+            .map_or("Unchecked: Initial alarm creation".into(), |a| {
+                a.reason.clone()
+            }),
+        reason_data: prior.as_ref().and_then(|a| a.reason_data.clone()),
+        state_updated: prior.as_ref().map_or(now, |a| a.state_updated),
+        config_updated: now,
+    };
+    let (kind, verb) = if prior.is_some() {
+        ("Update", "updated")
+    } else {
+        ("Create", "created")
+    };
+    let data =
+        json!({"version": "1.0", "type": kind, "createdAlarm": alarm.to_json(&arn(st, &name))});
+    st.history.push(item(
+        &name,
+        now,
+        "ConfigurationUpdate",
+        format!("Alarm \"{name}\" {verb}"),
+        data,
+    ));
+    st.alarms.insert(name, alarm);
+    Ok(json!({}))
+}
+
+pub fn describe_alarms(st: &mut RegionState, input: Doc) -> CwResult<Value> {
+    let names = read::strings(&input, "AlarmNames");
+    let prefix = read::str(&input, "AlarmNamePrefix");
+    let state = read::str(&input, "StateValue");
+    let action = read::str(&input, "ActionPrefix");
+    let types = read::strings(&input, "AlarmTypes");
+    let max = int(&input, "MaxRecords")?.unwrap_or(100).clamp(1, 100) as usize;
+    let after = read::str(&input, "NextToken").unwrap_or("");
+    let metric_wanted = types.is_empty() || types.iter().any(|t| t == "MetricAlarm");
+    let matching: Vec<(&String, &Alarm)> = st
+        .alarms
+        .iter()
+        .filter(|(n, _)| metric_wanted && n.as_str() > after)
+        .filter(|(n, _)| names.is_empty() || names.contains(n))
+        .filter(|(n, _)| prefix.is_none_or(|p| n.starts_with(p)))
+        .filter(|(_, a)| state.is_none_or(|s| a.state == s))
+        .filter(|(_, a)| {
+            action.is_none_or(|p| {
+                ["ALARM", "OK", "INSUFFICIENT_DATA"]
+                    .iter()
+                    .any(|s| a.actions(s).iter().any(|x| x.starts_with(p)))
+            })
+        })
+        .collect();
+    let page: Vec<Value> = matching
+        .iter()
+        .take(max)
+        .map(|(n, a)| a.to_json(&arn(st, n)))
+        .collect();
+    let mut out = json!({"MetricAlarms": page, "CompositeAlarms": []});
+    if matching.len() > max {
+        out["NextToken"] = json!(matching[max - 1].0);
+    }
+    Ok(out)
+}
+
+pub fn describe_alarms_for_metric(st: &mut RegionState, input: Doc) -> CwResult<Value> {
+    let namespace = read::required_str(&input, "Namespace", "Namespace")?;
+    let metric = read::required_str(&input, "MetricName", "MetricName")?;
+    let dims = read::dimensions(&input, "")?;
+    let key = MetricKey::new(namespace, metric, dims);
+    let want_dims = input.contains_key("Dimensions");
+    let alarms: Vec<Value> = st
+        .alarms
+        .iter()
+        .filter(|(_, a)| a.key.namespace == key.namespace && a.key.name == key.name)
+        .filter(|(_, a)| !want_dims || a.key.dimensions == key.dimensions)
+        .filter(|(_, a)| read::str(&input, "Statistic").is_none_or(|s| a.rule.statistic == s))
+        .filter(|(_, a)| {
+            int(&input, "Period")
+                .ok()
+                .flatten()
+                .is_none_or(|p| a.rule.period == p)
+        })
+        .map(|(n, a)| a.to_json(&arn(st, n)))
+        .collect();
+    Ok(json!({ "MetricAlarms": alarms }))
+}
+
+pub fn delete_alarms(st: &mut RegionState, input: Doc) -> CwResult<Value> {
+    let names = read::strings(&input, "AlarmNames");
+    if let Some(missing) = names.iter().find(|n| !st.alarms.contains_key(*n)) {
+        return Err(CwError::NotFound(
+            "ResourceNotFound",
+            format!("{missing} does not exist"),
+        ));
+    }
+    for n in names {
+        st.alarms.remove(&n);
+    }
+    Ok(json!({}))
+}
+
+pub fn set_alarm_state(st: &mut RegionState, input: Doc) -> CwResult<Value> {
+    let name = read::required_str(&input, "AlarmName", "AlarmName")?;
+    let state = read::required_str(&input, "StateValue", "StateValue")?;
+    let reason = read::required_str(&input, "StateReason", "StateReason")?;
+    let state = ["OK", "ALARM", "INSUFFICIENT_DATA"]
+        .into_iter()
+        .find(|s| *s == state)
+        .ok_or_else(|| CwError::invalid_value("StateValue", state))?;
+    if !st.alarms.contains_key(name) {
+        return Err(CwError::NotFound(
+            "ResourceNotFound",
+            format!("Alarm {name} does not exist."),
+        ));
+    }
+    let data = match read::str(&input, "StateReasonData") {
+        Some(text) => serde_json::from_str(text)
+            .map_err(|_| CwError::invalid_value("StateReasonData", text))?,
+        None => Value::Null,
+    };
+    let decision = Decision {
+        state,
+        reason: reason.to_string(),
+        data,
+    };
+    transition(st, name, decision);
+    Ok(json!({}))
+}
+
+fn set_actions(st: &mut RegionState, input: &Doc, enabled: bool) -> CwResult<Value> {
+    for n in read::strings(input, "AlarmNames") {
+        if let Some(a) = st.alarms.get_mut(&n) {
+            a.actions_enabled = enabled;
+        }
+    }
+    Ok(json!({}))
+}
+
+pub fn enable_alarm_actions(st: &mut RegionState, input: Doc) -> CwResult<Value> {
+    set_actions(st, &input, true)
+}
+
+pub fn disable_alarm_actions(st: &mut RegionState, input: Doc) -> CwResult<Value> {
+    set_actions(st, &input, false)
+}
+
+pub fn describe_alarm_history(st: &mut RegionState, input: Doc) -> CwResult<Value> {
+    let name = read::str(&input, "AlarmName");
+    let kind = read::str(&input, "HistoryItemType");
+    let start = read::timestamp(&input, "StartDate")?.unwrap_or(f64::MIN);
+    let end = read::timestamp(&input, "EndDate")?.unwrap_or(f64::MAX);
+    let max = int(&input, "MaxRecords")?.unwrap_or(100).clamp(1, 100) as usize;
+    let mut items: Vec<Value> = st
+        .history
+        .iter()
+        .filter(|h| name.is_none_or(|n| h.alarm == n) && kind.is_none_or(|k| h.kind == k))
+        .filter(|h| h.timestamp >= start && h.timestamp <= end)
+        .map(|h| h.to_json())
+        .collect();
+    if read::str(&input, "ScanBy") != Some("TimestampAscending") {
+        items.reverse();
+    }
+    items.truncate(max);
+    Ok(json!({ "AlarmHistoryItems": items }))
+}
