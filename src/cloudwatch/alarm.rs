@@ -5,6 +5,7 @@ use super::evaluate::{decide, Decision, Rule};
 use super::state::{MetricKey, RegionState};
 use super::stats::{by_period, Stat};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub struct Alarm {
@@ -21,6 +22,7 @@ pub struct Alarm {
     pub reason_data: Option<String>,
     pub state_updated: f64,
     pub config_updated: f64,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -162,5 +164,41 @@ pub fn evaluate_region(st: &mut RegionState) {
         if let Some(d) = decision {
             transition(st, &name, d);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudwatch::api::alarms::put_metric_alarm;
+    use crate::cloudwatch::state::Point;
+
+    #[test]
+    fn a_pass_moves_an_alarm_and_records_history() {
+        let mut st = RegionState::default();
+        let put = json!({"AlarmName": "a", "Namespace": "N", "MetricName": "m",
+            "Statistic": "Average", "Period": 60, "EvaluationPeriods": 1, "Threshold": 80,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold", "AlarmActions": ["arn:x"]});
+        put_metric_alarm(&mut st, put.as_object().cloned().unwrap()).unwrap();
+        evaluate_region(&mut st);
+        assert_eq!(st.alarms["a"].state, "INSUFFICIENT_DATA");
+        let end = (st.now() as i64).div_euclid(60) * 60;
+        let point = Point {
+            timestamp: (end - 30) as f64,
+            unit: "None".into(),
+            resolution: 60,
+            values: vec![(85.0, 1.0)],
+            stats: None,
+        };
+        st.put(MetricKey::new("N", "m", vec![]), &point);
+        evaluate_region(&mut st);
+        let a = &st.alarms["a"];
+        assert_eq!(a.state, "ALARM");
+        assert!(a
+            .reason
+            .starts_with("Threshold Crossed: 1 datapoint [85.0 ("));
+        let kinds: Vec<&str> = st.history.iter().map(|h| h.kind).collect();
+        assert_eq!(kinds, ["ConfigurationUpdate", "StateUpdate", "Action"]);
+        assert_eq!(st.history[2].summary, "Action recorded: arn:x");
     }
 }

@@ -1,7 +1,8 @@
 //! The retention controller: every emulated minute, rolls 1-second buckets older than three
 //! hours up into their minute and drops minute buckets older than fifteen days, as CloudWatch's
 //! schedule does for its finest resolutions. On the house clock, so `--time-scale` speeds it up.
-//! Level-triggered and idempotent: a pass only compares timestamps.
+//! Level-triggered and idempotent: a pass only compares timestamps. Every 10 emulated seconds
+//! the same loop evaluates the metric alarms ([`super::alarm::evaluate_region`]).
 
 use super::state::{RegionState, Store};
 use crate::core::clock::Clock;

@@ -4,7 +4,7 @@
 //! LimitExceeded, InvalidFormat in its error list; InvalidParameterValue, one of CloudWatch's
 //! common errors, for an operation that models none), so that the README lists what is missing.
 
-use super::api::{alarms, data, list, put, statistics, Handler};
+use super::api::{alarms, data, list, put, statistics, tags, Handler};
 use super::CwError;
 
 const OPERATIONS: &[(&str, Handler)] = &[
@@ -19,9 +19,12 @@ const OPERATIONS: &[(&str, Handler)] = &[
     ("EnableAlarmActions", alarms::enable_alarm_actions),
     ("PutMetricAlarm", alarms::put_metric_alarm),
     ("SetAlarmState", alarms::set_alarm_state),
+    ("TagResource", tags::tag_resource),
+    ("UntagResource", tags::untag_resource),
     ("GetMetricData", data::get_metric_data),
     ("GetMetricStatistics", statistics::get_metric_statistics),
     ("ListMetrics", list::list_metrics),
+    ("ListTagsForResource", tags::list_tags_for_resource),
     ("PutMetricData", put::put_metric_data),
 ];
 

@@ -5,12 +5,15 @@
 //! PutMetricData (values, value sets with counts, statistic sets, high resolution),
 //! GetMetricStatistics (the five statistics and percentiles), GetMetricData (MetricStat queries,
 //! arithmetic and SUM/AVG/MIN/MAX expressions, ScanBy, MaxDatapoints pages) and ListMetrics.
+//! Metric alarms (PutMetricAlarm, DescribeAlarms, history, state, tags) evaluated every 10
+//! emulated seconds by the controller ([`alarm`], [`evaluate`]); their actions are only recorded.
 //! Handlers answer a JSON document; the edge writes it as JSON, CBOR or Query XML ([`render`]).
 //! A controller on the house clock keeps CloudWatch's retention for the finest resolutions
 //! (1-second data three hours, 1-minute data fifteen days). Other services publish through
 //! [`CloudWatch::sink`].
 //!
-//! Missing: alarms, dashboards, anomaly detectors, insight rules, metric streams, tags, and the
+//! Missing: composite and metric-math alarms, invoked actions, dashboards, anomaly detectors,
+//! insight rules, metric streams, and the
 //! coarser retention tiers (5-minute and 1-hour data). Those operations are routed and answer a
 //! modelled error (see the README's table). Percentiles use at most 1,000 raw values per bucket.
 
@@ -37,7 +40,7 @@ use serde_json::{Map, Value};
 use state::Store;
 use std::sync::Arc;
 
-/// The CloudWatch service: metric state for every account and region and its retention loop.
+/// The CloudWatch service: metric and alarm state for every account and region and its loop.
 pub struct CloudWatch {
     store: Arc<Store>,
     loops: Loops,

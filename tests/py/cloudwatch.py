@@ -334,6 +334,31 @@ def check_query_protocol():
     expect("<Code>InvalidParameterValue</Code>" in body, "Query error code", body)
 
 
+def check_alarms_over_query_and_tags():
+    name = f"{RUN}-q"
+    form = urllib.parse.urlencode({"Action": "PutMetricAlarm", "Version": "2010-08-01", "AlarmName": name,
+                                   "Namespace": NS, "MetricName": "Q", "Statistic": "Sum", "Period": "60",
+                                   "EvaluationPeriods": "2", "Threshold": "5",
+                                   "ComparisonOperator": "LessThanThreshold",
+                                   "Tags.member.1.Key": "team", "Tags.member.1.Value": "core"})
+    status, body = raw({"Content-Type": "application/x-www-form-urlencoded"}, form)
+    expect_eq(status, 200, f"Query PutMetricAlarm: {body}")
+    form = urllib.parse.urlencode({"Action": "DescribeAlarms", "Version": "2010-08-01", "AlarmNames.member.1": name})
+    status, body = raw({"Content-Type": "application/x-www-form-urlencoded"}, form)
+    expect("<MetricAlarms><member>" in body and f"<AlarmName>{name}</AlarmName>" in body, "Query alarms", body)
+    expect("<StateUpdatedTimestamp>20" in body, "an ISO 8601 state timestamp", body)
+    a = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+    expect_eq((a["Period"], a["EvaluationPeriods"], a["Threshold"]), (60, 2, 5.0), "typed back through CBOR")
+    arn = a["AlarmArn"]
+    expect_eq(cw.list_tags_for_resource(ResourceARN=arn)["Tags"], [{"Key": "team", "Value": "core"}], "tags")
+    cw.tag_resource(ResourceARN=arn, Tags=[{"Key": "env", "Value": "dev"}])
+    cw.untag_resource(ResourceARN=arn, TagKeys=["team"])
+    expect_eq(cw.list_tags_for_resource(ResourceARN=arn)["Tags"], [{"Key": "env", "Value": "dev"}], "retagged")
+    code, _, _ = error_of(cw.list_tags_for_resource, ResourceARN=arn + "x")
+    expect_eq(code, "ResourceNotFoundException", "unknown ARN")
+    cw.delete_alarms(AlarmNames=[name])
+
+
 def check_query_answers_parse_with_botocore():
     import botocore.parsers
     fmt = "%Y-%m-%dT%H:%M:%SZ"

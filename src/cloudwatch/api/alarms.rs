@@ -131,6 +131,7 @@ pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
         config.entry(list).or_insert(json!([]));
     }
     let now = st.now();
+    let new_tags = super::tags::tags(&input)?;
     let prior = st.alarms.remove(&name);
     let alarm = Alarm {
         config,
@@ -151,6 +152,10 @@ pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
         reason_data: prior.as_ref().and_then(|a| a.reason_data.clone()),
         state_updated: prior.as_ref().map_or(now, |a| a.state_updated),
         config_updated: now,
+        tags: match &prior {
+            Some(a) => a.tags.clone(),
+            None => new_tags,
+        },
     };
     let (kind, verb) = if prior.is_some() {
         ("Update", "updated")

@@ -7,6 +7,7 @@ pub mod expr;
 pub mod list;
 pub mod put;
 pub mod statistics;
+pub mod tags;
 
 use super::error::CwResult;
 use super::read::Doc;
