@@ -10,9 +10,7 @@
 //! an `.await`.
 
 use crate::core::clock::Clock;
-use dashmap::DashMap;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 /// Raw values kept per bucket for percentiles; beyond it only the exact aggregates grow.
 pub const RAW_LIMIT: usize = 1000;
@@ -149,48 +147,15 @@ pub struct Point {
 }
 
 /// All regions' state, on one clock.
-#[derive(Default)]
-pub struct Store {
-    regions: DashMap<(String, String), Arc<Mutex<RegionState>>>,
-    clock: Clock,
-}
+pub type Store = crate::core::regions::Regions<RegionState>;
 
-impl Store {
-    pub fn new(clock: Clock) -> Self {
-        Store {
-            regions: DashMap::new(),
-            clock,
+impl crate::core::regions::RegionScoped for RegionState {
+    fn new_region(account: &str, region: &str, clock: &Clock) -> Self {
+        RegionState {
+            account: account.into(),
+            region: region.into(),
+            clock: clock.clone(),
+            ..Default::default()
         }
-    }
-
-    /// Runs `f` on the state of `account` in `region`, creating it on first use.
-    pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
-        let key = (account.to_string(), region.to_string());
-        let state = self
-            .regions
-            .entry(key)
-            .or_insert_with(|| {
-                Arc::new(Mutex::new(RegionState {
-                    clock: self.clock.clone(),
-                    account: account.to_string(),
-                    region: region.to_string(),
-                    ..Default::default()
-                }))
-            })
-            .clone();
-        let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut guard)
-    }
-
-    /// Runs `f` on every region (the retention sweep).
-    pub fn each(&self, mut f: impl FnMut(&mut RegionState)) {
-        let all: Vec<_> = self.regions.iter().map(|e| e.value().clone()).collect();
-        for state in all {
-            f(&mut state.lock().unwrap_or_else(|e| e.into_inner()));
-        }
-    }
-
-    pub fn clear(&self) {
-        self.regions.clear();
     }
 }

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod logs;
 pub mod metrics;
 pub mod pagination;
+pub mod regions;
 pub mod shutdown;
 pub mod tags;
 

@@ -8,10 +8,8 @@
 pub mod group;
 
 use crate::core::clock::Clock;
-use dashmap::DashMap;
 use group::{Activity, Group};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 /// How many activities a region keeps (AWS keeps six weeks of them; an emulator keeps a count).
 pub const ACTIVITY_LIMIT: usize = 1000;
@@ -77,60 +75,15 @@ impl RegionState {
 }
 
 /// All regions' state, on one clock.
-#[derive(Default)]
-pub struct Store {
-    regions: DashMap<(String, String), Arc<Mutex<RegionState>>>,
-    clock: Clock,
-}
+pub type Store = crate::core::regions::Regions<RegionState>;
 
-impl Store {
-    pub fn new(clock: Clock) -> Self {
-        Store {
-            regions: DashMap::new(),
-            clock,
+impl crate::core::regions::RegionScoped for RegionState {
+    fn new_region(account: &str, region: &str, clock: &Clock) -> Self {
+        RegionState {
+            account: account.into(),
+            region: region.into(),
+            clock: clock.clone(),
+            ..Default::default()
         }
-    }
-
-    /// Runs `f` on the state of `account` in `region`, creating it on first use.
-    pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
-        let key = (account.to_string(), region.to_string());
-        let state = self
-            .regions
-            .entry(key)
-            .or_insert_with(|| {
-                Arc::new(Mutex::new(RegionState {
-                    account: account.into(),
-                    region: region.into(),
-                    clock: self.clock.clone(),
-                    ..Default::default()
-                }))
-            })
-            .clone();
-        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
-    }
-
-    /// Runs `f` on a region only if it already has state.
-    pub fn with_existing<R>(
-        &self,
-        account: &str,
-        region: &str,
-        f: impl FnOnce(&mut RegionState) -> R,
-    ) -> Option<R> {
-        let state = self
-            .regions
-            .get(&(account.to_string(), region.to_string()))
-            .map(|e| e.value().clone())?;
-        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
-        Some(f(&mut guard))
-    }
-
-    pub fn clear(&self) {
-        self.regions.clear();
-    }
-
-    /// Every (account, region) that has state.
-    pub fn keys(&self) -> Vec<(String, String)> {
-        self.regions.iter().map(|e| e.key().clone()).collect()
     }
 }

@@ -6,10 +6,8 @@ pub mod model;
 pub mod targets;
 
 use crate::core::clock::Clock;
-use dashmap::DashMap;
 use model::{groups_of, Listener, LoadBalancer, Rule, TargetGroup};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 /// Everything ELBv2 holds for one account in one region, keyed by ARN.
 #[derive(Debug, Default)]
@@ -61,64 +59,15 @@ impl RegionState {
 }
 
 /// All regions' state, on one clock.
-#[derive(Default)]
-pub struct Store {
-    regions: DashMap<(String, String), Arc<Mutex<RegionState>>>,
-    clock: Clock,
-}
+pub type Store = crate::core::regions::Regions<RegionState>;
 
-impl Store {
-    pub fn new(clock: Clock) -> Self {
-        Store {
-            regions: DashMap::new(),
-            clock,
+impl crate::core::regions::RegionScoped for RegionState {
+    fn new_region(account: &str, region: &str, clock: &Clock) -> Self {
+        RegionState {
+            account: account.into(),
+            region: region.into(),
+            clock: clock.clone(),
+            ..Default::default()
         }
-    }
-
-    pub fn clock(&self) -> &Clock {
-        &self.clock
-    }
-
-    /// Runs `f` on the state of `account` in `region`, creating it on first use.
-    pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
-        let key = (account.to_string(), region.to_string());
-        let state = self
-            .regions
-            .entry(key)
-            .or_insert_with(|| {
-                Arc::new(Mutex::new(RegionState {
-                    account: account.into(),
-                    region: region.into(),
-                    clock: self.clock.clone(),
-                    ..Default::default()
-                }))
-            })
-            .clone();
-        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
-    }
-
-    /// Runs `f` on a region only if it already has state.
-    pub fn with_existing<R>(
-        &self,
-        account: &str,
-        region: &str,
-        f: impl FnOnce(&mut RegionState) -> R,
-    ) -> Option<R> {
-        let state = self
-            .regions
-            .get(&(account.to_string(), region.to_string()))
-            .map(|e| e.value().clone())?;
-        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
-        Some(f(&mut guard))
-    }
-
-    pub fn clear(&self) {
-        self.regions.clear();
-    }
-
-    /// Every (account, region) that has state.
-    pub fn keys(&self) -> Vec<(String, String)> {
-        self.regions.iter().map(|e| e.key().clone()).collect()
     }
 }

@@ -8,10 +8,8 @@
 pub mod group;
 
 use crate::core::clock::Clock;
-use dashmap::DashMap;
 use group::LogGroup;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 /// Everything CloudWatch Logs holds for one account in one region.
 #[derive(Debug, Default)]
@@ -55,49 +53,16 @@ pub fn group_name(name_or_arn: &str) -> &str {
 }
 
 /// All regions' state, on one clock.
-#[derive(Default)]
-pub struct Store {
-    regions: DashMap<(String, String), Arc<Mutex<RegionState>>>,
-    clock: Clock,
-}
+pub type Store = crate::core::regions::Regions<RegionState>;
 
-impl Store {
-    pub fn new(clock: Clock) -> Self {
-        Store {
-            regions: DashMap::new(),
-            clock,
+impl crate::core::regions::RegionScoped for RegionState {
+    fn new_region(account: &str, region: &str, clock: &Clock) -> Self {
+        RegionState {
+            account: account.into(),
+            region: region.into(),
+            clock: clock.clone(),
+            ..Default::default()
         }
-    }
-
-    /// Runs `f` on the state of `account` in `region`, creating it on first use.
-    pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
-        let key = (account.to_string(), region.to_string());
-        let state = self
-            .regions
-            .entry(key)
-            .or_insert_with(|| {
-                Arc::new(Mutex::new(RegionState {
-                    account: account.into(),
-                    region: region.into(),
-                    clock: self.clock.clone(),
-                    ..Default::default()
-                }))
-            })
-            .clone();
-        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
-    }
-
-    /// Runs `f` on every region that has state (the retention sweep).
-    pub fn each(&self, mut f: impl FnMut(&mut RegionState)) {
-        let states: Vec<_> = self.regions.iter().map(|e| e.value().clone()).collect();
-        for state in states {
-            f(&mut state.lock().unwrap_or_else(|p| p.into_inner()));
-        }
-    }
-
-    pub fn clear(&self) {
-        self.regions.clear();
     }
 }
 
