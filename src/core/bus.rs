@@ -7,7 +7,8 @@
 //! - ECS → ELBv2: a task is RUNNING with known endpoints, a task is stopping (the same
 //!   [`TaskFact`], whose status says which); ELBv2 → ECS: a target turned unhealthy.
 //! - EC2 → ECS: an instance is running or stopped (container instances follow).
-//! - runtime stats → CloudWatch; container output → Logs; alarms → Auto Scaling → ECS.
+//! - CloudWatch → Application Auto Scaling: an alarm invokes scaling policies ([`AlarmActionFact`]);
+//!   Application Auto Scaling → ECS: a service's new desired count ([`ScaleServiceFact`]).
 //!
 //! Delivery is a broadcast: every subscriber sees every fact published after it subscribed, in
 //! order. A subscriber that falls behind by more than the bus holds is told how many it missed
@@ -16,6 +17,7 @@
 
 pub use crate::core::balancing::{TargetHealthFact, TargetsFact};
 pub use crate::core::fleet::InstanceFact;
+pub use crate::core::scaling::{AlarmActionFact, ScaleServiceFact};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -39,6 +41,10 @@ pub enum Fact {
     Targets(TargetsFact),
     /// An ELBv2 target's health state changed (the ECS scheduler reacts to it).
     TargetHealth(TargetHealthFact),
+    /// A CloudWatch alarm invokes Application Auto Scaling policies (its state names them).
+    AlarmAction(AlarmActionFact),
+    /// Application Auto Scaling sets an ECS service's desired count.
+    ScaleService(ScaleServiceFact),
 }
 
 /// ECS managed scaling's decision for one group (Auto Scaling clamps it to min and max).

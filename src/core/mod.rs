@@ -14,6 +14,7 @@ pub mod logs;
 pub mod metrics;
 pub mod pagination;
 pub mod regions;
+pub mod scaling;
 pub mod shutdown;
 pub mod tags;
 
