@@ -77,3 +77,34 @@ pub trait Alarms: Send + Sync {
     /// Deletes the named alarms (unknown names are ignored).
     fn delete_alarms(&self, account: &str, region: &str, names: &[String]);
 }
+
+/// Application Auto Scaling as ECS's express gateway services use it: one call registers a
+/// service as a scalable target and gives it a target-tracking policy (ECS creates the scaling of
+/// an express service itself, as AWS does), another removes both.
+pub trait ScalingPolicies: Send + Sync {
+    /// Registers `resource_id` (`service/<cluster>/<service>`, dimension
+    /// `ecs:service:DesiredCount`) with these bounds, or updates them.
+    fn register_service(
+        &self,
+        account: &str,
+        region: &str,
+        resource_id: &str,
+        min: u32,
+        max: u32,
+    ) -> Result<(), String>;
+    /// Creates or replaces a target-tracking policy on a predefined metric
+    /// (`ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization` or
+    /// `ALBRequestCountPerTarget` with its `resource_label`); the policy's ARN.
+    fn put_target_tracking(
+        &self,
+        account: &str,
+        region: &str,
+        resource_id: &str,
+        policy_name: &str,
+        predefined_metric: &str,
+        resource_label: Option<&str>,
+        target: f64,
+    ) -> Result<String, String>;
+    /// Deregisters the target and deletes its policies and their alarms (unknown: no-op).
+    fn deregister_service(&self, account: &str, region: &str, resource_id: &str);
+}
