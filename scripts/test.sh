@@ -27,6 +27,6 @@ step "trimmed service models match botocore"
 python3 scripts/gen-models.py --check
 python3 scripts/gen-ec2-operations.py --check
 step "cargo test"
-cargo test --locked
+cargo test --locked --features testing
 step "smoke: boto3 and the AWS CLI against the binary"
 LOCAL_ECS_BIN=target/debug/local-ecs bash scripts/smoke.sh

@@ -22,6 +22,8 @@ pub mod router;
 pub mod runtime;
 pub mod server;
 pub mod sts;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod wire;
 
 use std::sync::Arc;

@@ -163,10 +163,18 @@ impl Ecs {
         self.scheduler.stop().await;
         let report = self.controller.shutdown().await;
         self.controller.stop_loops().await;
-        self.endpoints
+        let served = self
+            .endpoints
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
+        // The server that served the endpoints created or adopted their network: with its tasks
+        // gone, nothing of local-ecs is left on the engine once the network goes too.
+        if served.is_some() {
+            if let Err(e) = self.runtime.remove_endpoints_network().await {
+                tracing::warn!(error = %e, "could not remove the task endpoints network");
+            }
+        }
         report
     }
 

@@ -299,6 +299,10 @@ impl Runtime for DockerRuntime {
         Box::pin(async move { endpoints::connect(&self.docker, id).await })
     }
 
+    fn remove_endpoints_network(&self) -> BoxFuture<'_, Result<(), RuntimeError>> {
+        Box::pin(async move { endpoints::remove_if_unused(&self.docker).await })
+    }
+
     fn stats<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<serde_json::Value, RuntimeError>> {
         Box::pin(async move {
             use futures_util::StreamExt;

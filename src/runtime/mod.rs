@@ -305,6 +305,11 @@ pub trait Runtime: Send + Sync {
     fn ensure_endpoints_network(&self) -> BoxFuture<'_, Result<(), RuntimeError>> {
         Box::pin(async { Err(RuntimeError::Rejected("no task endpoints network".into())) })
     }
+    /// Removes the task endpoints network if nothing uses it any more (shutdown of the server
+    /// that served the endpoints).
+    fn remove_endpoints_network(&self) -> BoxFuture<'_, Result<(), RuntimeError>> {
+        Box::pin(async { Ok(()) })
+    }
     /// Attaches a created container to the endpoints network.
     fn connect_endpoints<'a>(&'a self, _id: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
         Box::pin(async { Ok(()) })

@@ -14,6 +14,7 @@ mod daemons;
 mod ec2;
 mod ec2_hosts;
 mod engines;
+mod fixture;
 mod hardening;
 mod instances;
 mod load_balancers;

@@ -68,3 +68,21 @@ pub async fn connect(docker: &Docker, id: &str) -> Result<(), RuntimeError> {
         .await
         .map_err(map_err)
 }
+
+/// Removes the network when it is local-ecs' and no container is attached any more (the server
+/// that served the endpoints, on shutdown: nothing of local-ecs is left on the engine). Attached
+/// containers — another server's tasks — keep it; Docker would refuse anyway.
+pub async fn remove_if_unused(docker: &Docker) -> Result<(), RuntimeError> {
+    let Ok(existing) = docker.inspect_network(NETWORK, None).await else {
+        return Ok(());
+    };
+    let ours = existing
+        .labels
+        .as_ref()
+        .is_some_and(|l| l.contains_key(LABEL));
+    let attached = existing.containers.as_ref().is_some_and(|c| !c.is_empty());
+    if !ours || attached {
+        return Ok(());
+    }
+    docker.remove_network(NETWORK).await.map_err(map_err)
+}
