@@ -8,7 +8,7 @@ usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [
                  [--task-retention SECONDS] [--time-scale N] [--cors-allowed-origins LIST]
                  [--header-read-timeout S] [--idle-timeout S] [--body-read-timeout S]
                  [--max-connections N] [--listener-host ADDR] [--inject-endpoint-url BOOL]
-                 [--list-operations]
+                 [--init FILE] [--list-operations]
 
   --host HOST          address to listen on (env LOCAL_ECS_HOST, default 127.0.0.1)
   --port PORT          port to listen on (env LOCAL_ECS_PORT, default 4566)
@@ -41,6 +41,10 @@ usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [
                        set AWS_ENDPOINT_URL=http://169.254.170.2 in task containers, where
                        local-ecs answers AWS requests too, so SDK code in a task reaches it
                        unchanged (env LOCAL_ECS_INJECT_ENDPOINT_URL, default false; Docker)
+  --init FILE          create what FILE declares (JSON or YAML: clusters, task definitions,
+                       services, instances, load balancers, log groups, roles, scaling) before
+                       serving; any error names the entry and nothing of the file is kept, and
+                       local-ecs exits (env LOCAL_ECS_INIT; fixtures/web-service.yaml)
   --list-operations    print the supported-operations table (Markdown) and exit
   -h, --help           print this help and exit
 
@@ -65,6 +69,8 @@ pub struct Config {
     /// Whether task containers get `AWS_ENDPOINT_URL` pointing at local-ecs (through the task
     /// endpoints address).
     pub inject_endpoint_url: bool,
+    /// A seed file applied at start (`--init`).
+    pub init: Option<std::path::PathBuf>,
 }
 
 /// Bounds on what one client can hold of the server.
@@ -105,6 +111,7 @@ impl Default for Config {
             limits: Limits::default(),
             listener_host: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
             inject_endpoint_url: false,
+            init: None,
         }
     }
 }
@@ -119,7 +126,7 @@ impl Config {
 }
 
 /// Each setting's flag and environment variable.
-const SETTINGS: [(&str, &str); 13] = [
+const SETTINGS: [(&str, &str); 14] = [
     ("--host", "LOCAL_ECS_HOST"),
     ("--port", "LOCAL_ECS_PORT"),
     ("--runtime", "LOCAL_ECS_RUNTIME"),
@@ -133,6 +140,7 @@ const SETTINGS: [(&str, &str); 13] = [
     ("--max-connections", "LOCAL_ECS_MAX_CONNECTIONS"),
     ("--listener-host", "LOCAL_ECS_LISTENER_HOST"),
     ("--inject-endpoint-url", "LOCAL_ECS_INJECT_ENDPOINT_URL"),
+    ("--init", "LOCAL_ECS_INIT"),
 ];
 
 impl Config {
@@ -203,6 +211,7 @@ fn set(config: &mut Config, flag: &str, value: &str) -> Result<(), String> {
                 }
             }
         }
+        "--init" => config.init = Some(value.into()),
         "--listener-host" => {
             config.listener_host = value.parse().map_err(|_| {
                 format!("invalid listener address {value:?}: expected an IP address")

@@ -20,6 +20,7 @@ pub mod logs;
 pub mod model;
 pub mod router;
 pub mod runtime;
+pub mod seed;
 pub mod server;
 pub mod sts;
 #[cfg(feature = "testing")]
@@ -88,6 +89,10 @@ impl App {
                     "tasks will not find the metadata and credentials endpoints at 169.254.170.2: {why}"
                 ),
             }
+        }
+        if let Some(path) = app.config.init.clone() {
+            let applied = seed::apply(&app, &path).await?;
+            tracing::info!(file = %path.display(), created = ?applied.counts, "seed applied");
         }
         Ok(app)
     }

@@ -22,6 +22,7 @@ mod properties;
 mod protection;
 mod protocol;
 mod robustness;
+mod seed;
 mod service_deployments;
 mod services_simulated;
 mod tags_settings_attributes;
