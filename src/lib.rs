@@ -7,6 +7,7 @@
 #![warn(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod appscaling;
 pub mod autoscaling;
 pub mod cloudwatch;
 pub mod config;
@@ -39,6 +40,7 @@ pub struct App {
     pub bus: core::bus::Bus,
     pub ecs: ecs::Ecs,
     pub autoscaling: autoscaling::AutoScaling,
+    pub appscaling: appscaling::AppScaling,
     pub ec2: ec2::Ec2,
     pub elbv2: elbv2::Elbv2,
     pub logs: logs::Logs,
@@ -135,6 +137,13 @@ impl App {
             retention: config.task_retention,
             fleet,
         });
+        let appscaling = appscaling::AppScaling::new(appscaling::AppScalingSetup {
+            clock: clock.clone(),
+            bus: bus.clone(),
+            services: ecs.services(),
+            // CloudWatch's alarms facade arrives with its alarm actions (branch `cw`).
+            alarms: None,
+        });
         Arc::new(App {
             config,
             runtime,
@@ -142,6 +151,7 @@ impl App {
             bus,
             ecs,
             autoscaling,
+            appscaling,
             ec2,
             elbv2,
             logs,
@@ -163,6 +173,7 @@ impl App {
     /// (the `/_local-ecs/reset` endpoint).
     pub async fn reset(&self) {
         self.autoscaling.reset();
+        self.appscaling.reset();
         self.elbv2.reset();
         self.ecs.reset().await;
         self.ec2.reset();
@@ -177,6 +188,8 @@ impl App {
     pub async fn shutdown(&self) -> ecs::agent::ShutdownReport {
         // Auto Scaling first: nothing is launched or replaced while the rest stops.
         self.autoscaling.shutdown().await;
+        // Before ECS: no desired count changes while its tasks stop.
+        self.appscaling.shutdown().await;
         self.ec2.shutdown().await;
         let report = self.ecs.shutdown().await;
         // After ECS: its tasks deregister from target groups while the listeners still serve.
@@ -247,6 +260,12 @@ pub fn operations_table() -> String {
     }
     for (op, support) in cloudwatch::operation_support() {
         out.push_str(&format!("| CloudWatch | {op} | {} |\n", support.describe()));
+    }
+    for (op, support) in appscaling::operation_support() {
+        out.push_str(&format!(
+            "| Application Auto Scaling | {op} | {} |\n",
+            support.describe()
+        ));
     }
     for (op, support) in iam::operation_support() {
         out.push_str(&format!("| IAM | {op} | {} |\n", support.describe()));

@@ -15,6 +15,7 @@ pub enum Service {
     AutoScaling,
     Iam,
     Sts,
+    AppScaling,
 }
 
 impl Service {
@@ -28,6 +29,7 @@ impl Service {
             Service::AutoScaling => "autoscaling",
             Service::Iam => "iam",
             Service::Sts => "sts",
+            Service::AppScaling => "application-autoscaling",
         }
     }
 
@@ -37,6 +39,7 @@ impl Service {
             "AmazonEC2ContainerServiceV20141113" => Some(Service::Ecs),
             "Logs_20140328" => Some(Service::Logs),
             "GraniteServiceVersion20100801" => Some(Service::CloudWatch),
+            "AnyScaleFrontendService" => Some(Service::AppScaling),
             _ => None,
         }
     }
@@ -52,6 +55,7 @@ impl Service {
             "autoscaling" => Some(Service::AutoScaling),
             "iam" => Some(Service::Iam),
             "sts" => Some(Service::Sts),
+            "application-autoscaling" => Some(Service::AppScaling),
             _ => None,
         }
     }
