@@ -117,7 +117,7 @@ impl App {
             listener_host: config.listener_host,
         });
         let logs = logs::Logs::new(clock.clone());
-        let cloudwatch = cloudwatch::CloudWatch::new(clock.clone());
+        let cloudwatch = cloudwatch::CloudWatch::new(clock.clone(), bus.clone());
         let iam = iam::Iam::new(clock.clone());
         let sts = sts::Sts::new(clock.clone(), iam.roles());
         let fleet = core::fleet::Fleet {

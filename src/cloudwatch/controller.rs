@@ -4,10 +4,10 @@
 //! Level-triggered and idempotent: a pass only compares timestamps. Every 10 emulated seconds
 //! the same loop evaluates the metric alarms ([`super::alarm::evaluate_region`]).
 
-use super::state::{RegionState, Store};
+use super::actions::Hub;
+use super::state::RegionState;
 use crate::core::clock::Clock;
 use crate::core::shutdown::Loops;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How often metric alarms are evaluated (each over its own aligned periods).
@@ -46,7 +46,7 @@ pub fn sweep_region(st: &mut RegionState) {
     st.metrics.retain(|_, s| !s.buckets.is_empty());
 }
 
-pub fn spawn(store: Arc<Store>, clock: &Clock, loops: &Loops) {
+pub fn spawn(hub: Hub, clock: &Clock, loops: &Loops) {
     let mut interval = clock.interval(SWEEP_EVERY);
     let mut alarms = clock.interval(EVALUATE_EVERY);
     let mut stopping = loops.stopping();
@@ -54,8 +54,8 @@ pub fn spawn(store: Arc<Store>, clock: &Clock, loops: &Loops) {
         loop {
             tokio::select! {
                 _ = stopping.wait() => return,
-                _ = interval.tick() => store.each(sweep_region),
-                _ = alarms.tick() => store.each(super::alarm::evaluate_region),
+                _ = interval.tick() => hub.each(sweep_region),
+                _ = alarms.tick() => hub.each(super::alarm::evaluate_region),
             }
         }
     });
@@ -64,7 +64,7 @@ pub fn spawn(store: Arc<Store>, clock: &Clock, loops: &Loops) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloudwatch::state::{MetricKey, Point};
+    use crate::cloudwatch::state::{MetricKey, Point, Store};
 
     fn point(t: f64, resolution: u32) -> Point {
         Point {

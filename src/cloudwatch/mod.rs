@@ -17,6 +17,7 @@
 //! coarser retention tiers (5-minute and 1-hour data). Those operations are routed and answer a
 //! modelled error (see the README's table). Percentiles use at most 1,000 raw values per bucket.
 
+pub mod actions;
 pub mod alarm;
 pub mod api;
 pub mod controller;
@@ -29,10 +30,13 @@ pub mod render;
 pub mod state;
 pub mod stats;
 
+use crate::core::bus::Bus;
 use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
 use crate::core::metrics::MetricSink;
+use crate::core::scaling::Alarms;
 use crate::core::shutdown::Loops;
+use actions::Hub;
 pub use dispatch::{operation_support, Support};
 pub use error::{CwError, CwResult};
 pub use render::XMLNS;
@@ -42,17 +46,19 @@ use std::sync::Arc;
 
 /// The CloudWatch service: metric and alarm state for every account and region and its loop.
 pub struct CloudWatch {
-    store: Arc<Store>,
+    hub: Hub,
     loops: Loops,
 }
 
 impl CloudWatch {
-    /// Builds the service and starts its retention controller (needs a Tokio runtime).
-    pub fn new(clock: Clock) -> Self {
+    /// Builds the service and starts its retention and alarm controller (needs a Tokio
+    /// runtime); alarm actions invoking scaling policies are published on `bus`.
+    pub fn new(clock: Clock, bus: Bus) -> Self {
         let store = Arc::new(Store::new(clock.clone()));
+        let hub = Hub { store, bus };
         let loops = Loops::new("cloudwatch retention");
-        controller::spawn(store.clone(), &clock, &loops);
-        CloudWatch { store, loops }
+        controller::spawn(hub.clone(), &clock, &loops);
+        CloudWatch { hub, loops }
     }
 
     /// Runs `operation` on the caller's region with the decoded input (any protocol).
@@ -65,18 +71,23 @@ impl CloudWatch {
         let Some(handler) = dispatch::handler(operation) else {
             return Err(dispatch::unsupported(operation));
         };
-        self.store
+        self.hub
             .with(&ctx.account, &ctx.region, |st| handler(st, input))
     }
 
     /// Where other services publish metrics (ECS' `AWS/ECS`, later).
     pub fn sink(&self) -> Arc<dyn MetricSink> {
-        Arc::new(facade::Sink::new(self.store.clone()))
+        Arc::new(facade::Sink::new(self.hub.store.clone()))
+    }
+
+    /// Where Application Auto Scaling creates and deletes the alarms of target tracking.
+    pub fn alarms(&self) -> Arc<dyn Alarms> {
+        Arc::new(facade::AlarmWriter::new(self.hub.clone()))
     }
 
     /// Drops every metric.
     pub fn reset(&self) {
-        self.store.clear();
+        self.hub.store.clear();
     }
 
     /// Stops the retention controller.

@@ -110,6 +110,9 @@ pub struct RegionState {
     pub region: String,
     pub alarms: BTreeMap<String, super::alarm::Alarm>,
     pub history: Vec<super::alarm::HistoryItem>,
+    /// Alarm actions invoking Application Auto Scaling policies, published on the bus once the
+    /// region's lock is released ([`super::actions::Hub::with`]).
+    pub outbox: Vec<crate::core::scaling::AlarmActionFact>,
 }
 
 impl RegionState {

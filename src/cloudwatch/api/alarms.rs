@@ -156,6 +156,8 @@ pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
             Some(a) => a.tags.clone(),
             None => new_tags,
         },
+        last_value: prior.as_ref().and_then(|a| a.last_value),
+        invoked: prior.as_ref().and_then(|a| a.invoked),
     };
     let (kind, verb) = if prior.is_some() {
         ("Update", "updated")
