@@ -141,8 +141,7 @@ impl App {
             clock: clock.clone(),
             bus: bus.clone(),
             services: ecs.services(),
-            // CloudWatch's alarms facade arrives with its alarm actions (branch `cw`).
-            alarms: None,
+            alarms: Some(cloudwatch.alarms()),
         });
         Arc::new(App {
             config,

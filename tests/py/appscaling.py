@@ -55,8 +55,9 @@ def error_of(call, **kwargs):
 
 
 def make_service(name, desired=1):
-    td = ecs.register_task_definition(family=f"aas-{RUN}", containerDefinitions=[
-        {"name": "app", "image": "busybox", "memory": 64, "essential": True}])["taskDefinition"]["taskDefinitionArn"]
+    td = ecs.register_task_definition(
+        family=f"aas-{RUN}", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "app", "image": "busybox", "essential": True}])["taskDefinition"]["taskDefinitionArn"]
     ecs.create_service(cluster=CLUSTER, serviceName=name, taskDefinition=td, desiredCount=desired,
                        launchType="FARGATE",
                        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet()]}})
@@ -125,8 +126,10 @@ def check_register_errors():
     code, _ = error_of(aas.register_scalable_target, ServiceNamespace="ecs", ResourceId=rid("pages"),
                        ScalableDimension=DIM, MinCapacity=1)
     expect_eq(code, "ValidationException", "a new target needs both bounds")
-    code, msg = error_of(register, "pages", 5, 2)
+    code, msg = error_of(aas.register_scalable_target, ServiceNamespace="ecs", ResourceId=rid("pages"),
+                         ScalableDimension=DIM, MinCapacity=5, MaxCapacity=2)
     expect_eq(code, "ValidationException", "min > max")
+    expect("Minimum capacity cannot be greater than maximum capacity" in msg, "message", msg)
     code, msg = error_of(aas.register_scalable_target, ServiceNamespace="dynamodb", ResourceId="table/t",
                          ScalableDimension="dynamodb:table:ReadCapacityUnits", MinCapacity=1, MaxCapacity=2)
     expect_eq(code, "ValidationException", "another namespace")
