@@ -74,10 +74,26 @@ pub fn on_alarm(st: &mut RegionState, env: &Env, fact: &AlarmActionFact) {
         return;
     }
     for arn in &fact.policy_arns {
-        let Some(policy) = st.policies.values().find(|p| p.policy_arn == *arn).cloned() else {
+        let Some(policy) = st.policies.values_mut().find(|p| p.policy_arn == *arn) else {
             continue;
         };
+        remember_alarm(policy, fact);
+        let policy = policy.clone();
         invoke(st, env, &policy, fact);
+    }
+}
+
+/// A step policy lists the alarms that invoke it, as AWS's DescribeScalingPolicies does.
+fn remember_alarm(policy: &mut ScalingPolicy, fact: &AlarmActionFact) {
+    if !policy
+        .alarms
+        .iter()
+        .any(|a| a.alarm_name == fact.alarm_name)
+    {
+        policy.alarms.push(super::state::shapes::Alarm {
+            alarm_name: fact.alarm_name.clone(),
+            alarm_arn: fact.alarm_arn.clone(),
+        });
     }
 }
 
@@ -353,6 +369,8 @@ mod tests {
         let f = fact(&st, "mine", Some(80.0), 70.0);
         on_alarm(&mut st, &env, &f);
         assert!(desired_in(&mut st).is_empty(), "in cooldown");
+        let listed = &st.policies.values().next().unwrap().alarms;
+        assert_eq!(listed.len(), 1, "the invoking alarm is listed once");
     }
 
     #[test]

@@ -258,6 +258,16 @@ def check_step_scaling_via_alarm():
     wait_desired("step", before + 2)
     expect_eq(activities("step")[0]["Cause"], f"monitor alarm {name} in state ALARM triggered policy step-out",
               "Cause")
+    p = aas.describe_scaling_policies(ServiceNamespace="ecs", PolicyNames=["step-out"])["ScalingPolicies"][0]
+    expect_eq([a["AlarmName"] for a in p["Alarms"]], [name], "the invoking alarm listed")
+    aas.delete_scaling_policy(PolicyName="step-out", ServiceNamespace="ecs", ResourceId=rid("step"),
+                              ScalableDimension=DIM)
+    expect_eq(len(cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]), 1, "the caller's alarm outlives the policy")
+    aas.put_scaling_policy(
+        PolicyName="step-out", ServiceNamespace="ecs", ResourceId=rid("step"), ScalableDimension=DIM,
+        PolicyType="StepScaling", StepScalingPolicyConfiguration={
+            "AdjustmentType": "ChangeInCapacity", "Cooldown": 0,
+            "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 2}]})
     cw.delete_alarms(AlarmNames=[name])
 
 

@@ -62,13 +62,18 @@ pub fn put_scaling_policy(
         .unwrap_or_else(|| policy_arn(st, k.namespace, k.resource_id, &name));
     let old_alarms = existing
         .as_ref()
-        .map(|p| p.alarms.clone())
+        .map(|p| super::tracking::owned_alarms(p).to_vec())
         .unwrap_or_default();
     let alarms = if kind == "TargetTrackingScaling" {
         super::tracking::put_alarms(st, env, k.resource_id, &arn, config, &old_alarms)?
     } else {
         super::tracking::delete_alarms(st, env, &old_alarms);
-        Vec::new()
+        // A step policy keeps listing the caller's alarms that invoke it.
+        existing
+            .as_ref()
+            .filter(|p| p.policy_type == "StepScaling")
+            .map(|p| p.alarms.clone())
+            .unwrap_or_default()
     };
     let policy = ScalingPolicy {
         policy_arn: arn.clone(),
@@ -237,7 +242,7 @@ pub fn delete_scaling_policy(
             k.namespace, k.resource_id, k.dimension
         )));
     };
-    super::tracking::delete_alarms(st, env, &policy.alarms);
+    super::tracking::delete_alarms(st, env, super::tracking::owned_alarms(&policy));
     Ok(Reply::empty())
 }
 

@@ -220,7 +220,7 @@ pub fn remove_children(st: &mut RegionState, env: &Env, target_key: &str) {
         .collect();
     for pk in policies {
         if let Some(p) = st.policies.remove(&pk) {
-            super::tracking::delete_alarms(st, env, &p.alarms);
+            super::tracking::delete_alarms(st, env, super::tracking::owned_alarms(&p));
         }
     }
     st.scheduled.retain(|k, _| !k.starts_with(&prefix));

@@ -6,7 +6,7 @@
 //! [`crate::core::scaling::Alarms`].
 
 use super::Env;
-use crate::appscaling::state::shapes::Alarm;
+use crate::appscaling::state::shapes::{Alarm, ScalingPolicy};
 use crate::appscaling::state::RegionState;
 use crate::appscaling::{AasError, AasResult};
 use serde_json::{json, Map, Value};
@@ -198,6 +198,16 @@ fn put(st: &RegionState, env: &Env, name: &str, mut input: Map<String, Value>) -
         alarm_name: name.into(),
         alarm_arn: arn,
     })
+}
+
+/// The alarms a policy made itself (target tracking's): a step policy's alarms are the
+/// caller's, and outlive it.
+pub fn owned_alarms(policy: &ScalingPolicy) -> &[Alarm] {
+    if policy.policy_type == "TargetTrackingScaling" {
+        &policy.alarms
+    } else {
+        &[]
+    }
 }
 
 pub fn delete_alarms(st: &RegionState, env: &Env, alarms: &[Alarm]) {
