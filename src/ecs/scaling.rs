@@ -111,3 +111,54 @@ async fn run(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecs::state::service::Deployment;
+
+    fn region_with_service() -> RegionState {
+        let mut st = RegionState::new("1", "r");
+        let arn = st.arn("service/c/s");
+        let service = Service {
+            service_arn: arn.clone(),
+            service_name: "s".into(),
+            cluster_arn: st.arn("cluster/c"),
+            desired_count: 1,
+            deployments: vec![Deployment {
+                desired_count: 1,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        st.services.insert(arn, service);
+        st
+    }
+
+    fn scale(cluster: &str, desired_count: u32) -> ScaleServiceFact {
+        ScaleServiceFact {
+            account: "1".into(),
+            region: "r".into(),
+            cluster: cluster.into(),
+            service: "s".into(),
+            desired_count,
+        }
+    }
+
+    #[test]
+    fn a_scale_fact_sets_the_desired_count_as_update_service_does() {
+        let mut st = region_with_service();
+        assert!(apply(&mut st, &scale("c", 3)).is_some());
+        let s = st.services.values().next().unwrap();
+        assert_eq!((s.desired_count, s.deployments[0].desired_count), (3, 3));
+        assert!(
+            apply(&mut st, &scale("c", 3)).is_none(),
+            "no change, no wake"
+        );
+        assert!(
+            apply(&mut st, &scale("other", 5)).is_none(),
+            "another cluster"
+        );
+        assert!(find(&st, "c", "s").is_some() && find(&st, "c", "x").is_none());
+    }
+}
