@@ -5,7 +5,7 @@
 
 use super::targets::key;
 use super::{page_reply, page_size, parse, required, resume, take_page, target, Env};
-use crate::appscaling::state::shapes::ScalingPolicy;
+use crate::appscaling::state::shapes::{Alarm, ScalingPolicy};
 use crate::appscaling::state::{policy_key, target_key, RegionState};
 use crate::appscaling::{AasError, AasResult};
 use crate::wire::Reply;
@@ -50,31 +50,22 @@ pub fn put_scaling_policy(
     let tk = target_key(k.namespace, k.resource_id, k.dimension);
     let pk = policy_key(&tk, &name);
     let existing = st.policies.get(&pk).cloned();
-    if existing.is_none() && count_for(st, &tk) >= MAX_POLICIES {
-        return Err(AasError::LimitExceeded(format!(
-            "Maximum number of scaling policies ({MAX_POLICIES}) exceeded for scalable target {}",
-            k.resource_id
-        )));
+    if existing.is_none() {
+        check_quota(st, &tk, k.resource_id)?;
     }
     let arn = existing
         .as_ref()
         .map(|p| p.policy_arn.clone())
         .unwrap_or_else(|| policy_arn(st, k.namespace, k.resource_id, &name));
-    let old_alarms = existing
-        .as_ref()
-        .map(|p| super::tracking::owned_alarms(p).to_vec())
-        .unwrap_or_default();
-    let alarms = if kind == "TargetTrackingScaling" {
-        super::tracking::put_alarms(st, env, k.resource_id, &arn, config, &old_alarms)?
-    } else {
-        super::tracking::delete_alarms(st, env, &old_alarms);
-        // A step policy keeps listing the caller's alarms that invoke it.
-        existing
-            .as_ref()
-            .filter(|p| p.policy_type == "StepScaling")
-            .map(|p| p.alarms.clone())
-            .unwrap_or_default()
-    };
+    let alarms = policy_alarms(
+        st,
+        env,
+        &kind,
+        k.resource_id,
+        &arn,
+        config,
+        existing.as_ref(),
+    )?;
     let policy = ScalingPolicy {
         policy_arn: arn.clone(),
         policy_name: name,
@@ -98,12 +89,45 @@ pub fn put_scaling_policy(
     Ok(Reply::of(&body))
 }
 
-fn count_for(st: &RegionState, tk: &str) -> usize {
+/// A new policy must fit the target's quota.
+fn check_quota(st: &RegionState, tk: &str, resource_id: &str) -> AasResult<()> {
     let prefix = format!("{tk}\u{1}");
-    st.policies
+    let count = st
+        .policies
         .keys()
         .filter(|k| k.starts_with(&prefix))
-        .count()
+        .count();
+    if count >= MAX_POLICIES {
+        return Err(AasError::LimitExceeded(format!(
+            "Maximum number of scaling policies ({MAX_POLICIES}) exceeded for scalable target {resource_id}"
+        )));
+    }
+    Ok(())
+}
+
+/// The alarms of the policy after the put: target tracking's own (created or updated, and a
+/// replaced target-tracking policy's removed); a step policy keeps listing the caller's alarms
+/// that invoke it.
+fn policy_alarms(
+    st: &RegionState,
+    env: &Env,
+    kind: &str,
+    resource_id: &str,
+    arn: &str,
+    config: &Value,
+    existing: Option<&ScalingPolicy>,
+) -> AasResult<Vec<Alarm>> {
+    let old = existing
+        .map(|p| super::tracking::owned_alarms(p).to_vec())
+        .unwrap_or_default();
+    if kind == "TargetTrackingScaling" {
+        return super::tracking::put_alarms(st, env, resource_id, arn, config, &old);
+    }
+    super::tracking::delete_alarms(st, env, &old);
+    Ok(existing
+        .filter(|p| p.policy_type == "StepScaling")
+        .map(|p| p.alarms.clone())
+        .unwrap_or_default())
 }
 
 /// `arn:aws:autoscaling:<region>:<account>:scalingPolicy:<uuid>:resource/<ns>/<id>:policyName/<name>`.

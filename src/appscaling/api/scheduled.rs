@@ -44,24 +44,7 @@ pub fn put_scheduled_action(
     target(st, k.namespace, k.resource_id, k.dimension)?;
     let pk = policy_key(&target_key(k.namespace, k.resource_id, k.dimension), &name);
     let existing = st.scheduled.get(&pk).cloned();
-    let text = match (&req.schedule, &existing) {
-        (Some(s), _) => s.clone(),
-        (None, Some(e)) => e.schedule.clone(),
-        (None, None) => return Err(AasError::missing("Schedule")),
-    };
-    let parsed = schedule::parse(&text).map_err(AasError::invalid)?;
-    check_action(req.scalable_target_action.as_ref())?;
-    if let (Some(s), Some(e)) = (req.start_time, req.end_time) {
-        if s > e {
-            return Err(AasError::invalid("StartTime must be before EndTime"));
-        }
-    }
-    if existing.is_none() && count_for(st, &pk) >= MAX_ACTIONS {
-        return Err(AasError::LimitExceeded(format!(
-            "Maximum number of scheduled actions ({MAX_ACTIONS}) exceeded for scalable target {}",
-            k.resource_id
-        )));
-    }
+    let (text, parsed) = check_put(st, &req, existing.as_ref(), &pk, k.resource_id)?;
     let now = st.now();
     let origin = req.start_time.unwrap_or(now);
     let first = parsed.next_after(now.max(origin) - 0.001, origin);
@@ -88,6 +71,34 @@ pub fn put_scheduled_action(
     };
     st.scheduled.insert(pk, action);
     Ok(Reply::empty())
+}
+
+/// The schedule (the request's, else the action's own) parsed, and the request's other checks.
+fn check_put(
+    st: &RegionState,
+    req: &PutRequest,
+    existing: Option<&ScheduledAction>,
+    pk: &str,
+    resource_id: &str,
+) -> AasResult<(String, schedule::Schedule)> {
+    let text = match (&req.schedule, existing) {
+        (Some(s), _) => s.clone(),
+        (None, Some(e)) => e.schedule.clone(),
+        (None, None) => return Err(AasError::missing("Schedule")),
+    };
+    let parsed = schedule::parse(&text).map_err(AasError::invalid)?;
+    check_action(req.scalable_target_action.as_ref())?;
+    if let (Some(s), Some(e)) = (req.start_time, req.end_time) {
+        if s > e {
+            return Err(AasError::invalid("StartTime must be before EndTime"));
+        }
+    }
+    if existing.is_none() && count_for(st, pk) >= MAX_ACTIONS {
+        return Err(AasError::LimitExceeded(format!(
+            "Maximum number of scheduled actions ({MAX_ACTIONS}) exceeded for scalable target {resource_id}"
+        )));
+    }
+    Ok((text, parsed))
 }
 
 fn check_action(action: Option<&ScalableTargetAction>) -> AasResult<()> {
