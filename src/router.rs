@@ -233,6 +233,31 @@ mod tests {
     }
 
     #[test]
+    fn application_auto_scaling_by_target_and_signing_name() {
+        let target = [
+            (
+                "X-Amz-Target",
+                "AnyScaleFrontendService.DescribeScalableTargets",
+            ),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ];
+        let r = route_with("POST", "/", "", &target, b"{}", None).unwrap();
+        assert_eq!(
+            (r.service, r.operation.as_str(), r.protocol),
+            (
+                Some(Service::AppScaling),
+                "DescribeScalableTargets",
+                Protocol::Json11
+            )
+        );
+        assert_eq!(
+            Service::from_signing_name("application-autoscaling"),
+            Some(Service::AppScaling)
+        );
+        assert_eq!(Service::AppScaling.name(), "application-autoscaling");
+    }
+
+    #[test]
     fn cbor_by_path() {
         let r = route_with(
             "POST",

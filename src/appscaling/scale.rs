@@ -23,8 +23,9 @@ pub fn current(st: &RegionState, env: &Env, resource_id: &str) -> Option<i64> {
         .map(|c| i64::from(c.desired))
 }
 
-/// Sets the target `key`'s capacity to `wanted` (clamped) for `cause`; records the activity,
-/// or a not-scaled one when nothing changes and `report_not_scaled`. True when it scaled.
+/// Sets the target `key`'s capacity to `wanted` (clamped) for `cause`; records the activity, or
+/// a not-scaled one when a dynamic change (`dynamic`: its direction, whose cooldown it starts)
+/// changes nothing. True when it scaled.
 pub fn set_capacity(
     st: &mut RegionState,
     env: &Env,
