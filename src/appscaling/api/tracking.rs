@@ -216,3 +216,101 @@ pub fn delete_alarms(st: &RegionState, env: &Env, alarms: &[Alarm]) {
         facade.delete_alarms(&st.account, &st.region, &names);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::regions::RegionScoped;
+    use crate::core::scaling::{Alarms, ServiceCounts, Services};
+    use std::sync::{Arc, Mutex};
+
+    struct NoServices;
+    impl Services for NoServices {
+        fn counts(&self, _: &str, _: &str, _: &str, _: &str) -> Option<ServiceCounts> {
+            None
+        }
+    }
+
+    /// Remembers the PutMetricAlarm inputs it was given.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Map<String, Value>>>);
+    impl Alarms for Recorder {
+        fn put_metric_alarm(
+            &self,
+            _: &str,
+            _: &str,
+            input: Map<String, Value>,
+        ) -> Result<String, String> {
+            let name = input["AlarmName"].as_str().unwrap_or_default().to_string();
+            self.0.lock().unwrap().push(input);
+            Ok(format!("arn:aws:cloudwatch:r:1:alarm:{name}"))
+        }
+        fn delete_alarms(&self, _: &str, _: &str, _: &[String]) {}
+    }
+
+    fn put(config: Value) -> (AasResult<Vec<Alarm>>, Vec<Map<String, Value>>) {
+        let rec = Arc::new(Recorder::default());
+        let env = Env {
+            services: Arc::new(NoServices),
+            alarms: Some(rec.clone()),
+        };
+        let st = RegionState::new_region("1", "r", &crate::core::clock::Clock::new(1.0));
+        let out = put_alarms(&st, &env, "service/c/s", "arn:policy", &config, &[]);
+        let inputs = rec.0.lock().unwrap().clone();
+        (out, inputs)
+    }
+
+    #[test]
+    fn alb_request_count_watches_the_target_group_of_the_label() {
+        let (out, inputs) = put(
+            json!({"TargetValue": 100.0, "PredefinedMetricSpecification": {
+            "PredefinedMetricType": "ALBRequestCountPerTarget",
+            "ResourceLabel": "app/lb/0123/targetgroup/tg/4567"}}),
+        );
+        assert_eq!(out.unwrap().len(), 2);
+        let high = &inputs[0];
+        assert_eq!(high["Namespace"], "AWS/ApplicationELB");
+        assert_eq!(high["Statistic"], "Sum");
+        assert_eq!(
+            high["Dimensions"],
+            json!([{"Name": "TargetGroup", "Value": "targetgroup/tg/4567"}])
+        );
+        assert_eq!(
+            (high["EvaluationPeriods"].clone(), high["Threshold"].clone()),
+            (json!(3), json!(100.0))
+        );
+        assert_eq!(inputs[1]["Threshold"], json!(90.0));
+        assert_eq!(high["AlarmActions"], json!(["arn:policy"]));
+        let (bad, _) = put(
+            json!({"TargetValue": 1.0, "PredefinedMetricSpecification": {
+            "PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": "nope"}}),
+        );
+        assert_eq!(bad.unwrap_err().code(), "ValidationException");
+    }
+
+    #[test]
+    fn customized_metrics_in_both_forms() {
+        let (out, inputs) = put(json!({"TargetValue": 10.0, "DisableScaleIn": true,
+            "CustomizedMetricSpecification": {"MetricName": "Queue", "Namespace": "App",
+                "Statistic": "Maximum", "Dimensions": [{"Name": "Q", "Value": "jobs"}]}}));
+        assert_eq!(out.unwrap().len(), 1, "no AlarmLow with DisableScaleIn");
+        assert_eq!(
+            (
+                inputs[0]["MetricName"].clone(),
+                inputs[0]["Statistic"].clone()
+            ),
+            (json!("Queue"), json!("Maximum"))
+        );
+        let (out, inputs) = put(
+            json!({"TargetValue": 10.0, "CustomizedMetricSpecification": {"Metrics": [
+            {"Id": "m1", "ReturnData": true, "MetricStat": {"Stat": "Sum",
+                "Metric": {"MetricName": "Queue", "Namespace": "App"}}}]}}),
+        );
+        assert!(out.is_ok());
+        assert_eq!(inputs[0]["Metrics"][0]["MetricStat"]["Period"], json!(60));
+        assert!(
+            !inputs[0].contains_key("Period"),
+            "the period is in MetricStat"
+        );
+    }
+}
