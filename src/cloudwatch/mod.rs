@@ -20,6 +20,7 @@
 pub mod actions;
 pub mod alarm;
 pub mod api;
+pub mod composite;
 pub mod controller;
 pub mod dispatch;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod evaluate;
 mod facade;
 pub mod read;
 pub mod render;
+pub mod rule;
 pub mod state;
 pub mod stats;
 

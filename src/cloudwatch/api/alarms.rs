@@ -1,7 +1,8 @@
-//! Metric alarm operations: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric,
-//! DeleteAlarms, SetAlarmState, Enable/DisableAlarmActions and DescribeAlarmHistory.
+//! Alarm operations: PutMetricAlarm, DescribeAlarmsForMetric, DeleteAlarms, SetAlarmState and
+//! Enable/DisableAlarmActions (the last three for composite alarms too).
 
 use super::super::alarm::{arn, item, transition, Alarm};
+use super::super::composite;
 use super::super::error::{CwError, CwResult};
 use super::super::evaluate::{Decision, Missing, Op, Rule};
 use super::super::read::{self, Doc};
@@ -33,7 +34,7 @@ fn bad(msg: &str) -> CwError {
     CwError::InvalidParameterValue(msg.to_string())
 }
 
-fn int(input: &Doc, name: &str) -> CwResult<Option<i64>> {
+pub fn int(input: &Doc, name: &str) -> CwResult<Option<i64>> {
     Ok(read::number(input, name, name)?.map(|v| v as i64))
 }
 
@@ -177,42 +178,6 @@ pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
     Ok(json!({}))
 }
 
-pub fn describe_alarms(st: &mut RegionState, input: Doc) -> CwResult<Value> {
-    let names = read::strings(&input, "AlarmNames");
-    let prefix = read::str(&input, "AlarmNamePrefix");
-    let state = read::str(&input, "StateValue");
-    let action = read::str(&input, "ActionPrefix");
-    let types = read::strings(&input, "AlarmTypes");
-    let max = int(&input, "MaxRecords")?.unwrap_or(100).clamp(1, 100) as usize;
-    let after = read::str(&input, "NextToken").unwrap_or("");
-    let metric_wanted = types.is_empty() || types.iter().any(|t| t == "MetricAlarm");
-    let matching: Vec<(&String, &Alarm)> = st
-        .alarms
-        .iter()
-        .filter(|(n, _)| metric_wanted && n.as_str() > after)
-        .filter(|(n, _)| names.is_empty() || names.contains(n))
-        .filter(|(n, _)| prefix.is_none_or(|p| n.starts_with(p)))
-        .filter(|(_, a)| state.is_none_or(|s| a.state == s))
-        .filter(|(_, a)| {
-            action.is_none_or(|p| {
-                ["ALARM", "OK", "INSUFFICIENT_DATA"]
-                    .iter()
-                    .any(|s| a.actions(s).iter().any(|x| x.starts_with(p)))
-            })
-        })
-        .collect();
-    let page: Vec<Value> = matching
-        .iter()
-        .take(max)
-        .map(|(n, a)| a.to_json(&arn(st, n)))
-        .collect();
-    let mut out = json!({"MetricAlarms": page, "CompositeAlarms": []});
-    if matching.len() > max {
-        out["NextToken"] = json!(matching[max - 1].0);
-    }
-    Ok(out)
-}
-
 pub fn describe_alarms_for_metric(st: &mut RegionState, input: Doc) -> CwResult<Value> {
     let namespace = read::required_str(&input, "Namespace", "Namespace")?;
     let metric = read::required_str(&input, "MetricName", "MetricName")?;
@@ -236,16 +201,36 @@ pub fn describe_alarms_for_metric(st: &mut RegionState, input: Doc) -> CwResult<
     Ok(json!({ "MetricAlarms": alarms }))
 }
 
+/// Deletes the named alarms, metric or composite (unknown names are skipped, as CloudWatch
+/// does); refuses to delete an alarm a remaining composite alarm's rule still names, and more
+/// than one composite alarm at a time.
 pub fn delete_alarms(st: &mut RegionState, input: Doc) -> CwResult<Value> {
     let names = read::strings(&input, "AlarmNames");
-    if let Some(missing) = names.iter().find(|n| !st.alarms.contains_key(*n)) {
-        return Err(CwError::NotFound(
-            "ResourceNotFound",
-            format!("{missing} does not exist"),
+    if names
+        .iter()
+        .filter(|n| st.composites.contains_key(*n))
+        .count()
+        > 1
+    {
+        return Err(CwError::Validation(
+            "You can delete no more than one composite alarm in one operation.".into(),
         ));
+    }
+    for n in &names {
+        let parents: Vec<String> = composite::parents_of(st, n)
+            .into_iter()
+            .filter(|p| !names.contains(p))
+            .collect();
+        if !parents.is_empty() {
+            return Err(CwError::Validation(format!(
+                "Could not delete alarm {n} because it is a child of the composite alarm(s) [{}]",
+                parents.join(", ")
+            )));
+        }
     }
     for n in names {
         st.alarms.remove(&n);
+        st.composites.remove(&n);
     }
     Ok(json!({}))
 }
@@ -258,7 +243,8 @@ pub fn set_alarm_state(st: &mut RegionState, input: Doc) -> CwResult<Value> {
         .into_iter()
         .find(|s| *s == state)
         .ok_or_else(|| CwError::invalid_value("StateValue", state))?;
-    if !st.alarms.contains_key(name) {
+    let composite = st.composites.contains_key(name);
+    if !st.alarms.contains_key(name) && !composite {
         return Err(CwError::NotFound(
             "ResourceNotFound",
             format!("Alarm {name} does not exist."),
@@ -274,7 +260,12 @@ pub fn set_alarm_state(st: &mut RegionState, input: Doc) -> CwResult<Value> {
         reason: reason.to_string(),
         data,
     };
-    transition(st, name, decision);
+    if composite {
+        let data = (!decision.data.is_null()).then_some(decision.data);
+        composite::transition(st, name, state, decision.reason, data);
+    } else {
+        transition(st, name, decision);
+    }
     Ok(json!({}))
 }
 
@@ -282,6 +273,9 @@ fn set_actions(st: &mut RegionState, input: &Doc, enabled: bool) -> CwResult<Val
     for n in read::strings(input, "AlarmNames") {
         if let Some(a) = st.alarms.get_mut(&n) {
             a.actions_enabled = enabled;
+        }
+        if let Some(c) = st.composites.get_mut(&n) {
+            c.actions_enabled = enabled;
         }
     }
     Ok(json!({}))
@@ -293,24 +287,4 @@ pub fn enable_alarm_actions(st: &mut RegionState, input: Doc) -> CwResult<Value>
 
 pub fn disable_alarm_actions(st: &mut RegionState, input: Doc) -> CwResult<Value> {
     set_actions(st, &input, false)
-}
-
-pub fn describe_alarm_history(st: &mut RegionState, input: Doc) -> CwResult<Value> {
-    let name = read::str(&input, "AlarmName");
-    let kind = read::str(&input, "HistoryItemType");
-    let start = read::timestamp(&input, "StartDate")?.unwrap_or(f64::MIN);
-    let end = read::timestamp(&input, "EndDate")?.unwrap_or(f64::MAX);
-    let max = int(&input, "MaxRecords")?.unwrap_or(100).clamp(1, 100) as usize;
-    let mut items: Vec<Value> = st
-        .history
-        .iter()
-        .filter(|h| name.is_none_or(|n| h.alarm == n) && kind.is_none_or(|k| h.kind == k))
-        .filter(|h| h.timestamp >= start && h.timestamp <= end)
-        .map(|h| h.to_json())
-        .collect();
-    if read::str(&input, "ScanBy") != Some("TimestampAscending") {
-        items.reverse();
-    }
-    items.truncate(max);
-    Ok(json!({ "AlarmHistoryItems": items }))
 }
