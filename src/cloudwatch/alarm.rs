@@ -13,6 +13,8 @@ pub struct Alarm {
     pub config: Map<String, Value>,
     pub key: MetricKey,
     pub stat: Stat,
+    /// A math alarm's MetricDataQuery list (then `key` and `stat` are unused).
+    pub metrics: Option<Vec<Value>>,
     pub unit: Option<String>,
     pub evaluation_periods: usize,
     pub rule: Rule,
@@ -160,6 +162,9 @@ pub fn item(name: &str, t: f64, kind: &'static str, summary: String, data: Value
 
 /// The statistic of each of the alarm's last EvaluationPeriods complete periods, oldest first.
 pub fn periods(st: &RegionState, alarm: &Alarm) -> Vec<(i64, Option<(f64, f64)>)> {
+    if let Some(metrics) = &alarm.metrics {
+        return super::math_alarm::periods(st, alarm, metrics);
+    }
     let p = alarm.rule.period;
     let end = (st.now() as i64).div_euclid(p) * p;
     let start = end - p * alarm.evaluation_periods as i64;

@@ -26,6 +26,7 @@ pub mod dispatch;
 pub mod error;
 pub mod evaluate;
 mod facade;
+pub mod math_alarm;
 pub mod read;
 pub mod render;
 pub mod rule;

@@ -5,6 +5,7 @@ use super::super::alarm::{arn, item, transition, Alarm};
 use super::super::composite;
 use super::super::error::{CwError, CwResult};
 use super::super::evaluate::{Decision, Missing, Op, Rule};
+use super::super::math_alarm;
 use super::super::read::{self, Doc};
 use super::super::state::{MetricKey, RegionState};
 use super::super::stats::Stat;
@@ -28,6 +29,9 @@ const CONFIG: &[&str] = &[
     "Threshold",
     "ComparisonOperator",
     "TreatMissingData",
+    "Metrics",
+    "ThresholdMetricId",
+    "EvaluateLowSampleCountPercentile",
 ];
 
 fn bad(msg: &str) -> CwError {
@@ -38,8 +42,12 @@ pub fn int(input: &Doc, name: &str) -> CwResult<Option<i64>> {
     Ok(read::number(input, name, name)?.map(|v| v as i64))
 }
 
-fn rule(input: &Doc, stat_name: &str) -> CwResult<(Rule, usize)> {
-    let period = int(input, "Period")?.ok_or_else(|| CwError::missing("Period"))?;
+/// The rule; `math_period` is a math alarm's period (from its Metrics), else Period is read.
+fn rule(input: &Doc, stat_name: &str, math_period: Option<i64>) -> CwResult<(Rule, usize)> {
+    let period = match math_period {
+        Some(p) => p,
+        None => int(input, "Period")?.ok_or_else(|| CwError::missing("Period"))?,
+    };
     if period < 10 || !(period == 10 || period == 30 || period % 60 == 0) {
         return Err(bad("Period must be 10, 30 or a multiple of 60."));
     }
@@ -57,9 +65,8 @@ fn rule(input: &Doc, stat_name: &str) -> CwResult<(Rule, usize)> {
         ));
     }
     let op_text = read::required_str(input, "ComparisonOperator", "ComparisonOperator")?;
-    let op = Op::parse(op_text).ok_or_else(|| {
-        bad(&format!("The ComparisonOperator {op_text} is not supported by local-ecs (anomaly detection bands are not built)."))
-    })?;
+    let op =
+        Op::parse(op_text).ok_or_else(|| CwError::invalid_value("ComparisonOperator", op_text))?;
     let threshold = read::number(input, "Threshold", "Threshold")?
         .ok_or_else(|| CwError::missing("Threshold"))?;
     let missing_text = read::str(input, "TreatMissingData").unwrap_or("missing");
@@ -98,21 +105,53 @@ fn statistic(input: &Doc) -> CwResult<(String, Stat)> {
     }
 }
 
+/// What a metric alarm watches: one metric and statistic, or (math alarms) its Metrics.
+struct Watched {
+    key: MetricKey,
+    stat_name: String,
+    stat: Stat,
+    math_period: Option<i64>,
+}
+
+fn watched(input: &Doc) -> CwResult<Watched> {
+    let op = read::str(input, "ComparisonOperator").unwrap_or_default();
+    if math_alarm::ANOMALY_OPERATORS.contains(&op) {
+        return Err(math_alarm::refuse_anomaly_detection(input, op));
+    }
+    if input.contains_key("Metrics") {
+        return Ok(Watched {
+            key: MetricKey::new("", "", Vec::new()),
+            stat_name: String::new(),
+            stat: Stat::Average,
+            math_period: Some(math_alarm::check(input)?),
+        });
+    }
+    let namespace = read::required_str(input, "Namespace", "Namespace")?;
+    let metric = read::required_str(input, "MetricName", "MetricName")?;
+    let dims = read::dimensions(input, "")?;
+    let (stat_name, stat) = statistic(input)?;
+    Ok(Watched {
+        key: MetricKey::new(namespace, metric, dims),
+        stat_name,
+        stat,
+        math_period: None,
+    })
+}
+
 pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
     let name = read::required_str(&input, "AlarmName", "AlarmName")?.to_string();
-    let namespace = read::required_str(&input, "Namespace", "Namespace")?;
-    let metric = read::required_str(&input, "MetricName", "MetricName")?;
-    let dims = read::dimensions(&input, "")?;
-    let (stat_name, stat) = statistic(&input)?;
-    let (rule, n) = rule(&input, &stat_name)?;
+    let w = watched(&input)?;
+    let (rule, n) = rule(&input, &w.stat_name, w.math_period)?;
     let mut config = Map::new();
     for key in CONFIG {
         if let Some(v) = input.get(*key) {
             config.insert(key.to_string(), v.clone());
         }
     }
+    if w.math_period.is_none() {
+        config.insert("Period".into(), json!(rule.period));
+    }
     for (key, v) in [
-        ("Period", rule.period),
         ("EvaluationPeriods", n as i64),
         ("DatapointsToAlarm", rule.datapoints_to_alarm as i64),
     ] {
@@ -123,21 +162,22 @@ pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
         "TreatMissingData".into(),
         json!(read::str(&input, "TreatMissingData").unwrap_or("missing")),
     );
-    for list in [
-        "OKActions",
-        "AlarmActions",
-        "InsufficientDataActions",
-        "Dimensions",
-    ] {
+    for list in ["OKActions", "AlarmActions", "InsufficientDataActions"] {
         config.entry(list).or_insert(json!([]));
+    }
+    if w.math_period.is_none() {
+        config.entry("Dimensions").or_insert(json!([]));
     }
     let now = st.now();
     let new_tags = super::tags::tags(&input)?;
     let prior = st.alarms.remove(&name);
     let alarm = Alarm {
         config,
-        key: MetricKey::new(namespace, metric, dims),
-        stat,
+        key: w.key,
+        stat: w.stat,
+        metrics: w
+            .math_period
+            .map(|_| read::list(&input, "Metrics").to_vec()),
         unit: read::string_of(&input, "Unit"),
         evaluation_periods: n,
         rule,

@@ -14,15 +14,18 @@ use std::collections::HashMap;
 
 const DEFAULT_MAX_DATAPOINTS: usize = 100_800;
 
-struct Query<'a> {
-    id: String,
-    label: String,
-    doc: &'a Doc,
-    returned: bool,
+pub struct Query<'a> {
+    pub id: String,
+    pub label: String,
+    pub doc: &'a Doc,
+    pub returned: bool,
 }
 
 pub fn get_metric_data(st: &mut RegionState, input: Doc) -> CwResult<Value> {
-    let queries = queries(&input)?;
+    let queries = queries(
+        read::objects(&input, "MetricDataQueries"),
+        "MetricDataQueries",
+    )?;
     let (start, end) = window(&input)?;
     let descending = match read::str(&input, "ScanBy") {
         None | Some("TimestampDescending") => true,
@@ -49,20 +52,21 @@ fn bad_token() -> CwError {
     )
 }
 
-fn queries(input: &Doc) -> CwResult<Vec<Query<'_>>> {
-    let docs = read::objects(input, "MetricDataQueries");
+/// The queries of `docs` (the list member `member`: MetricDataQueries, or an alarm's Metrics),
+/// checked.
+pub fn queries<'a>(docs: Vec<&'a Doc>, member: &str) -> CwResult<Vec<Query<'a>>> {
     if docs.is_empty() {
-        return Err(CwError::missing("MetricDataQueries"));
+        return Err(CwError::missing(member));
     }
     if docs.len() > 500 {
-        return Err(CwError::InvalidParameterValue(
-            "The collection MetricDataQueries must not have a size greater than 500.".into(),
-        ));
+        return Err(CwError::InvalidParameterValue(format!(
+            "The collection {member} must not have a size greater than 500."
+        )));
     }
     docs.into_iter()
         .enumerate()
         .map(|(i, doc)| {
-            let at = format!("MetricDataQueries.member.{}", i + 1);
+            let at = format!("{member}.member.{}", i + 1);
             let id = read::required_str(doc, "Id", &format!("{at}.Id"))?;
             let valid = id.starts_with(|c: char| c.is_ascii_lowercase())
                 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -93,7 +97,7 @@ fn queries(input: &Doc) -> CwResult<Vec<Query<'_>>> {
 
 /// Every query's series: metric stats first, then expressions in as many passes as their
 /// references need (an expression naming an id never resolved is an error).
-fn evaluate(
+pub fn evaluate(
     st: &RegionState,
     queries: &[Query],
     start: f64,
