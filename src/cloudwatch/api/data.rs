@@ -104,12 +104,15 @@ pub fn evaluate(
     end: f64,
 ) -> CwResult<HashMap<String, Series>> {
     let mut done = HashMap::new();
+    let mut finest = i64::MAX;
     for (i, q) in queries.iter().enumerate() {
         if let Some(stat) = q.doc.get("MetricStat").and_then(Value::as_object) {
             let at = format!("MetricDataQueries.member.{}.MetricStat", i + 1);
+            finest = finest.min(period(stat, &format!("{at}.Period"))?);
             done.insert(q.id.clone(), metric_stat(st, stat, &at, start, end)?);
         }
     }
+    let grid = grid(start, end, if finest == i64::MAX { 60 } else { finest });
     let mut pending: Vec<&Query> = queries
         .iter()
         .filter(|q| !done.contains_key(&q.id))
@@ -119,7 +122,7 @@ pub fn evaluate(
         let mut last_error = String::new();
         for q in &pending {
             let text = read::str(q.doc, "Expression").unwrap_or_default();
-            match expr::eval(text, &|id| done.get(id).cloned()) {
+            match expr::eval(text, &|id| done.get(id).cloned(), &grid) {
                 Ok(v) => {
                     done.insert(q.id.clone(), as_series(v, &done, start));
                 }
@@ -135,6 +138,17 @@ pub fn evaluate(
         pending = left;
     }
     Ok(done)
+}
+
+/// Every period start from `start` to `end`, aligned as [`by_period`] aligns them (what FILL
+/// fills), at most [`DEFAULT_MAX_DATAPOINTS`].
+fn grid(start: f64, end: f64, period: i64) -> Vec<i64> {
+    let grain = period.min(60);
+    let origin = (start.floor() as i64).div_euclid(grain) * grain;
+    (0..DEFAULT_MAX_DATAPOINTS as i64)
+        .map(|i| origin + i * period)
+        .take_while(|t| (*t as f64) < end)
+        .collect()
 }
 
 /// A scalar result drawn as a flat line over the timestamps the other series have.
