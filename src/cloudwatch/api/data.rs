@@ -185,6 +185,9 @@ fn metric_stat(st: &RegionState, stat: &Doc, at: &str, start: f64, end: f64) -> 
     let Some(series) = st.metrics.get(&MetricKey::new(namespace, name, dims)) else {
         return Ok(Series::new());
     };
+    if !super::super::controller::tier_allows(st.now(), start, period) {
+        return Ok(Series::new());
+    }
     Ok(
         by_period(series, start, end, period, read::str(stat, "Unit"))
             .into_iter()
