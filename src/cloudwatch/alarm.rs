@@ -13,6 +13,8 @@ pub struct Alarm {
     pub config: Map<String, Value>,
     pub key: MetricKey,
     pub stat: Stat,
+    /// A math alarm's MetricDataQuery list (then `key` and `stat` are unused).
+    pub metrics: Option<Vec<Value>>,
     pub unit: Option<String>,
     pub evaluation_periods: usize,
     pub rule: Rule,
@@ -32,6 +34,8 @@ pub struct Alarm {
 #[derive(Debug, Clone)]
 pub struct HistoryItem {
     pub alarm: String,
+    /// `MetricAlarm` or `CompositeAlarm`.
+    pub alarm_type: &'static str,
     pub timestamp: f64,
     pub kind: &'static str,
     pub summary: String,
@@ -41,7 +45,7 @@ pub struct HistoryItem {
 impl HistoryItem {
     pub fn to_json(&self) -> Value {
         json!({
-            "AlarmName": self.alarm, "AlarmType": "MetricAlarm", "Timestamp": self.timestamp,
+            "AlarmName": self.alarm, "AlarmType": self.alarm_type, "Timestamp": self.timestamp,
             "HistoryItemType": self.kind, "HistorySummary": self.summary,
             "HistoryData": self.data,
         })
@@ -131,7 +135,7 @@ pub fn transition(st: &mut RegionState, name: &str, d: Decision) -> bool {
 }
 
 /// The Action history item: scaling policies are executed, other actions only recorded.
-fn action_item(name: &str, now: f64, action: &str, executed: bool) -> HistoryItem {
+pub fn action_item(name: &str, now: f64, action: &str, executed: bool) -> HistoryItem {
     let (state, summary) = if executed {
         (
             "Succeeded",
@@ -148,6 +152,7 @@ fn action_item(name: &str, now: f64, action: &str, executed: bool) -> HistoryIte
 pub fn item(name: &str, t: f64, kind: &'static str, summary: String, data: Value) -> HistoryItem {
     HistoryItem {
         alarm: name.to_string(),
+        alarm_type: "MetricAlarm",
         timestamp: t,
         kind,
         summary,
@@ -157,6 +162,9 @@ pub fn item(name: &str, t: f64, kind: &'static str, summary: String, data: Value
 
 /// The statistic of each of the alarm's last EvaluationPeriods complete periods, oldest first.
 pub fn periods(st: &RegionState, alarm: &Alarm) -> Vec<(i64, Option<(f64, f64)>)> {
+    if let Some(metrics) = &alarm.metrics {
+        return super::math_alarm::periods(st, alarm, metrics);
+    }
     let p = alarm.rule.period;
     let end = (st.now() as i64).div_euclid(p) * p;
     let start = end - p * alarm.evaluation_periods as i64;
@@ -174,8 +182,8 @@ pub fn periods(st: &RegionState, alarm: &Alarm) -> Vec<(i64, Option<(f64, f64)>)
         .collect()
 }
 
-/// The controller's pass: evaluates every alarm of the region; an alarm that stays in its state
-/// invokes its scaling actions again when they are due.
+/// The controller's pass: evaluates every metric alarm of the region (an alarm that stays in its
+/// state invokes its scaling actions again when they are due), then the composite alarms.
 pub fn evaluate_region(st: &mut RegionState) {
     let names: Vec<String> = st.alarms.keys().cloned().collect();
     for name in names {
@@ -191,6 +199,7 @@ pub fn evaluate_region(st: &mut RegionState) {
             super::actions::reinvoke(st, &name);
         }
     }
+    super::composite::evaluate_composites(st);
 }
 
 #[cfg(test)]
