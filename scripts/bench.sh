@@ -168,6 +168,8 @@ echo "== hardening: peak RSS with 50 concurrent 16 MiB bodies, and 50 bodies und
 python3 "$ROOT/scripts/bench/hardening.py" bodies "$BIN"
 echo "== EC2: RunInstances, DescribeInstances pages, RunTask and placement over many instances"
 python3 "$ROOT/scripts/bench/ec2.py" "$BIN"
+echo "== CloudWatch: GetMetricData p99 over a day of 10 metrics, PutMetricData at 32 connections, RSS per 1M points"
+python3 "$ROOT/scripts/bench/cloudwatch.py" "$BIN"
 echo
 echo "raw results: .bench/results.txt; wrk logs: .bench/wrk-*.log"
 

@@ -90,6 +90,7 @@ run_suite "boto3 EC2 (tests/py/ec2.py)" python3 "$ROOT/tests/py/ec2.py"
 run_suite "boto3 ELBv2 (tests/py/elbv2.py)" python3 "$ROOT/tests/py/elbv2.py"
 run_suite "boto3 Logs (tests/py/logs.py)" python3 "$ROOT/tests/py/logs.py"
 run_suite "boto3 CloudWatch (tests/py/cloudwatch.py)" python3 "$ROOT/tests/py/cloudwatch.py"
+run_suite "boto3 Application Auto Scaling (tests/py/appscaling.py)" python3 "$ROOT/tests/py/appscaling.py"
 run_suite "boto3 IAM and STS (tests/py/iam.py)" python3 "$ROOT/tests/py/iam.py"
 if [ "$RUNTIME" = docker ]; then
   run_suite "boto3 tasks on Docker (scripts/smoke_tasks.py)" python3 "$ROOT/scripts/smoke_tasks.py"
@@ -97,6 +98,8 @@ if [ "$RUNTIME" = docker ]; then
   run_suite "boto3 ELBv2 on Docker (scripts/smoke_elbv2.py)" python3 "$ROOT/scripts/smoke_elbv2.py"
   run_suite "boto3 task logs on Docker (scripts/smoke_task_io.py)" python3 "$ROOT/scripts/smoke_task_io.py"
   run_suite "boto3 AWS/ECS metrics on Docker (scripts/smoke_metrics.py)" python3 "$ROOT/scripts/smoke_metrics.py"
+  # Starts its own server (--time-scale 30) so that alarm minutes pass in seconds.
+  run_suite "boto3 Application Auto Scaling on Docker (scripts/smoke_scaling.py)" python3 "$ROOT/scripts/smoke_scaling.py"
 else
   echo "== boto3 tasks and services on Docker: skipped, no Docker engine answers"
 fi

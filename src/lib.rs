@@ -7,6 +7,7 @@
 #![warn(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod appscaling;
 pub mod autoscaling;
 pub mod cloudwatch;
 pub mod config;
@@ -42,6 +43,7 @@ pub struct App {
     pub bus: core::bus::Bus,
     pub ecs: ecs::Ecs,
     pub autoscaling: autoscaling::AutoScaling,
+    pub appscaling: appscaling::AppScaling,
     pub ec2: ec2::Ec2,
     pub elbv2: elbv2::Elbv2,
     pub logs: logs::Logs,
@@ -122,7 +124,7 @@ impl App {
             listener_host: config.listener_host,
         });
         let logs = logs::Logs::new(clock.clone());
-        let cloudwatch = cloudwatch::CloudWatch::new(clock.clone());
+        let cloudwatch = cloudwatch::CloudWatch::new(clock.clone(), bus.clone());
         let iam = iam::Iam::new(clock.clone());
         let sts = sts::Sts::new(clock.clone(), iam.roles());
         let fleet = core::fleet::Fleet {
@@ -142,6 +144,12 @@ impl App {
             retention: config.task_retention,
             fleet,
         });
+        let appscaling = appscaling::AppScaling::new(appscaling::AppScalingSetup {
+            clock: clock.clone(),
+            bus: bus.clone(),
+            services: ecs.services(),
+            alarms: Some(cloudwatch.alarms()),
+        });
         Arc::new(App {
             config,
             runtime,
@@ -149,6 +157,7 @@ impl App {
             bus,
             ecs,
             autoscaling,
+            appscaling,
             ec2,
             elbv2,
             logs,
@@ -170,6 +179,7 @@ impl App {
     /// (the `/_local-ecs/reset` endpoint).
     pub async fn reset(&self) {
         self.autoscaling.reset();
+        self.appscaling.reset();
         self.elbv2.reset();
         self.ecs.reset().await;
         self.ec2.reset();
@@ -184,6 +194,8 @@ impl App {
     pub async fn shutdown(&self) -> ecs::agent::ShutdownReport {
         // Auto Scaling first: nothing is launched or replaced while the rest stops.
         self.autoscaling.shutdown().await;
+        // Before ECS: no desired count changes while its tasks stop.
+        self.appscaling.shutdown().await;
         self.ec2.shutdown().await;
         let report = self.ecs.shutdown().await;
         // After ECS: its tasks deregister from target groups while the listeners still serve.
@@ -254,6 +266,12 @@ pub fn operations_table() -> String {
     }
     for (op, support) in cloudwatch::operation_support() {
         out.push_str(&format!("| CloudWatch | {op} | {} |\n", support.describe()));
+    }
+    for (op, support) in appscaling::operation_support() {
+        out.push_str(&format!(
+            "| Application Auto Scaling | {op} | {} |\n",
+            support.describe()
+        ));
     }
     for (op, support) in iam::operation_support() {
         out.push_str(&format!("| IAM | {op} | {} |\n", support.describe()));

@@ -15,6 +15,7 @@ pub enum Service {
     AutoScaling,
     Iam,
     Sts,
+    AppScaling,
 }
 
 impl Service {
@@ -28,6 +29,7 @@ impl Service {
             Service::AutoScaling => "autoscaling",
             Service::Iam => "iam",
             Service::Sts => "sts",
+            Service::AppScaling => "application-autoscaling",
         }
     }
 
@@ -37,6 +39,7 @@ impl Service {
             "AmazonEC2ContainerServiceV20141113" => Some(Service::Ecs),
             "Logs_20140328" => Some(Service::Logs),
             "GraniteServiceVersion20100801" => Some(Service::CloudWatch),
+            "AnyScaleFrontendService" => Some(Service::AppScaling),
             _ => None,
         }
     }
@@ -52,6 +55,7 @@ impl Service {
             "autoscaling" => Some(Service::AutoScaling),
             "iam" => Some(Service::Iam),
             "sts" => Some(Service::Sts),
+            "application-autoscaling" => Some(Service::AppScaling),
             _ => None,
         }
     }
@@ -226,6 +230,31 @@ mod tests {
             (r.service, r.protocol),
             (Some(Service::CloudWatch), Protocol::Json10)
         );
+    }
+
+    #[test]
+    fn application_auto_scaling_by_target_and_signing_name() {
+        let target = [
+            (
+                "X-Amz-Target",
+                "AnyScaleFrontendService.DescribeScalableTargets",
+            ),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ];
+        let r = route_with("POST", "/", "", &target, b"{}", None).unwrap();
+        assert_eq!(
+            (r.service, r.operation.as_str(), r.protocol),
+            (
+                Some(Service::AppScaling),
+                "DescribeScalableTargets",
+                Protocol::Json11
+            )
+        );
+        assert_eq!(
+            Service::from_signing_name("application-autoscaling"),
+            Some(Service::AppScaling)
+        );
+        assert_eq!(Service::AppScaling.name(), "application-autoscaling");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub struct Alarm {
     pub config: Map<String, Value>,
     pub key: MetricKey,
     pub stat: Stat,
+    /// A math alarm's MetricDataQuery list (then `key` and `stat` are unused).
+    pub metrics: Option<Vec<Value>>,
     pub unit: Option<String>,
     pub evaluation_periods: usize,
     pub rule: Rule,
@@ -23,11 +25,17 @@ pub struct Alarm {
     pub state_updated: f64,
     pub config_updated: f64,
     pub tags: BTreeMap<String, String>,
+    /// The most recent datapoint of the last evaluation (what scaling actions act on).
+    pub last_value: Option<f64>,
+    /// When the scaling actions of the current state were last invoked.
+    pub invoked: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
 pub struct HistoryItem {
     pub alarm: String,
+    /// `MetricAlarm` or `CompositeAlarm`.
+    pub alarm_type: &'static str,
     pub timestamp: f64,
     pub kind: &'static str,
     pub summary: String,
@@ -37,7 +45,7 @@ pub struct HistoryItem {
 impl HistoryItem {
     pub fn to_json(&self) -> Value {
         json!({
-            "AlarmName": self.alarm, "AlarmType": "MetricAlarm", "Timestamp": self.timestamp,
+            "AlarmName": self.alarm, "AlarmType": self.alarm_type, "Timestamp": self.timestamp,
             "HistoryItemType": self.kind, "HistorySummary": self.summary,
             "HistoryData": self.data,
         })
@@ -90,15 +98,15 @@ pub fn arn(st: &RegionState, name: &str) -> String {
     )
 }
 
-/// Moves `name` to a new state (no-op when unchanged), recording the StateUpdate and, with
-/// actions enabled, one Action item per ARN of the new state.
-pub fn transition(st: &mut RegionState, name: &str, d: Decision) {
+/// Moves `name` to a new state (false, a no-op, when unchanged), recording the StateUpdate and,
+/// with actions enabled, one Action item per ARN of the new state; invokes its scaling policies.
+pub fn transition(st: &mut RegionState, name: &str, d: Decision) -> bool {
     let now = st.now();
     let Some(alarm) = st.alarms.get_mut(name) else {
-        return;
+        return false;
     };
     if alarm.state == d.state {
-        return;
+        return false;
     }
     let old = json!({"stateValue": alarm.state, "stateReason": alarm.reason});
     let summary = format!("Alarm updated from {} to {}", alarm.state, d.state);
@@ -118,17 +126,33 @@ pub fn transition(st: &mut RegionState, name: &str, d: Decision) {
     };
     st.history
         .push(item(name, now, "StateUpdate", summary, data));
+    let invoked = super::actions::invoke(st, name);
     for action in actions {
-        let data = json!({"actionState": "Recorded", "notificationResource": action,
-            "stateUpdateTimestamp": (now * 1000.0) as i64});
-        let summary = format!("Action recorded: {action}");
-        st.history.push(item(name, now, "Action", summary, data));
+        st.history
+            .push(action_item(name, now, &action, invoked.contains(&action)));
     }
+    true
+}
+
+/// The Action history item: scaling policies are executed, other actions only recorded.
+pub fn action_item(name: &str, now: f64, action: &str, executed: bool) -> HistoryItem {
+    let (state, summary) = if executed {
+        (
+            "Succeeded",
+            format!("Successfully executed action {action}"),
+        )
+    } else {
+        ("Recorded", format!("Action recorded: {action}"))
+    };
+    let data = json!({"actionState": state, "notificationResource": action,
+        "stateUpdateTimestamp": (now * 1000.0) as i64});
+    item(name, now, "Action", summary, data)
 }
 
 pub fn item(name: &str, t: f64, kind: &'static str, summary: String, data: Value) -> HistoryItem {
     HistoryItem {
         alarm: name.to_string(),
+        alarm_type: "MetricAlarm",
         timestamp: t,
         kind,
         summary,
@@ -138,6 +162,9 @@ pub fn item(name: &str, t: f64, kind: &'static str, summary: String, data: Value
 
 /// The statistic of each of the alarm's last EvaluationPeriods complete periods, oldest first.
 pub fn periods(st: &RegionState, alarm: &Alarm) -> Vec<(i64, Option<(f64, f64)>)> {
+    if let Some(metrics) = &alarm.metrics {
+        return super::math_alarm::periods(st, alarm, metrics);
+    }
     let p = alarm.rule.period;
     let end = (st.now() as i64).div_euclid(p) * p;
     let start = end - p * alarm.evaluation_periods as i64;
@@ -155,16 +182,24 @@ pub fn periods(st: &RegionState, alarm: &Alarm) -> Vec<(i64, Option<(f64, f64)>)
         .collect()
 }
 
-/// The controller's pass: evaluates every alarm of the region.
+/// The controller's pass: evaluates every metric alarm of the region (an alarm that stays in its
+/// state invokes its scaling actions again when they are due), then the composite alarms.
 pub fn evaluate_region(st: &mut RegionState) {
     let names: Vec<String> = st.alarms.keys().cloned().collect();
     for name in names {
         let alarm = &st.alarms[&name];
-        let decision = decide(&alarm.rule, &periods(st, alarm), st.now());
-        if let Some(d) = decision {
-            transition(st, &name, d);
+        let periods = periods(st, alarm);
+        let decision = decide(&alarm.rule, &periods, st.now());
+        let last = periods.iter().rev().find_map(|(_, v)| v.map(|(v, _)| v));
+        if let Some(a) = st.alarms.get_mut(&name) {
+            a.last_value = last;
+        }
+        let moved = decision.is_some_and(|d| transition(st, &name, d));
+        if !moved {
+            super::actions::reinvoke(st, &name);
         }
     }
+    super::composite::evaluate_composites(st);
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
-//! The retention controller: every emulated minute, rolls 1-second buckets older than three
-//! hours up into their minute and drops minute buckets older than fifteen days, as CloudWatch's
-//! schedule does for its finest resolutions. On the house clock, so `--time-scale` speeds it up.
+//! The retention controller: every emulated minute, keeps CloudWatch's schedule — 1-second data
+//! for three hours, then rolled up into their minute; 1-minute data for fifteen days, then
+//! 5-minute aggregates up to 63 days, then 1-hour aggregates up to 455 days, then dropped. On the
+//! house clock, so `--time-scale` speeds it up. Reads over old ranges ask for a period the tier
+//! holds ([`tier_allows`]), or get no datapoints, as CloudWatch answers.
 //! Level-triggered and idempotent: a pass only compares timestamps. Every 10 emulated seconds
 //! the same loop evaluates the metric alarms ([`super::alarm::evaluate_region`]).
 
-use super::state::{RegionState, Store};
+use super::actions::Hub;
+use super::state::RegionState;
 use crate::core::clock::Clock;
 use crate::core::shutdown::Loops;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How often metric alarms are evaluated (each over its own aligned periods).
@@ -15,8 +17,41 @@ pub const EVALUATE_EVERY: Duration = Duration::from_secs(10);
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How long 1-second data stay at 1-second resolution.
 pub const HIGH_RES_KEPT: i64 = 3 * 3600;
-/// How long 1-minute data are kept.
+/// How long 1-minute data are kept at that resolution.
 pub const MINUTE_KEPT: i64 = 15 * 86_400;
+/// How long 5-minute aggregates are kept.
+pub const FIVE_MINUTES_KEPT: i64 = 63 * 86_400;
+/// How long 1-hour aggregates are kept (then data are gone).
+pub const HOUR_KEPT: i64 = 455 * 86_400;
+
+/// Whether a read from `start` at `period` can be answered: older than fifteen days it needs a
+/// multiple of 300 seconds, older than 63 days a multiple of 3,600.
+pub fn tier_allows(now: f64, start: f64, period: i64) -> bool {
+    let age = now - start;
+    if age > FIVE_MINUTES_KEPT as f64 {
+        period % 3600 == 0
+    } else if age > MINUTE_KEPT as f64 {
+        period % 300 == 0
+    } else {
+        true
+    }
+}
+
+/// Merges every bucket starting before `before` into the bucket of its `step`-aligned start.
+fn roll_up(series: &mut super::state::Series, before: i64, step: i64) {
+    let keys: Vec<(i64, String)> = series
+        .buckets
+        .range(..(before, String::new()))
+        .filter(|((t, _), _)| t.rem_euclid(step) != 0)
+        .map(|(k, _)| k.clone())
+        .collect();
+    for key in keys {
+        if let Some(b) = series.buckets.remove(&key) {
+            let slot = (key.0.div_euclid(step) * step, key.1);
+            series.buckets.entry(slot).or_default().merge(&b);
+        }
+    }
+}
 
 /// One pass over a region: rolls up and drops, then forgets metrics left with no data.
 pub fn sweep_region(st: &mut RegionState) {
@@ -41,12 +76,15 @@ pub fn sweep_region(st: &mut RegionState) {
                 }
             }
         }
-        series.buckets.retain(|(t, _), _| *t >= now - MINUTE_KEPT);
+        roll_up(series, now - MINUTE_KEPT, 300);
+        roll_up(series, now - FIVE_MINUTES_KEPT, 3600);
+        let oldest = (now - HOUR_KEPT, String::new());
+        series.buckets = series.buckets.split_off(&oldest);
     }
     st.metrics.retain(|_, s| !s.buckets.is_empty());
 }
 
-pub fn spawn(store: Arc<Store>, clock: &Clock, loops: &Loops) {
+pub fn spawn(hub: Hub, clock: &Clock, loops: &Loops) {
     let mut interval = clock.interval(SWEEP_EVERY);
     let mut alarms = clock.interval(EVALUATE_EVERY);
     let mut stopping = loops.stopping();
@@ -54,8 +92,8 @@ pub fn spawn(store: Arc<Store>, clock: &Clock, loops: &Loops) {
         loop {
             tokio::select! {
                 _ = stopping.wait() => return,
-                _ = interval.tick() => store.each(sweep_region),
-                _ = alarms.tick() => store.each(super::alarm::evaluate_region),
+                _ = interval.tick() => hub.each(sweep_region),
+                _ = alarms.tick() => hub.each(super::alarm::evaluate_region),
             }
         }
     });
@@ -64,7 +102,7 @@ pub fn spawn(store: Arc<Store>, clock: &Clock, loops: &Loops) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloudwatch::state::{MetricKey, Point};
+    use crate::cloudwatch::state::{MetricKey, Point, Store};
 
     fn point(t: f64, resolution: u32) -> Point {
         Point {
@@ -85,7 +123,7 @@ mod tests {
             st.put(key.clone(), &point(now - 4.0 * 3600.0, 1));
             st.put(key.clone(), &point(now - 4.0 * 3600.0 + 1.0, 1));
             st.put(key.clone(), &point(now - 10.0, 1));
-            st.put(key.clone(), &point(now - 16.0 * 86_400.0, 60));
+            st.put(key.clone(), &point(now - 456.0 * 86_400.0, 60));
             sweep_region(st);
             let s = &st.metrics[&key];
             assert_eq!(s.high_res.len(), 1, "only the recent second stays fine");
@@ -93,7 +131,47 @@ mod tests {
             assert_eq!(
                 counts.iter().sum::<f64>(),
                 3.0,
-                "the 16-day-old value is gone"
+                "the 456-day-old value is gone"
+            );
+        });
+    }
+
+    #[test]
+    fn old_minutes_become_five_minutes_then_hours() {
+        let store = Store::new(Clock::new(1.0));
+        store.with("1", "r", |st| {
+            let day = 86_400.0;
+            let base = (st.now() / 3600.0).floor() * 3600.0;
+            let key = MetricKey::new("N", "m", vec![]);
+            for minute in 0..10 {
+                st.put(
+                    key.clone(),
+                    &point(base - 20.0 * day + 60.0 * minute as f64, 60),
+                );
+                st.put(
+                    key.clone(),
+                    &point(base - 70.0 * day + 60.0 * minute as f64, 60),
+                );
+            }
+            sweep_region(st);
+            sweep_region(st);
+            let s = &st.metrics[&key];
+            let starts: Vec<i64> = s.buckets.keys().map(|(t, _)| *t).collect();
+            let (old, older) = ((base - 20.0 * day) as i64, (base - 70.0 * day) as i64);
+            assert_eq!(
+                starts,
+                [older, old, old + 300],
+                "one hour, two 5-minute buckets"
+            );
+            let counts: Vec<f64> = s.buckets.values().map(|b| b.count).collect();
+            assert_eq!(counts, [10.0, 5.0, 5.0]);
+            let now = st.now();
+            assert!(
+                tier_allows(now, now - 20.0 * day, 300) && !tier_allows(now, now - 20.0 * day, 60)
+            );
+            assert!(
+                tier_allows(now, now - 70.0 * day, 3600)
+                    && !tier_allows(now, now - 70.0 * day, 300)
             );
         });
     }

@@ -4,19 +4,20 @@
 //! LimitExceeded, InvalidFormat in its error list; InvalidParameterValue, one of CloudWatch's
 //! common errors, for an operation that models none), so that the README lists what is missing.
 
-use super::api::{alarms, data, list, put, statistics, tags, Handler};
+use super::api::{alarms, composite, data, describe, list, put, statistics, tags, Handler};
 use super::CwError;
 
 const OPERATIONS: &[(&str, Handler)] = &[
     ("DeleteAlarms", alarms::delete_alarms),
-    ("DescribeAlarmHistory", alarms::describe_alarm_history),
-    ("DescribeAlarms", alarms::describe_alarms),
+    ("DescribeAlarmHistory", describe::describe_alarm_history),
+    ("DescribeAlarms", describe::describe_alarms),
     (
         "DescribeAlarmsForMetric",
         alarms::describe_alarms_for_metric,
     ),
     ("DisableAlarmActions", alarms::disable_alarm_actions),
     ("EnableAlarmActions", alarms::enable_alarm_actions),
+    ("PutCompositeAlarm", composite::put_composite_alarm),
     ("PutMetricAlarm", alarms::put_metric_alarm),
     ("SetAlarmState", alarms::set_alarm_state),
     ("TagResource", tags::tag_resource),
@@ -138,7 +139,7 @@ mod tests {
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(sorted, names);
-        assert_eq!(unsupported("PutCompositeAlarm").code(), "LimitExceeded");
+        assert_eq!(unsupported("PutDashboard").code(), "InvalidParameterValue");
         assert_eq!(unsupported("Nope").code(), "InvalidAction");
     }
 }

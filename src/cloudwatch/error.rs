@@ -11,6 +11,8 @@ pub enum CwError {
     InvalidParameterCombination(String),
     InvalidNextToken(String),
     LimitExceeded(String),
+    /// CloudWatch's common `ValidationError` (composite alarm rules and their children).
+    Validation(String),
     /// `ResourceNotFound` or `ResourceNotFoundException`, as the operation models it.
     NotFound(&'static str, String),
     /// An operation of the model not built yet, answering a code from its own error list.
@@ -28,6 +30,7 @@ impl CwError {
             CwError::InvalidParameterCombination(_) => "InvalidParameterCombination",
             CwError::InvalidNextToken(_) => "InvalidNextToken",
             CwError::LimitExceeded(_) => "LimitExceeded",
+            CwError::Validation(_) => "ValidationError",
             CwError::NotFound(code, _) => code,
             CwError::Unbuilt(code, _) => code,
             CwError::UnknownOperation(_) => "InvalidAction",
@@ -48,6 +51,7 @@ impl CwError {
             | CwError::InvalidParameterCombination(m)
             | CwError::InvalidNextToken(m)
             | CwError::LimitExceeded(m)
+            | CwError::Validation(m)
             | CwError::NotFound(_, m)
             | CwError::Unbuilt(_, m)
             | CwError::UnknownOperation(m) => m,

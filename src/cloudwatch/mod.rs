@@ -4,35 +4,48 @@
 //!
 //! PutMetricData (values, value sets with counts, statistic sets, high resolution),
 //! GetMetricStatistics (the five statistics and percentiles), GetMetricData (MetricStat queries,
-//! arithmetic and SUM/AVG/MIN/MAX expressions, ScanBy, MaxDatapoints pages) and ListMetrics.
-//! Metric alarms (PutMetricAlarm, DescribeAlarms, history, state, tags) evaluated every 10
-//! emulated seconds by the controller ([`alarm`], [`evaluate`]); their actions are only recorded.
-//! Handlers answer a JSON document; the edge writes it as JSON, CBOR or Query XML ([`render`]).
-//! A controller on the house clock keeps CloudWatch's retention for the finest resolutions
-//! (1-second data three hours, 1-minute data fifteen days). Other services publish through
-//! [`CloudWatch::sink`].
+//! arithmetic, SUM/AVG/MIN/MAX, RATE and FILL, ScanBy, MaxDatapoints pages) and ListMetrics.
+//! Metric alarms, one metric or metric math (`Metrics`), and composite alarms (AlarmRule over
+//! other alarms' states) evaluated every 10 emulated seconds by the controller ([`alarm`],
+//! [`evaluate`], [`math_alarm`], [`composite`]). Actions naming Application Auto Scaling
+//! policies are invoked through the App's bus ([`actions`]: `Fact::AlarmAction`, on the
+//! transition and once per emulated minute while the alarm stays in the state); every other
+//! action is only recorded in history. Handlers answer a JSON document; the edge writes it as
+//! JSON, CBOR or Query XML ([`render`]). A controller on the house clock keeps CloudWatch's
+//! retention schedule (1-second data three hours, 1-minute fifteen days, 5-minute 63 days,
+//! 1-hour 455 days). Other services publish through [`CloudWatch::sink`]; Application Auto
+//! Scaling writes its target-tracking alarms through [`CloudWatch::alarms`].
 //!
-//! Missing: composite and metric-math alarms, invoked actions, dashboards, anomaly detectors,
-//! insight rules, metric streams, and the
-//! coarser retention tiers (5-minute and 1-hour data). Those operations are routed and answer a
-//! modelled error (see the README's table). Percentiles use at most 1,000 raw values per bucket.
+//! Missing: anomaly detection (its operators answer a ValidationError saying so), the actions
+//! suppressor's wait and extension periods (stored and answered; a suppressor in ALARM
+//! suppresses), SNS/EC2/Systems Manager actions, metric-math functions beyond those above
+//! (METRICS(), SEARCH, Metrics Insights…), dashboards, insight rules, metric streams. Those
+//! operations are routed and answer a modelled error (see the README's table). Percentiles use
+//! at most 1,000 raw values per bucket.
 
+pub mod actions;
 pub mod alarm;
 pub mod api;
+pub mod composite;
 pub mod controller;
 pub mod dispatch;
 pub mod error;
 pub mod evaluate;
 mod facade;
+pub mod math_alarm;
 pub mod read;
 pub mod render;
+pub mod rule;
 pub mod state;
 pub mod stats;
 
+use crate::core::bus::Bus;
 use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
 use crate::core::metrics::MetricSink;
+use crate::core::scaling::Alarms;
 use crate::core::shutdown::Loops;
+use actions::Hub;
 pub use dispatch::{operation_support, Support};
 pub use error::{CwError, CwResult};
 pub use render::XMLNS;
@@ -42,17 +55,19 @@ use std::sync::Arc;
 
 /// The CloudWatch service: metric and alarm state for every account and region and its loop.
 pub struct CloudWatch {
-    store: Arc<Store>,
+    hub: Hub,
     loops: Loops,
 }
 
 impl CloudWatch {
-    /// Builds the service and starts its retention controller (needs a Tokio runtime).
-    pub fn new(clock: Clock) -> Self {
+    /// Builds the service and starts its retention and alarm controller (needs a Tokio
+    /// runtime); alarm actions invoking scaling policies are published on `bus`.
+    pub fn new(clock: Clock, bus: Bus) -> Self {
         let store = Arc::new(Store::new(clock.clone()));
+        let hub = Hub { store, bus };
         let loops = Loops::new("cloudwatch retention");
-        controller::spawn(store.clone(), &clock, &loops);
-        CloudWatch { store, loops }
+        controller::spawn(hub.clone(), &clock, &loops);
+        CloudWatch { hub, loops }
     }
 
     /// Runs `operation` on the caller's region with the decoded input (any protocol).
@@ -65,18 +80,23 @@ impl CloudWatch {
         let Some(handler) = dispatch::handler(operation) else {
             return Err(dispatch::unsupported(operation));
         };
-        self.store
+        self.hub
             .with(&ctx.account, &ctx.region, |st| handler(st, input))
     }
 
     /// Where other services publish metrics (ECS' `AWS/ECS`, later).
     pub fn sink(&self) -> Arc<dyn MetricSink> {
-        Arc::new(facade::Sink::new(self.store.clone()))
+        Arc::new(facade::Sink::new(self.hub.store.clone()))
+    }
+
+    /// Where Application Auto Scaling creates and deletes the alarms of target tracking.
+    pub fn alarms(&self) -> Arc<dyn Alarms> {
+        Arc::new(facade::AlarmWriter::new(self.hub.clone()))
     }
 
     /// Drops every metric.
     pub fn reset(&self) {
-        self.store.clear();
+        self.hub.store.clear();
     }
 
     /// Stops the retention controller.

@@ -109,7 +109,11 @@ pub struct RegionState {
     pub account: String,
     pub region: String,
     pub alarms: BTreeMap<String, super::alarm::Alarm>,
+    pub composites: BTreeMap<String, super::composite::Composite>,
     pub history: Vec<super::alarm::HistoryItem>,
+    /// Alarm actions invoking Application Auto Scaling policies, published on the bus once the
+    /// region's lock is released ([`super::actions::Hub::with`]).
+    pub outbox: Vec<crate::core::scaling::AlarmActionFact>,
 }
 
 impl RegionState {

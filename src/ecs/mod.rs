@@ -21,6 +21,7 @@ pub mod error;
 pub mod metrics;
 pub mod reactions;
 pub mod rules;
+pub mod scaling;
 pub mod scheduler;
 pub mod state;
 
@@ -94,6 +95,12 @@ impl Ecs {
             services: service_wakes.clone(),
         };
         reactions::spawn(store.clone(), reactions, &scheduler);
+        scaling::spawn(
+            store.clone(),
+            setup.bus.subscribe(),
+            service_wakes.clone(),
+            &scheduler,
+        );
         let (daemon_wakes, daemon_rx) = mpsc::unbounded_channel();
         let daemon_inputs = scheduler::daemons::controller::Inputs {
             wakes: daemon_rx,
@@ -176,6 +183,11 @@ impl Ecs {
             }
         }
         report
+    }
+
+    /// ECS's services as Application Auto Scaling reads them.
+    pub fn services(&self) -> Arc<dyn crate::core::scaling::Services> {
+        Arc::new(scaling::EcsServices::new(self.store.clone()))
     }
 
     pub fn controller(&self) -> &TaskController {

@@ -26,6 +26,7 @@ pub(super) async fn handle(app: &App, req: &HttpRequest) -> Option<WireResponse>
                     "ecs": "running",
                     "ec2": "running",
                     "autoscaling": "running",
+                    "application-autoscaling": "running",
                     "elasticloadbalancing": "running",
                     "logs": "running",
                     "monitoring": "running",

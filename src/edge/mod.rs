@@ -137,6 +137,11 @@ fn dispatch(
                 .dispatch(ctx, &route.operation, input)
                 .map_err(WireError::from)
         }),
+        Some(Service::AppScaling) => decode(route.protocol, &req.body).and_then(|input| {
+            app.appscaling
+                .dispatch(ctx, &route.operation, input)
+                .map_err(WireError::from)
+        }),
         Some(Service::CloudWatch) => return cloudwatch(app, req, ctx, &route),
         Some(Service::AutoScaling) => return autoscaling(app, req, ctx, &route.operation),
         Some(Service::Elbv2) => return elbv2(app, req, ctx, &route.operation),

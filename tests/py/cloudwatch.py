@@ -7,7 +7,10 @@ GetMetricStatistics (the five statistics, Unit, p99 from raw values, period rule
 (MetricStat, an arithmetic expression, SUM over ids, ScanBy, the paginator with MaxDatapoints),
 ListMetrics (namespace, name and dimension filters, RecentlyActive, the paginator), an unbuilt
 operation's modelled error, and the same service in AWS JSON 1.0 and AWS Query (raw requests:
-boto3 picks the model's first protocol, Smithy RPC v2 CBOR).
+boto3 picks the model's first protocol, Smithy RPC v2 CBOR); metric alarms and the alarm_exists
+waiter, composite alarms (rules, children and parents, suppressor fields, history, the
+composite_alarm_exists waiter, deletion guards), metric-math alarms and their ValidationErrors,
+the anomaly-detection refusal, and RATE and FILL in GetMetricData.
 
 Expectations follow the CloudWatch API reference
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/) and botocore's `cloudwatch`
@@ -203,8 +206,8 @@ def check_list_metrics_paginates():
 
 
 def check_unbuilt_operation_answers_modelled_error():
-    code, _, _ = error_of(cw.put_composite_alarm, AlarmName="c", AlarmRule="TRUE")
-    expect_eq(code, "LimitExceeded", "PutCompositeAlarm's modelled error")
+    code, _, _ = error_of(cw.put_dashboard, DashboardName="d", DashboardBody="{}")
+    expect_eq(code, "InvalidParameterValue", "PutDashboard's modelled error")
 
 
 def alarm(name, **kw):
@@ -234,11 +237,10 @@ def check_put_metric_alarm_validation():
     for kw, code in [({"Period": 5}, "InvalidParameterValue"), ({"Period": 90}, "InvalidParameterValue"),
                      ({"Period": 86400, "EvaluationPeriods": 2}, "InvalidParameterValue"),
                      ({"DatapointsToAlarm": 2}, "InvalidParameterValue"),
-                     ({"ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"}, "InvalidParameterValue")]:
+                     ({"ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"}, "ValidationError")]:
         got, msg, _ = error_of(cw.put_metric_alarm, **alarm(f"{RUN}-bad", **kw))
         expect_eq(got, code, f"{kw}: {msg}")
-    code, _, status = error_of(cw.delete_alarms, AlarmNames=[f"{RUN}-nope"])
-    expect_eq((code, status), ("ResourceNotFound", 404), "delete unknown")
+    cw.delete_alarms(AlarmNames=[f"{RUN}-nope"])  # unknown names are skipped, as CloudWatch does
     code, _, _ = error_of(cw.set_alarm_state, AlarmName=f"{RUN}-nope", StateValue="OK", StateReason="x")
     expect_eq(code, "ResourceNotFound", "set state of unknown")
 
@@ -290,6 +292,113 @@ def check_alarm_evaluates_published_data():
     summaries = [i["HistorySummary"] for i in items["AlarmHistoryItems"]]
     expect_eq(summaries[-2:], ["Alarm updated from INSUFFICIENT_DATA to ALARM", "Alarm updated from ALARM to OK"], "history")
     cw.delete_alarms(AlarmNames=[name])
+
+
+def wait_state(name, state, composite=False, timeout=30):
+    key = "CompositeAlarms" if composite else "MetricAlarms"
+    types = ["CompositeAlarm"] if composite else ["MetricAlarm"]
+    deadline = time.time() + timeout
+    while True:
+        a = cw.describe_alarms(AlarmNames=[name], AlarmTypes=types)[key][0]
+        if a["StateValue"] == state or time.time() > deadline:
+            expect_eq(a["StateValue"], state, f"{name}'s state ({a['StateReason']})")
+            return a
+        time.sleep(1)
+
+
+def check_composite_alarms():
+    child_a, child_b, comp = f"{RUN}-ca", f"{RUN}-cb", f"{RUN}-comp"
+    for n in (child_a, child_b):
+        cw.put_metric_alarm(**alarm(n, MetricName="Quiet", TreatMissingData="ignore"))
+    arn_b = f"arn:aws:cloudwatch:{REGION}:000000000000:alarm:{child_b}"
+    cw.put_composite_alarm(AlarmName=comp, AlarmRule=f'ALARM({child_a}) AND NOT ALARM("{arn_b}")',
+                           AlarmActions=["arn:aws:sns:us-east-1:000000000000:t"],
+                           ActionsSuppressor=child_b, ActionsSuppressorWaitPeriod=60,
+                           ActionsSuppressorExtensionPeriod=120)
+    # The waiter's DescribeAlarms needs AlarmTypes: without it CloudWatch answers metric alarms only.
+    cw.get_waiter("composite_alarm_exists").wait(AlarmNames=[comp], AlarmTypes=["CompositeAlarm"],
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    expect_eq(cw.describe_alarms(AlarmNames=[comp])["CompositeAlarms"], [], "no AlarmTypes: metric alarms only")
+    c = cw.describe_alarms(AlarmNames=[comp], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+    expect_eq((c["StateValue"], c["ActionsSuppressor"], c["ActionsSuppressorWaitPeriod"],
+               c["ActionsSuppressedBy"]), ("INSUFFICIENT_DATA", child_b, 60, "None"), "stored")
+    kids = cw.describe_alarms(ChildrenOfAlarmName=comp)
+    expect_eq(sorted(a["AlarmName"] for a in kids["MetricAlarms"]), [child_a, child_b], "children")
+    parents = cw.describe_alarms(ParentsOfAlarmName=child_a)
+    expect_eq([a["AlarmName"] for a in parents["CompositeAlarms"]], [comp], "parents")
+    cw.set_alarm_state(AlarmName=child_a, StateValue="ALARM", StateReason="test")
+    c = wait_state(comp, "ALARM", composite=True)
+    expect(c["StateReason"].startswith("arn:aws:cloudwatch:"), "reason names the child", c["StateReason"])
+    cw.set_alarm_state(AlarmName=child_b, StateValue="ALARM", StateReason="test")
+    wait_state(comp, "OK", composite=True)
+    items = cw.describe_alarm_history(AlarmName=comp, HistoryItemType="StateUpdate",
+                                      ScanBy="TimestampAscending")["AlarmHistoryItems"]
+    expect_eq([(i["AlarmType"], i["HistorySummary"]) for i in items][-1],
+              ("CompositeAlarm", "Alarm updated from ALARM to OK"), "composite history")
+    code, msg, _ = error_of(cw.delete_alarms, AlarmNames=[child_a])
+    expect_eq(code, "ValidationError", f"a child cannot be deleted: {msg}")
+    code, msg, _ = error_of(cw.put_composite_alarm, AlarmName=f"{RUN}-c2", AlarmRule=f"OK({RUN}-none)")
+    expect_eq(code, "ValidationError", f"unknown child: {msg}")
+    code, msg, _ = error_of(cw.put_composite_alarm, AlarmName=f"{RUN}-c2", AlarmRule="ALARM(x) ANDD OK(y)")
+    expect_eq(code, "ValidationError", f"bad rule: {msg}")
+    cw.delete_alarms(AlarmNames=[comp, child_a, child_b])
+    left = cw.describe_alarms(AlarmNamePrefix=f"{RUN}-c", AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    expect_eq((left["MetricAlarms"], left["CompositeAlarms"]), ([], []), "deleted together")
+
+
+def math_metrics(expression, returned="e1"):
+    return [{"Id": "m1", "ReturnData": returned == "m1",
+             "MetricStat": {"Metric": {"Namespace": NS, "MetricName": "Mathy"}, "Period": 10, "Stat": "Maximum"}},
+            {"Id": "e1", "Expression": expression, "ReturnData": returned == "e1"}]
+
+
+def check_metric_math_alarm():
+    name = f"{RUN}-math"
+    base = dict(AlarmName=name, EvaluationPeriods=1, Threshold=100.0, ComparisonOperator="GreaterThanThreshold")
+    for kw, want in [({"Metrics": math_metrics("m1 * 2", returned="none")},
+                      "Exactly one element of the metrics list should return data."),
+                     ({"Metrics": math_metrics("m1 * 2"), "Statistic": "Average"},
+                      "Statistic should not be set if list of Metrics is set.")]:
+        code, msg, _ = error_of(cw.put_metric_alarm, **base, **kw)
+        expect_eq((code, msg), ("ValidationError", want), str(kw)[:60])
+    band = [{"Id": "m1", "MetricStat": math_metrics("")[0]["MetricStat"]},
+            {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)"}]
+    code, msg, _ = error_of(cw.put_metric_alarm, AlarmName=name, EvaluationPeriods=1, Metrics=band,
+                            ThresholdMetricId="ad1", ComparisonOperator="GreaterThanUpperThreshold")
+    expect(code == "ValidationError" and "anomaly detection" in msg, "anomaly detection refused", msg)
+    cw.put_metric_alarm(**base, Metrics=math_metrics("m1 * 2"))
+    a = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+    expect_eq(a["Metrics"][1]["Expression"], "m1 * 2", "Metrics answered")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        now = dt.datetime.now(dt.timezone.utc)
+        cw.put_metric_data(Namespace=NS, MetricData=[
+            {"MetricName": "Mathy", "Timestamp": now - dt.timedelta(seconds=s), "Value": 60.0, "StorageResolution": 1}
+            for s in (1, 2)])
+        a = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+        if a["StateValue"] == "ALARM":
+            break
+        time.sleep(2)
+    expect_eq(a["StateValue"], "ALARM", f"2 x 60 > 100 ({a['StateReason']})")
+    cw.delete_alarms(AlarmNames=[name])
+
+
+def check_get_metric_data_rate_and_fill():
+    name = f"Counter{RUN}"
+    cw.put_metric_data(Namespace=NS, MetricData=[
+        {"MetricName": name, "Timestamp": ago(m), "Value": v} for m, v in [(10, 0.0), (9, 60.0), (7, 300.0)]])
+    got = cw.get_metric_data(StartTime=ago(10), EndTime=ago(6), ScanBy="TimestampAscending", MetricDataQueries=[
+        {"Id": "m1", "MetricStat": {"Metric": {"Namespace": NS, "MetricName": name}, "Period": 60, "Stat": "Sum"},
+         "ReturnData": False},
+        {"Id": "rate", "Expression": "RATE(m1)"},
+        {"Id": "zero", "Expression": "FILL(m1, 0)"},
+        {"Id": "rep", "Expression": "FILL(m1, REPEAT)"},
+        {"Id": "lin", "Expression": "FILL(m1, LINEAR)"}])
+    res = {r["Id"]: r["Values"] for r in got["MetricDataResults"]}
+    expect_eq(res["rate"], [1.0, 2.0], "per-second change (60/60, 240/120)")
+    expect_eq(res["zero"], [0.0, 60.0, 0.0, 300.0], "FILL with a value")
+    expect_eq(res["rep"], [0.0, 60.0, 60.0, 300.0], "FILL REPEAT")
+    expect_eq(res["lin"], [0.0, 60.0, 180.0, 300.0], "FILL LINEAR")
 
 
 def check_health_lists_monitoring():

@@ -1,9 +1,11 @@
-//! Metric alarm operations: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric,
-//! DeleteAlarms, SetAlarmState, Enable/DisableAlarmActions and DescribeAlarmHistory.
+//! Alarm operations: PutMetricAlarm, DescribeAlarmsForMetric, DeleteAlarms, SetAlarmState and
+//! Enable/DisableAlarmActions (the last three for composite alarms too).
 
 use super::super::alarm::{arn, item, transition, Alarm};
+use super::super::composite;
 use super::super::error::{CwError, CwResult};
 use super::super::evaluate::{Decision, Missing, Op, Rule};
+use super::super::math_alarm;
 use super::super::read::{self, Doc};
 use super::super::state::{MetricKey, RegionState};
 use super::super::stats::Stat;
@@ -27,18 +29,25 @@ const CONFIG: &[&str] = &[
     "Threshold",
     "ComparisonOperator",
     "TreatMissingData",
+    "Metrics",
+    "ThresholdMetricId",
+    "EvaluateLowSampleCountPercentile",
 ];
 
 fn bad(msg: &str) -> CwError {
     CwError::InvalidParameterValue(msg.to_string())
 }
 
-fn int(input: &Doc, name: &str) -> CwResult<Option<i64>> {
+pub fn int(input: &Doc, name: &str) -> CwResult<Option<i64>> {
     Ok(read::number(input, name, name)?.map(|v| v as i64))
 }
 
-fn rule(input: &Doc, stat_name: &str) -> CwResult<(Rule, usize)> {
-    let period = int(input, "Period")?.ok_or_else(|| CwError::missing("Period"))?;
+/// The rule; `math_period` is a math alarm's period (from its Metrics), else Period is read.
+fn rule(input: &Doc, stat_name: &str, math_period: Option<i64>) -> CwResult<(Rule, usize)> {
+    let period = match math_period {
+        Some(p) => p,
+        None => int(input, "Period")?.ok_or_else(|| CwError::missing("Period"))?,
+    };
     if period < 10 || !(period == 10 || period == 30 || period % 60 == 0) {
         return Err(bad("Period must be 10, 30 or a multiple of 60."));
     }
@@ -56,9 +65,8 @@ fn rule(input: &Doc, stat_name: &str) -> CwResult<(Rule, usize)> {
         ));
     }
     let op_text = read::required_str(input, "ComparisonOperator", "ComparisonOperator")?;
-    let op = Op::parse(op_text).ok_or_else(|| {
-        bad(&format!("The ComparisonOperator {op_text} is not supported by local-ecs (anomaly detection bands are not built)."))
-    })?;
+    let op =
+        Op::parse(op_text).ok_or_else(|| CwError::invalid_value("ComparisonOperator", op_text))?;
     let threshold = read::number(input, "Threshold", "Threshold")?
         .ok_or_else(|| CwError::missing("Threshold"))?;
     let missing_text = read::str(input, "TreatMissingData").unwrap_or("missing");
@@ -97,21 +105,53 @@ fn statistic(input: &Doc) -> CwResult<(String, Stat)> {
     }
 }
 
+/// What a metric alarm watches: one metric and statistic, or (math alarms) its Metrics.
+struct Watched {
+    key: MetricKey,
+    stat_name: String,
+    stat: Stat,
+    math_period: Option<i64>,
+}
+
+fn watched(input: &Doc) -> CwResult<Watched> {
+    let op = read::str(input, "ComparisonOperator").unwrap_or_default();
+    if math_alarm::ANOMALY_OPERATORS.contains(&op) {
+        return Err(math_alarm::refuse_anomaly_detection(input, op));
+    }
+    if input.contains_key("Metrics") {
+        return Ok(Watched {
+            key: MetricKey::new("", "", Vec::new()),
+            stat_name: String::new(),
+            stat: Stat::Average,
+            math_period: Some(math_alarm::check(input)?),
+        });
+    }
+    let namespace = read::required_str(input, "Namespace", "Namespace")?;
+    let metric = read::required_str(input, "MetricName", "MetricName")?;
+    let dims = read::dimensions(input, "")?;
+    let (stat_name, stat) = statistic(input)?;
+    Ok(Watched {
+        key: MetricKey::new(namespace, metric, dims),
+        stat_name,
+        stat,
+        math_period: None,
+    })
+}
+
 pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
     let name = read::required_str(&input, "AlarmName", "AlarmName")?.to_string();
-    let namespace = read::required_str(&input, "Namespace", "Namespace")?;
-    let metric = read::required_str(&input, "MetricName", "MetricName")?;
-    let dims = read::dimensions(&input, "")?;
-    let (stat_name, stat) = statistic(&input)?;
-    let (rule, n) = rule(&input, &stat_name)?;
+    let w = watched(&input)?;
+    let (rule, n) = rule(&input, &w.stat_name, w.math_period)?;
     let mut config = Map::new();
     for key in CONFIG {
         if let Some(v) = input.get(*key) {
             config.insert(key.to_string(), v.clone());
         }
     }
+    if w.math_period.is_none() {
+        config.insert("Period".into(), json!(rule.period));
+    }
     for (key, v) in [
-        ("Period", rule.period),
         ("EvaluationPeriods", n as i64),
         ("DatapointsToAlarm", rule.datapoints_to_alarm as i64),
     ] {
@@ -122,21 +162,22 @@ pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
         "TreatMissingData".into(),
         json!(read::str(&input, "TreatMissingData").unwrap_or("missing")),
     );
-    for list in [
-        "OKActions",
-        "AlarmActions",
-        "InsufficientDataActions",
-        "Dimensions",
-    ] {
+    for list in ["OKActions", "AlarmActions", "InsufficientDataActions"] {
         config.entry(list).or_insert(json!([]));
+    }
+    if w.math_period.is_none() {
+        config.entry("Dimensions").or_insert(json!([]));
     }
     let now = st.now();
     let new_tags = super::tags::tags(&input)?;
     let prior = st.alarms.remove(&name);
     let alarm = Alarm {
         config,
-        key: MetricKey::new(namespace, metric, dims),
-        stat,
+        key: w.key,
+        stat: w.stat,
+        metrics: w
+            .math_period
+            .map(|_| read::list(&input, "Metrics").to_vec()),
         unit: read::string_of(&input, "Unit"),
         evaluation_periods: n,
         rule,
@@ -156,6 +197,8 @@ pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
             Some(a) => a.tags.clone(),
             None => new_tags,
         },
+        last_value: prior.as_ref().and_then(|a| a.last_value),
+        invoked: prior.as_ref().and_then(|a| a.invoked),
     };
     let (kind, verb) = if prior.is_some() {
         ("Update", "updated")
@@ -173,42 +216,6 @@ pub fn put_metric_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> {
     ));
     st.alarms.insert(name, alarm);
     Ok(json!({}))
-}
-
-pub fn describe_alarms(st: &mut RegionState, input: Doc) -> CwResult<Value> {
-    let names = read::strings(&input, "AlarmNames");
-    let prefix = read::str(&input, "AlarmNamePrefix");
-    let state = read::str(&input, "StateValue");
-    let action = read::str(&input, "ActionPrefix");
-    let types = read::strings(&input, "AlarmTypes");
-    let max = int(&input, "MaxRecords")?.unwrap_or(100).clamp(1, 100) as usize;
-    let after = read::str(&input, "NextToken").unwrap_or("");
-    let metric_wanted = types.is_empty() || types.iter().any(|t| t == "MetricAlarm");
-    let matching: Vec<(&String, &Alarm)> = st
-        .alarms
-        .iter()
-        .filter(|(n, _)| metric_wanted && n.as_str() > after)
-        .filter(|(n, _)| names.is_empty() || names.contains(n))
-        .filter(|(n, _)| prefix.is_none_or(|p| n.starts_with(p)))
-        .filter(|(_, a)| state.is_none_or(|s| a.state == s))
-        .filter(|(_, a)| {
-            action.is_none_or(|p| {
-                ["ALARM", "OK", "INSUFFICIENT_DATA"]
-                    .iter()
-                    .any(|s| a.actions(s).iter().any(|x| x.starts_with(p)))
-            })
-        })
-        .collect();
-    let page: Vec<Value> = matching
-        .iter()
-        .take(max)
-        .map(|(n, a)| a.to_json(&arn(st, n)))
-        .collect();
-    let mut out = json!({"MetricAlarms": page, "CompositeAlarms": []});
-    if matching.len() > max {
-        out["NextToken"] = json!(matching[max - 1].0);
-    }
-    Ok(out)
 }
 
 pub fn describe_alarms_for_metric(st: &mut RegionState, input: Doc) -> CwResult<Value> {
@@ -234,16 +241,36 @@ pub fn describe_alarms_for_metric(st: &mut RegionState, input: Doc) -> CwResult<
     Ok(json!({ "MetricAlarms": alarms }))
 }
 
+/// Deletes the named alarms, metric or composite (unknown names are skipped, as CloudWatch
+/// does); refuses to delete an alarm a remaining composite alarm's rule still names, and more
+/// than one composite alarm at a time.
 pub fn delete_alarms(st: &mut RegionState, input: Doc) -> CwResult<Value> {
     let names = read::strings(&input, "AlarmNames");
-    if let Some(missing) = names.iter().find(|n| !st.alarms.contains_key(*n)) {
-        return Err(CwError::NotFound(
-            "ResourceNotFound",
-            format!("{missing} does not exist"),
+    if names
+        .iter()
+        .filter(|n| st.composites.contains_key(*n))
+        .count()
+        > 1
+    {
+        return Err(CwError::Validation(
+            "You can delete no more than one composite alarm in one operation.".into(),
         ));
+    }
+    for n in &names {
+        let parents: Vec<String> = composite::parents_of(st, n)
+            .into_iter()
+            .filter(|p| !names.contains(p))
+            .collect();
+        if !parents.is_empty() {
+            return Err(CwError::Validation(format!(
+                "Could not delete alarm {n} because it is a child of the composite alarm(s) [{}]",
+                parents.join(", ")
+            )));
+        }
     }
     for n in names {
         st.alarms.remove(&n);
+        st.composites.remove(&n);
     }
     Ok(json!({}))
 }
@@ -256,7 +283,8 @@ pub fn set_alarm_state(st: &mut RegionState, input: Doc) -> CwResult<Value> {
         .into_iter()
         .find(|s| *s == state)
         .ok_or_else(|| CwError::invalid_value("StateValue", state))?;
-    if !st.alarms.contains_key(name) {
+    let composite = st.composites.contains_key(name);
+    if !st.alarms.contains_key(name) && !composite {
         return Err(CwError::NotFound(
             "ResourceNotFound",
             format!("Alarm {name} does not exist."),
@@ -272,7 +300,12 @@ pub fn set_alarm_state(st: &mut RegionState, input: Doc) -> CwResult<Value> {
         reason: reason.to_string(),
         data,
     };
-    transition(st, name, decision);
+    if composite {
+        let data = (!decision.data.is_null()).then_some(decision.data);
+        composite::transition(st, name, state, decision.reason, data);
+    } else {
+        transition(st, name, decision);
+    }
     Ok(json!({}))
 }
 
@@ -280,6 +313,9 @@ fn set_actions(st: &mut RegionState, input: &Doc, enabled: bool) -> CwResult<Val
     for n in read::strings(input, "AlarmNames") {
         if let Some(a) = st.alarms.get_mut(&n) {
             a.actions_enabled = enabled;
+        }
+        if let Some(c) = st.composites.get_mut(&n) {
+            c.actions_enabled = enabled;
         }
     }
     Ok(json!({}))
@@ -291,24 +327,4 @@ pub fn enable_alarm_actions(st: &mut RegionState, input: Doc) -> CwResult<Value>
 
 pub fn disable_alarm_actions(st: &mut RegionState, input: Doc) -> CwResult<Value> {
     set_actions(st, &input, false)
-}
-
-pub fn describe_alarm_history(st: &mut RegionState, input: Doc) -> CwResult<Value> {
-    let name = read::str(&input, "AlarmName");
-    let kind = read::str(&input, "HistoryItemType");
-    let start = read::timestamp(&input, "StartDate")?.unwrap_or(f64::MIN);
-    let end = read::timestamp(&input, "EndDate")?.unwrap_or(f64::MAX);
-    let max = int(&input, "MaxRecords")?.unwrap_or(100).clamp(1, 100) as usize;
-    let mut items: Vec<Value> = st
-        .history
-        .iter()
-        .filter(|h| name.is_none_or(|n| h.alarm == n) && kind.is_none_or(|k| h.kind == k))
-        .filter(|h| h.timestamp >= start && h.timestamp <= end)
-        .map(|h| h.to_json())
-        .collect();
-    if read::str(&input, "ScanBy") != Some("TimestampAscending") {
-        items.reverse();
-    }
-    items.truncate(max);
-    Ok(json!({ "AlarmHistoryItems": items }))
 }

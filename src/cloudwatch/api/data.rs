@@ -14,15 +14,18 @@ use std::collections::HashMap;
 
 const DEFAULT_MAX_DATAPOINTS: usize = 100_800;
 
-struct Query<'a> {
-    id: String,
-    label: String,
-    doc: &'a Doc,
-    returned: bool,
+pub struct Query<'a> {
+    pub id: String,
+    pub label: String,
+    pub doc: &'a Doc,
+    pub returned: bool,
 }
 
 pub fn get_metric_data(st: &mut RegionState, input: Doc) -> CwResult<Value> {
-    let queries = queries(&input)?;
+    let queries = queries(
+        read::objects(&input, "MetricDataQueries"),
+        "MetricDataQueries",
+    )?;
     let (start, end) = window(&input)?;
     let descending = match read::str(&input, "ScanBy") {
         None | Some("TimestampDescending") => true,
@@ -49,20 +52,21 @@ fn bad_token() -> CwError {
     )
 }
 
-fn queries(input: &Doc) -> CwResult<Vec<Query<'_>>> {
-    let docs = read::objects(input, "MetricDataQueries");
+/// The queries of `docs` (the list member `member`: MetricDataQueries, or an alarm's Metrics),
+/// checked.
+pub fn queries<'a>(docs: Vec<&'a Doc>, member: &str) -> CwResult<Vec<Query<'a>>> {
     if docs.is_empty() {
-        return Err(CwError::missing("MetricDataQueries"));
+        return Err(CwError::missing(member));
     }
     if docs.len() > 500 {
-        return Err(CwError::InvalidParameterValue(
-            "The collection MetricDataQueries must not have a size greater than 500.".into(),
-        ));
+        return Err(CwError::InvalidParameterValue(format!(
+            "The collection {member} must not have a size greater than 500."
+        )));
     }
     docs.into_iter()
         .enumerate()
         .map(|(i, doc)| {
-            let at = format!("MetricDataQueries.member.{}", i + 1);
+            let at = format!("{member}.member.{}", i + 1);
             let id = read::required_str(doc, "Id", &format!("{at}.Id"))?;
             let valid = id.starts_with(|c: char| c.is_ascii_lowercase())
                 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -93,19 +97,22 @@ fn queries(input: &Doc) -> CwResult<Vec<Query<'_>>> {
 
 /// Every query's series: metric stats first, then expressions in as many passes as their
 /// references need (an expression naming an id never resolved is an error).
-fn evaluate(
+pub fn evaluate(
     st: &RegionState,
     queries: &[Query],
     start: f64,
     end: f64,
 ) -> CwResult<HashMap<String, Series>> {
     let mut done = HashMap::new();
+    let mut finest = i64::MAX;
     for (i, q) in queries.iter().enumerate() {
         if let Some(stat) = q.doc.get("MetricStat").and_then(Value::as_object) {
             let at = format!("MetricDataQueries.member.{}.MetricStat", i + 1);
+            finest = finest.min(period(stat, &format!("{at}.Period"))?);
             done.insert(q.id.clone(), metric_stat(st, stat, &at, start, end)?);
         }
     }
+    let grid = grid(start, end, if finest == i64::MAX { 60 } else { finest });
     let mut pending: Vec<&Query> = queries
         .iter()
         .filter(|q| !done.contains_key(&q.id))
@@ -115,7 +122,7 @@ fn evaluate(
         let mut last_error = String::new();
         for q in &pending {
             let text = read::str(q.doc, "Expression").unwrap_or_default();
-            match expr::eval(text, &|id| done.get(id).cloned()) {
+            match expr::eval(text, &|id| done.get(id).cloned(), &grid) {
                 Ok(v) => {
                     done.insert(q.id.clone(), as_series(v, &done, start));
                 }
@@ -131,6 +138,17 @@ fn evaluate(
         pending = left;
     }
     Ok(done)
+}
+
+/// Every period start from `start` to `end`, aligned as [`by_period`] aligns them (what FILL
+/// fills), at most [`DEFAULT_MAX_DATAPOINTS`].
+fn grid(start: f64, end: f64, period: i64) -> Vec<i64> {
+    let grain = period.min(60);
+    let origin = (start.floor() as i64).div_euclid(grain) * grain;
+    (0..DEFAULT_MAX_DATAPOINTS as i64)
+        .map(|i| origin + i * period)
+        .take_while(|t| (*t as f64) < end)
+        .collect()
 }
 
 /// A scalar result drawn as a flat line over the timestamps the other series have.
@@ -167,6 +185,9 @@ fn metric_stat(st: &RegionState, stat: &Doc, at: &str, start: f64, end: f64) -> 
     let Some(series) = st.metrics.get(&MetricKey::new(namespace, name, dims)) else {
         return Ok(Series::new());
     };
+    if !super::super::controller::tier_allows(st.now(), start, period) {
+        return Ok(Series::new());
+    }
     Ok(
         by_period(series, start, end, period, read::str(stat, "Unit"))
             .into_iter()

@@ -1,7 +1,10 @@
 //! Metric math, the common part: arithmetic (`+ - * /`, parentheses, numbers) between query ids
 //! and the functions SUM, AVG, MIN and MAX, over a list of ids (`SUM([m1, m2])`, one value per
-//! timestamp) or one series (a scalar). Series combine on the timestamps they share; a division
-//! by zero drops that point, as CloudWatch leaves it out. Other functions are refused.
+//! timestamp) or one series (a scalar); RATE (per-second change between consecutive points, the
+//! first point dropped) and FILL(series, value | REPEAT | LINEAR) over the request's period grid
+//! (REPEAT and LINEAR leave the points before the first value, and LINEAR those after the last,
+//! missing). Series combine on the timestamps they share; a division by zero drops that point,
+//! as CloudWatch leaves it out. Other functions are refused.
 
 use std::collections::BTreeMap;
 
@@ -14,13 +17,19 @@ pub enum Val {
     List(Vec<Series>),
 }
 
-/// Evaluates `text`, looking ids up with `lookup` (`None`: no such id, or not evaluated yet).
-pub fn eval(text: &str, lookup: &dyn Fn(&str) -> Option<Series>) -> Result<Val, String> {
+/// Evaluates `text`, looking ids up with `lookup` (`None`: no such id, or not evaluated yet);
+/// `grid` is every period start of the request (what FILL fills).
+pub fn eval(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<Series>,
+    grid: &[i64],
+) -> Result<Val, String> {
     let tokens = tokenize(text)?;
     let mut p = Parser {
         tokens,
         at: 0,
         lookup,
+        grid,
     };
     let v = p.sum()?;
     if p.at != p.tokens.len() {
@@ -70,6 +79,7 @@ struct Parser<'a> {
     tokens: Vec<Tok>,
     at: usize,
     lookup: &'a dyn Fn(&str) -> Option<Series>,
+    grid: &'a [i64],
 }
 
 impl Parser<'_> {
@@ -145,7 +155,16 @@ impl Parser<'_> {
     fn call(&mut self, name: &str) -> Result<Val, String> {
         self.expect('(')?;
         let arg = self.sum()?;
+        if name == "FILL" {
+            self.expect(',')?;
+            let how = self.fill_how()?;
+            self.expect(')')?;
+            return map_series(arg, &|s| fill(s, &how, self.grid));
+        }
         self.expect(')')?;
+        if name == "RATE" {
+            return map_series(arg, &|s| Ok(rate(s)));
+        }
         let f: fn(&[f64]) -> f64 = match name {
             "SUM" => |v| v.iter().sum(),
             "AVG" => |v| v.iter().sum::<f64>() / v.len() as f64,
@@ -160,6 +179,68 @@ impl Parser<'_> {
             Val::Scalar(x) => Val::Scalar(x),
         })
     }
+
+    /// FILL's second argument: a number, REPEAT or LINEAR.
+    fn fill_how(&mut self) -> Result<Fill, String> {
+        if let Some(Tok::Id(word)) = self.tokens.get(self.at) {
+            let how = match word.as_str() {
+                "REPEAT" => Fill::Repeat,
+                "LINEAR" => Fill::Linear,
+                _ => return Err(format!("FILL takes a value, REPEAT or LINEAR, not {word}")),
+            };
+            self.at += 1;
+            return Ok(how);
+        }
+        match self.sum()? {
+            Val::Scalar(x) => Ok(Fill::Value(x)),
+            _ => Err("FILL takes a value, REPEAT or LINEAR".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Fill {
+    Value(f64),
+    Repeat,
+    Linear,
+}
+
+/// Applies `f` to a series, or to each series of a list.
+fn map_series(v: Val, f: &dyn Fn(&Series) -> Result<Series, String>) -> Result<Val, String> {
+    match v {
+        Val::Series(s) => Ok(Val::Series(f(&s)?)),
+        Val::List(l) => Ok(Val::List(l.iter().map(f).collect::<Result<_, _>>()?)),
+        Val::Scalar(_) => Err("This function takes a time series".into()),
+    }
+}
+
+/// The per-second change from each point to the next, at the later point's timestamp.
+fn rate(s: &Series) -> Series {
+    s.iter()
+        .zip(s.iter().skip(1))
+        .map(|((t0, v0), (t1, v1))| (*t1, (v1 - v0) / (t1 - t0) as f64))
+        .collect()
+}
+
+/// `s` with a value at every timestamp of `grid` it lacks, as `how` says.
+fn fill(s: &Series, how: &Fill, grid: &[i64]) -> Result<Series, String> {
+    let mut out = s.clone();
+    for t in grid.iter().filter(|t| !s.contains_key(t)) {
+        let before = s.range(..*t).next_back();
+        let after = s.range(*t..).next();
+        let v = match (how, before, after) {
+            (Fill::Value(x), _, _) => Some(*x),
+            (Fill::Repeat, Some((_, v)), _) => Some(*v),
+            (Fill::Linear, Some((t0, v0)), Some((t1, v1))) => {
+                Some(v0 + (v1 - v0) * (t - t0) as f64 / (t1 - t0) as f64)
+            }
+            _ => None,
+        };
+        if let Some(v) = v {
+            out.insert(*t, v);
+        }
+    }
+    Ok(out)
 }
 
 /// One value per timestamp any series has, reduced over the series that have it.
@@ -221,7 +302,7 @@ mod tests {
             "m2" => Some(series(&[(0, 8.0), (60, 0.0), (120, 1.0)])),
             _ => None,
         };
-        eval(text, &lookup)
+        eval(text, &lookup, &[0, 60, 120, 180])
     }
 
     #[test]
@@ -252,7 +333,34 @@ mod tests {
         );
         assert_eq!(run("AVG(m1)").unwrap(), Val::Scalar(3.0));
         assert!(run("m3 + 1").is_err());
-        assert!(run("RATE(m1)").is_err());
+        assert!(run("LOG(m1)").is_err());
         assert!(run("m1 +").is_err());
+    }
+
+    #[test]
+    fn rate_and_fill() {
+        assert_eq!(
+            run("RATE(m2)").unwrap(),
+            Val::Series(series(&[(60, -8.0 / 60.0), (120, 1.0 / 60.0)]))
+        );
+        assert_eq!(
+            run("FILL(m1, 0)").unwrap(),
+            Val::Series(series(&[(0, 2.0), (60, 4.0), (120, 0.0), (180, 0.0)]))
+        );
+        assert_eq!(
+            run("FILL(m1, REPEAT)").unwrap(),
+            Val::Series(series(&[(0, 2.0), (60, 4.0), (120, 4.0), (180, 4.0)]))
+        );
+        let gap = |id: &str| (id == "g").then(|| series(&[(0, 1.0), (180, 4.0)]));
+        assert_eq!(
+            eval("FILL(g, LINEAR)", &gap, &[0, 60, 120, 180]).unwrap(),
+            Val::Series(series(&[(0, 1.0), (60, 2.0), (120, 3.0), (180, 4.0)]))
+        );
+        assert_eq!(
+            run("SUM(FILL([m1, m2], 1))").unwrap(),
+            Val::Series(series(&[(0, 10.0), (60, 4.0), (120, 2.0), (180, 2.0)]))
+        );
+        assert!(run("FILL(m1, NEAREST)").is_err());
+        assert!(run("RATE(3)").is_err());
     }
 }

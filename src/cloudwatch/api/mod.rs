@@ -2,7 +2,9 @@
 //! returns the answer as a JSON document (the edge writes it as JSON, CBOR or Query XML).
 
 pub mod alarms;
+pub mod composite;
 pub mod data;
+pub mod describe;
 pub mod expr;
 pub mod list;
 pub mod put;

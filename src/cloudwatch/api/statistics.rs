@@ -1,6 +1,7 @@
 //! GetMetricStatistics: one metric (dimensions matched exactly), its data merged into periods,
 //! with the statistics and percentiles asked for. At most 1,440 datapoints per call, as AWS.
 
+use super::super::controller::tier_allows;
 use super::super::error::{CwError, CwResult};
 use super::super::read::{self, Doc};
 use super::super::state::{MetricKey, RegionState};
@@ -28,8 +29,10 @@ pub fn get_metric_statistics(st: &mut RegionState, input: Doc) -> CwResult<Value
     let unit = read::str(&input, "Unit");
     let key = MetricKey::new(namespace, name, dims);
     let points = match st.metrics.get(&key) {
-        Some(series) => by_period(series, start, end, period, unit),
-        None => Default::default(),
+        Some(series) if tier_allows(st.now(), start, period) => {
+            by_period(series, start, end, period, unit)
+        }
+        _ => Default::default(),
     };
     let datapoints: Vec<Value> = points
         .iter()
