@@ -17,6 +17,7 @@ usage: metrics.py BIN [WINDOW_SECONDS]   (default window 36 s = 6 passes at time
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -67,6 +68,13 @@ def list_metrics(port, namespace):
     return data.decode().count("<MetricName>")
 
 
+def default_subnet(port):
+    body = urllib.parse.urlencode({"Action": "DescribeSubnets", "Version": "2016-11-15",
+                                   "Filter.1.Name": "default-for-az", "Filter.1.Value.1": "true"})
+    _, data = request(port, body, {"Content-Type": "application/x-www-form-urlencoded", "Authorization": auth("ec2")})
+    return re.search(r"<subnetId>([^<]+)</subnetId>", data.decode()).group(1)
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -103,7 +111,7 @@ def run_tasks(port):
         "family": "bench-metrics", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
         "cpu": "256", "memory": "512",
         "containerDefinitions": [{"name": "app", "image": IMAGE, "command": ["sleep", "3600"], "stopTimeout": 1}]})
-    net = {"awsvpcConfiguration": {"subnets": ["subnet-local"]}}
+    net = {"awsvpcConfiguration": {"subnets": [default_subnet(port)]}}
     arns = []
     for _ in range(TASKS // 10):
         out = ecs(port, "RunTask", {"cluster": CLUSTER, "taskDefinition": "bench-metrics", "count": 10,
@@ -141,15 +149,31 @@ def main():
               f"for {TASKS} tasks; real-time equivalent (one pass a minute) {delta / SCALE:.2f} % "
               f"(target < 3 %); {listed} ECS/ContainerInsights metrics listed")
     finally:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            conn.request("POST", "/_local-ecs/reset")
-            conn.getresponse().read()
-        except OSError:
-            pass
-        proc.terminate()
-        proc.wait()
+        cleanup(proc, port)
 
+
+def owned():
+    return subprocess.run(["docker", "ps", "-aq", "--filter", f"label=local-ecs.owner=bench-metrics-{os.getpid()}"],
+                          capture_output=True, text=True).stdout.split()
+
+
+def cleanup(proc, port):
+    """Resets the server (it stops and removes its containers), waits for that, then stops it;
+    whatever is still left with our owner label is removed."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("POST", "/_local-ecs/reset")
+        conn.getresponse().read()
+    except OSError:
+        pass
+    deadline = time.monotonic() + 60
+    while owned() and time.monotonic() < deadline:
+        time.sleep(1)
+    proc.terminate()
+    proc.wait()
+    left = owned()
+    if left:
+        subprocess.run(["docker", "rm", "-f", *left], capture_output=True)
 
 if __name__ == "__main__":
     main()
