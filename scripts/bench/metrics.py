@@ -134,6 +134,8 @@ def main():
     try:
         running = run_tasks(port)
         print(f"{running}/{TASKS} Fargate tasks RUNNING (time scale {SCALE}: a collector pass every {60 / SCALE:.0f} s)")
+        if running < TASKS:
+            sys.exit("not every task reached RUNNING (is the Docker engine busy?): no figures")
         time.sleep(10)  # let the start-up settle
         idle = measure(proc.pid, window)
         ecs(port, "UpdateClusterSettings", {"cluster": CLUSTER,
