@@ -190,6 +190,9 @@ if [ -z "${BENCH_SKIP_DOCKER:-}" ] && docker info >/dev/null 2>&1; then
   echo "== task I/O: 100,000 lines through awslogs; log pages at 1k and 1M events; metadata p99 from a container"
   python3 "$ROOT/scripts/bench/task_io.py" "$BIN"
   echo
+  echo "== metrics: collector CPU with 50 running Fargate tasks, Container Insights off vs on (time scale 10)"
+  python3 "$ROOT/scripts/bench/metrics.py" "$BIN"
+  echo
   echo "== shutdown: SIGTERM with 50 running Fargate tasks, until the process exits"
   python3 "$ROOT/scripts/bench/hardening.py" shutdown "$BIN"
 fi
