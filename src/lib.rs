@@ -108,14 +108,15 @@ impl App {
             instances: core::fleet::View::new(ec2.instances()),
             networks: core::fleet::View::new(ec2.networks()),
         });
+        let cloudwatch = cloudwatch::CloudWatch::new(clock.clone());
         let elbv2 = elbv2::Elbv2::new(elbv2::Elbv2Setup {
             clock: clock.clone(),
             bus: bus.clone(),
             networks: core::fleet::View::new(ec2.networks()),
             listener_host: config.listener_host,
+            metrics: core::fleet::View::new(cloudwatch.sink()),
         });
         let logs = logs::Logs::new(clock.clone());
-        let cloudwatch = cloudwatch::CloudWatch::new(clock.clone());
         let iam = iam::Iam::new(clock.clone());
         let sts = sts::Sts::new(clock.clone(), iam.roles());
         let fleet = core::fleet::Fleet {

@@ -95,6 +95,7 @@ pub trait ScalingPolicies: Send + Sync {
     /// Creates or replaces a target-tracking policy on a predefined metric
     /// (`ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization` or
     /// `ALBRequestCountPerTarget` with its `resource_label`); the policy's ARN.
+    #[allow(clippy::too_many_arguments)]
     fn put_target_tracking(
         &self,
         account: &str,

@@ -15,7 +15,7 @@
 //!
 //! The rooms: `api/` (handlers, which change state only) → `state/`; `serving` (bound sockets,
 //! reconciled right after every change) → `dataplane/` (the proxy); `controller` (facts, health
-//! checks, draining) → `health/`.
+//! checks, draining) → `health/`; `metrics` (CloudWatch, once a minute) ← `dataplane::meter`.
 
 pub mod api;
 pub mod controller;
@@ -24,6 +24,7 @@ pub mod dispatch;
 pub mod error;
 mod facade;
 pub mod health;
+pub mod metrics;
 pub mod plans;
 pub mod render;
 pub mod serving;
@@ -34,6 +35,7 @@ use crate::core::bus::Bus;
 use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
 use crate::core::fleet::{Networks, View};
+use crate::core::metrics::MetricSink;
 use crate::core::shutdown::Loops;
 use crate::wire::input::Input;
 pub use dispatch::{operation_support, Support};
@@ -55,6 +57,9 @@ pub struct Elbv2Setup {
     pub networks: View<dyn Networks>,
     /// The address listeners bind.
     pub listener_host: IpAddr,
+    /// CloudWatch, where the `AWS/ApplicationELB` and `AWS/NetworkELB` metrics go; unwired
+    /// without it.
+    pub metrics: View<dyn MetricSink>,
 }
 
 pub struct Elbv2 {
@@ -74,9 +79,16 @@ impl Elbv2 {
             store: store.clone(),
             serving: serving.clone(),
             bus: setup.bus.clone(),
-            clock: setup.clock,
+            clock: setup.clock.clone(),
         };
         controller::spawn(ctl, setup.bus.subscribe(), &loops);
+        let publisher = metrics::Publisher {
+            store: store.clone(),
+            meters: serving.meters.clone(),
+            sink: setup.metrics,
+            clock: setup.clock.clone(),
+        };
+        metrics::spawn(publisher, &loops);
         Elbv2 {
             store,
             serving,
