@@ -90,6 +90,7 @@ run_suite "boto3 Auto Scaling (tests/py/autoscaling.py)" python3 "$ROOT/tests/py
 run_suite "boto3 daemons (scripts/smoke_daemons.py)" python3 "$ROOT/scripts/smoke_daemons.py"
 run_suite "boto3 EC2 (tests/py/ec2.py)" python3 "$ROOT/tests/py/ec2.py"
 run_suite "boto3 ELBv2 (tests/py/elbv2.py)" python3 "$ROOT/tests/py/elbv2.py"
+run_suite "boto3 express gateway services (tests/py/express.py)" python3 "$ROOT/tests/py/express.py"
 run_suite "boto3 Logs (tests/py/logs.py)" python3 "$ROOT/tests/py/logs.py"
 run_suite "boto3 CloudWatch (tests/py/cloudwatch.py)" python3 "$ROOT/tests/py/cloudwatch.py"
 run_suite "boto3 IAM and STS (tests/py/iam.py)" python3 "$ROOT/tests/py/iam.py"

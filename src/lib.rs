@@ -127,6 +127,9 @@ impl App {
             logs: core::fleet::View::new(logs.sink()),
             roles: core::fleet::View::new(iam.roles()),
             metrics: core::fleet::View::new(cloudwatch.sink()),
+            ingresses: core::fleet::View::new(elbv2.ingresses()),
+            // Application Auto Scaling is wired at merge (branch `aas`).
+            scaling: core::fleet::View::default(),
         };
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),

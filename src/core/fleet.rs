@@ -83,6 +83,10 @@ pub trait Networks: Send + Sync {
     fn subnet(&self, account: &str, region: &str, subnet_id: &str) -> Option<SubnetInfo>;
     /// The VPC of security group `group_id`, if it exists.
     fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String>;
+    /// The default VPC's default subnets, one per zone, in zone order.
+    fn default_subnets(&self, _account: &str, _region: &str) -> Vec<SubnetInfo> {
+        Vec::new()
+    }
 }
 
 /// Which launch template, and which version of it (`$Latest`, `$Default` or a number).
@@ -186,4 +190,9 @@ pub struct Fleet {
     pub roles: View<dyn crate::core::identity::Roles>,
     /// CloudWatch metrics (the AWS/ECS metrics of services).
     pub metrics: View<dyn crate::core::metrics::MetricSink>,
+    /// ELBv2's load balancers as express gateway services make them.
+    pub ingresses: View<dyn crate::core::balancing::Ingresses>,
+    /// Application Auto Scaling (the scaling of express gateway services); unwired until that
+    /// service is part of the App, and express services then answer without scaling.
+    pub scaling: View<dyn crate::core::scaling::ScalingPolicies>,
 }

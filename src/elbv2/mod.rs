@@ -24,13 +24,14 @@ pub mod dispatch;
 pub mod error;
 mod facade;
 pub mod health;
+mod ingress;
 pub mod metrics;
 pub mod plans;
 pub mod render;
 pub mod serving;
 pub mod state;
 
-use crate::core::balancing::TargetGroups;
+use crate::core::balancing::{Ingresses, TargetGroups};
 use crate::core::bus::Bus;
 use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
@@ -48,6 +49,28 @@ use std::sync::Arc;
 
 /// The service's XML namespace, on every answer.
 pub const XMLNS: &str = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
+
+/// One operation on a region's state. After a change the listeners are reconciled before the
+/// answer goes out, so a new listener accepts and a deleted one refuses at once.
+fn run(
+    store: &Store,
+    serving: &Serving,
+    networks: &View<dyn Networks>,
+    ctx: &RequestContext,
+    operation: &str,
+    input: Map<String, Value>,
+) -> ElbResult<Option<String>> {
+    let Some(handler) = dispatch::handler(operation) else {
+        return Err(dispatch::unsupported(operation));
+    };
+    let input = Input::new(input);
+    let env = api::Env::new(ctx, networks);
+    let result = store.with(&ctx.account, &ctx.region, |st| handler(st, &env, &input));
+    if result.is_ok() && !dispatch::is_read_only(operation) {
+        serving.sync(store);
+    }
+    result
+}
 
 /// What ELBv2 takes from the App.
 pub struct Elbv2Setup {
@@ -98,26 +121,30 @@ impl Elbv2 {
     }
 
     /// Runs `operation` on the caller's region with the decoded Query input; the XML of the
-    /// operation's `Result` element. After a change the listeners are reconciled before the
-    /// answer goes out, so a new listener accepts and a deleted one refuses at once.
+    /// operation's `Result` element.
     pub fn dispatch(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Map<String, Value>,
     ) -> ElbResult<Option<String>> {
-        let Some(handler) = dispatch::handler(operation) else {
-            return Err(dispatch::unsupported(operation));
-        };
-        let input = Input::new(input);
-        let env = api::Env::new(ctx, &self.networks);
-        let result = self
-            .store
-            .with(&ctx.account, &ctx.region, |st| handler(st, &env, &input));
-        if result.is_ok() && !dispatch::is_read_only(operation) {
-            self.serving.sync(&self.store);
-        }
-        result
+        run(
+            &self.store,
+            &self.serving,
+            &self.networks,
+            ctx,
+            operation,
+            input,
+        )
+    }
+
+    /// Load balancers for ECS's express gateway services.
+    pub fn ingresses(&self) -> Arc<dyn Ingresses> {
+        Arc::new(ingress::IngressView {
+            store: self.store.clone(),
+            serving: self.serving.clone(),
+            networks: self.networks.clone(),
+        })
     }
 
     /// Target groups as ECS reads them.

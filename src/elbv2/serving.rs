@@ -48,6 +48,11 @@ impl Serving {
         }
     }
 
+    /// The address listeners bind.
+    pub fn host(&self) -> IpAddr {
+        self.host
+    }
+
     /// Binds, rebinds, updates and closes listeners to match the stored state of every region.
     /// Synchronous, so that a listener deleted by a request refuses connections by the time
     /// its answer is sent.
