@@ -154,6 +154,13 @@ def check_update_registers_a_new_revision_and_moves_the_health_check():
     expect_eq(tg["HealthCheckPath"], "/ready", "health check path moved")
 
 
+def check_a_taken_name_is_refused_and_leaves_nothing():
+    groups = len(elb.describe_target_groups()["TargetGroups"])
+    code = code_of(lambda: create(f"web-{RUN}"))
+    expect_eq(code, "InvalidParameterException", "the name of an active service")
+    expect_eq(len(elb.describe_target_groups()["TargetGroups"]), groups, "its target group rolled back")
+
+
 def check_a_second_service_shares_the_load_balancer():
     svc = create(f"api-{RUN}")
     S["arn2"] = svc["serviceArn"]

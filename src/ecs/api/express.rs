@@ -139,6 +139,8 @@ pub fn create_express_gateway_service(
     let name = str_of(&input, "serviceName")
         .map(str::to_string)
         .unwrap_or_else(|| format!("express-{}", crate::core::ids::hex(4)));
+    // Checked before anything is registered, so a refused create leaves no task definition.
+    services::free_service_arn(st, &cluster_arn, &name)?;
     let now = st.now();
     let config = configuration(&input, now, None);
     let td_arn = register(st, ctx, &name, &config)?;
