@@ -22,7 +22,9 @@ if docker info >/dev/null 2>&1; then RUNTIME=docker; fi
 "$BIN" --host 127.0.0.1 --port "$PORT" --runtime "$RUNTIME" --owner "smoke-$PORT" \
   --inject-endpoint-url true >"$LOG" 2>&1 &
 SERVER_PID=$!
+FAST_PID=""
 cleanup() {
+  if [ -n "$FAST_PID" ]; then kill "$FAST_PID" 2>/dev/null || true; fi
   # Reset first: it removes every container this server created.
   curl -s -X POST "http://127.0.0.1:$PORT/_local-ecs/reset" >/dev/null 2>&1 || true
   kill "$SERVER_PID" 2>/dev/null || true
@@ -88,10 +90,25 @@ run_suite "boto3 Auto Scaling (tests/py/autoscaling.py)" python3 "$ROOT/tests/py
 run_suite "boto3 daemons (scripts/smoke_daemons.py)" python3 "$ROOT/scripts/smoke_daemons.py"
 run_suite "boto3 EC2 (tests/py/ec2.py)" python3 "$ROOT/tests/py/ec2.py"
 run_suite "boto3 ELBv2 (tests/py/elbv2.py)" python3 "$ROOT/tests/py/elbv2.py"
+run_suite "boto3 express gateway services (tests/py/express.py)" python3 "$ROOT/tests/py/express.py"
 run_suite "boto3 Logs (tests/py/logs.py)" python3 "$ROOT/tests/py/logs.py"
 run_suite "boto3 CloudWatch (tests/py/cloudwatch.py)" python3 "$ROOT/tests/py/cloudwatch.py"
 run_suite "boto3 Application Auto Scaling (tests/py/appscaling.py)" python3 "$ROOT/tests/py/appscaling.py"
 run_suite "boto3 IAM and STS (tests/py/iam.py)" python3 "$ROOT/tests/py/iam.py"
+# ELBv2 publishes its metrics once per emulated minute: this suite gets its own server whose
+# clock runs 60 times fast (simulated runtime: its targets are Python servers).
+FAST_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$BIN" --host 127.0.0.1 --port "$FAST_PORT" --runtime simulated --owner "smoke-$FAST_PORT" \
+  --time-scale 60 >/dev/null 2>&1 &
+FAST_PID=$!
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$FAST_PORT/_local-ecs/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+run_suite "boto3 ELBv2 metrics at --time-scale 60 (tests/py/elbv2_metrics.py)" \
+  env AWS_ENDPOINT_URL="http://127.0.0.1:$FAST_PORT" python3 "$ROOT/tests/py/elbv2_metrics.py"
+kill "$FAST_PID" 2>/dev/null || true
+wait "$FAST_PID" 2>/dev/null || true
 if [ "$RUNTIME" = docker ]; then
   run_suite "boto3 tasks on Docker (scripts/smoke_tasks.py)" python3 "$ROOT/scripts/smoke_tasks.py"
   run_suite "boto3 services on Docker (scripts/smoke_services.py)" python3 "$ROOT/scripts/smoke_services.py"

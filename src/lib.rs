@@ -117,14 +117,15 @@ impl App {
             instances: core::fleet::View::new(ec2.instances()),
             networks: core::fleet::View::new(ec2.networks()),
         });
+        let cloudwatch = cloudwatch::CloudWatch::new(clock.clone(), bus.clone());
         let elbv2 = elbv2::Elbv2::new(elbv2::Elbv2Setup {
             clock: clock.clone(),
             bus: bus.clone(),
             networks: core::fleet::View::new(ec2.networks()),
             listener_host: config.listener_host,
+            metrics: core::fleet::View::new(cloudwatch.sink()),
         });
         let logs = logs::Logs::new(clock.clone());
-        let cloudwatch = cloudwatch::CloudWatch::new(clock.clone(), bus.clone());
         let iam = iam::Iam::new(clock.clone());
         let sts = sts::Sts::new(clock.clone(), iam.roles());
         let fleet = core::fleet::Fleet {
@@ -135,7 +136,10 @@ impl App {
             logs: core::fleet::View::new(logs.sink()),
             roles: core::fleet::View::new(iam.roles()),
             metrics: core::fleet::View::new(cloudwatch.sink()),
+            ingresses: core::fleet::View::new(elbv2.ingresses()),
+            scaling: core::fleet::Late::default(),
         };
+        let scaling = fleet.scaling.clone();
         let ecs = ecs::Ecs::new(ecs::EcsSetup {
             runtime: runtime.clone(),
             clock: clock.clone(),
@@ -150,6 +154,7 @@ impl App {
             services: ecs.services(),
             alarms: Some(cloudwatch.alarms()),
         });
+        scaling.set(appscaling.scaling_policies());
         Arc::new(App {
             config,
             runtime,

@@ -16,13 +16,13 @@
 //! # }
 //! ```
 //!
-//! Cleaning up: [`LocalEcs::stop`] stops every task and removes what the server created, as
-//! SIGTERM does for the binary. Dropping the fixture without `stop` stops serving at once and
-//! removes the containers and volumes carrying its owner label from a helper thread, because a
-//! destructor cannot wait on the test's runtime (which is busy running the destructor).
+//! Cleaning up: [`LocalEcs::stop`] and dropping the fixture both stop every task and remove what
+//! the server created, as SIGTERM does for the binary. The emulator runs on a runtime thread of
+//! its own, so a destructor can wait for that (it could not wait on the test's runtime, which is
+//! busy running the destructor).
 
 use crate::ecs::agent::ShutdownReport;
-use crate::runtime::{RuntimeChoice, OWNER_LABEL};
+use crate::runtime::RuntimeChoice;
 use crate::{App, Config};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
@@ -50,13 +50,13 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// A running emulator owned by one test.
+/// A running emulator owned by one test. It lives on a runtime thread of its own, so that
+/// stopping it — from `stop` or from `drop` — never waits on the test's runtime.
 pub struct LocalEcs {
     app: Arc<App>,
     addr: SocketAddr,
-    owner: String,
     stop_serving: Option<oneshot::Sender<()>>,
-    stopped: bool,
+    thread: Option<std::thread::JoinHandle<Option<ShutdownReport>>>,
 }
 
 /// How to start a [`LocalEcs`]: simulated tasks by default.
@@ -96,34 +96,81 @@ impl Builder {
     }
 
     /// Binds 127.0.0.1 on an ephemeral port and serves until stopped or dropped.
-    pub async fn start(mut self) -> Result<LocalEcs, Error> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| Error(format!("cannot bind a loopback port: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error(format!("no local address: {e}")))?;
-        self.config.host = "127.0.0.1".into();
-        self.config.port = addr.port();
-        let owner = self
-            .config
-            .owner
-            .clone()
-            .unwrap_or_else(|| unique_owner(addr));
-        self.config.owner = Some(owner.clone());
-        let app = App::start(self.config).await.map_err(Error)?;
-        let (tx, rx) = oneshot::channel();
-        tokio::spawn(crate::serve(listener, app.clone(), async {
-            let _ = rx.await;
-        }));
-        Ok(LocalEcs {
-            app,
-            addr,
-            owner,
-            stop_serving: Some(tx),
-            stopped: false,
-        })
+    pub async fn start(self) -> Result<LocalEcs, Error> {
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let config = self.config;
+        let thread = std::thread::Builder::new()
+            .name("local-ecs-fixture".into())
+            .spawn(move || serve_on_own_runtime(config, ready_tx, stop_rx))
+            .map_err(|e| Error(format!("cannot start the fixture's thread: {e}")))?;
+        match ready_rx.await {
+            Ok(Ok((app, addr))) => Ok(LocalEcs {
+                app,
+                addr,
+                stop_serving: Some(stop_tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => Err(Error("the fixture's thread ended before serving".into())),
+        }
     }
+}
+
+type Ready = Result<(Arc<App>, SocketAddr), Error>;
+
+/// The fixture's thread: its own runtime, the App, the server until told to stop, then the
+/// same shutdown as the binary's SIGTERM (every task stopped, everything created removed).
+fn serve_on_own_runtime(
+    mut config: Config,
+    ready: oneshot::Sender<Ready>,
+    stop: oneshot::Receiver<()>,
+) -> Option<ShutdownReport> {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = ready.send(Err(Error(format!("no runtime for the fixture: {e}"))));
+            return None;
+        }
+    };
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = ready.send(Err(Error(format!("cannot bind a loopback port: {e}"))));
+                return None;
+            }
+        };
+        let Ok(addr) = listener.local_addr() else {
+            let _ = ready.send(Err(Error("no local address".into())));
+            return None;
+        };
+        config.host = "127.0.0.1".into();
+        config.port = addr.port();
+        if config.owner.is_none() {
+            config.owner = Some(unique_owner(addr));
+        }
+        let app = match App::start(config).await {
+            Ok(app) => app,
+            Err(e) => {
+                let _ = ready.send(Err(Error(e)));
+                return None;
+            }
+        };
+        let _ = ready.send(Ok((app.clone(), addr)));
+        crate::serve(listener, app.clone(), async {
+            let _ = stop.await;
+        })
+        .await;
+        Some(app.shutdown().await)
+    })
 }
 
 /// An owner label no other fixture of this process or of another one uses.
@@ -175,51 +222,30 @@ impl LocalEcs {
 
     /// Stops serving, stops every task and removes everything this emulator created.
     pub async fn stop(mut self) -> ShutdownReport {
-        self.stopped = true;
+        let thread = self.begin_stop();
+        let joined = tokio::task::spawn_blocking(move || thread.map(|t| t.join()))
+            .await
+            .ok()
+            .flatten();
+        match joined {
+            Some(Ok(Some(report))) => report,
+            _ => ShutdownReport::default(),
+        }
+    }
+
+    fn begin_stop(&mut self) -> Option<std::thread::JoinHandle<Option<ShutdownReport>>> {
         if let Some(tx) = self.stop_serving.take() {
             let _ = tx.send(());
         }
-        self.app.shutdown().await
+        self.thread.take()
     }
 }
 
 impl Drop for LocalEcs {
     fn drop(&mut self) {
-        if let Some(tx) = self.stop_serving.take() {
-            let _ = tx.send(());
-        }
-        if self.stopped || self.app.runtime.kind() != "docker" {
-            return;
-        }
-        let owner = self.owner.clone();
-        // A fresh runtime on its own thread: the test's runtime is the one running this drop.
-        let cleanup = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(remove_owned(&owner));
-        });
-        let _ = cleanup.join();
-    }
-}
-
-/// Removes the containers, then the volumes, that carry `owner` on the default engine.
-async fn remove_owned(owner: &str) {
-    let Ok(docker) = crate::runtime::docker::DockerRuntime::connect().await else {
-        return;
-    };
-    use crate::runtime::Runtime;
-    if let Ok(ids) = docker.list(OWNER_LABEL, owner).await {
-        for id in ids {
-            let _ = docker.remove(&id).await;
-        }
-    }
-    if let Ok(names) = docker.list_volumes(OWNER_LABEL, owner).await {
-        for name in names {
-            let _ = docker.remove_volume(&name).await;
+        // The fixture's own runtime does the work; this thread only waits for it.
+        if let Some(thread) = self.begin_stop() {
+            let _ = thread.join();
         }
     }
 }

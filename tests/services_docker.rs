@@ -311,3 +311,68 @@ async fn update_to_a_new_revision_replaces_the_containers() {
     })
     .await;
 }
+
+/// The `testing` fixture on Docker: a task it started is a real container carrying the fixture's
+/// owner label, and dropping the fixture (without `stop`) removes it.
+#[tokio::test]
+async fn the_fixture_on_docker_removes_its_containers_when_dropped() {
+    if !docker_ready().await {
+        return;
+    }
+    let ecs = local_ecs::testing::LocalEcs::builder()
+        .docker()
+        .start()
+        .await
+        .expect("fixture on Docker");
+    let owner = ecs.app().config.owner();
+    let client = aws_sdk_ecs::Client::new(&ecs.sdk_config());
+    client
+        .create_cluster()
+        .cluster_name("fx")
+        .send()
+        .await
+        .unwrap();
+    let td = client
+        .register_task_definition()
+        .family("fx")
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(sleeper("app").build())
+        .send()
+        .await
+        .unwrap();
+    let vpc = AwsVpcConfiguration::builder()
+        .subnets("subnet-e7faff23f01c7756a")
+        .build()
+        .unwrap();
+    client
+        .run_task()
+        .cluster("fx")
+        .task_definition(td.task_definition().unwrap().task_definition_arn().unwrap())
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(
+            NetworkConfiguration::builder()
+                .awsvpc_configuration(vpc)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let label = format!("label={OWNER_LABEL}={owner}");
+    let owned = || {
+        let out = docker(&["ps", "-aq", "--filter", &label]);
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    let deadline = Instant::now() + SERVICE_PATIENCE;
+    while owned() == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        owned() > 0,
+        "the task's containers exist under the fixture's owner"
+    );
+    drop(ecs);
+    assert_eq!(owned(), 0, "dropping the fixture removed its containers");
+}

@@ -44,6 +44,29 @@ impl MetricSink for Sink {
         };
         self.store.with(account, region, |st| st.put(key, &point));
     }
+
+    /// One stored point for the whole set (a load balancer's response times of a minute).
+    fn put_values(
+        &self,
+        account: &str,
+        region: &str,
+        namespace: &str,
+        name: &str,
+        dimensions: &[(String, String)],
+        timestamp: f64,
+        values: &[(f64, f64)],
+        unit: &str,
+    ) {
+        let key = MetricKey::new(namespace, name, dimensions.to_vec());
+        let point = Point {
+            timestamp,
+            unit: unit.to_string(),
+            resolution: 60,
+            values: values.to_vec(),
+            stats: None,
+        };
+        self.store.with(account, region, |st| st.put(key, &point));
+    }
 }
 
 pub struct AlarmWriter {

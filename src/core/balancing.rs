@@ -138,3 +138,45 @@ pub trait TargetGroups: Send + Sync {
         target: &TargetKey,
     ) -> Option<TargetHealth>;
 }
+
+/// What ECS asks of ELBv2 for an express gateway service: an internet-facing application load
+/// balancer (shared by the region's express services, as ECS shares them), a target group for
+/// the service's container port with its health check path, and a host-header rule to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngressSpec {
+    pub account: String,
+    pub region: String,
+    /// The express service's name (names the target group and the host).
+    pub service_name: String,
+    /// Where the load balancer lives (empty: the default VPC's default subnets).
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub container_port: u16,
+    pub health_check_path: String,
+}
+
+/// What ELBv2 made for one express service.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Ingress {
+    pub load_balancer_arn: String,
+    pub listener_arn: String,
+    pub target_group_arn: String,
+    pub rule_arn: String,
+    /// The host the rule matches (`<service>-<id>.ecs.<region>.localhost`).
+    pub host: String,
+    /// Where clients reach it: `http://<host>:<listener port>`.
+    pub endpoint: String,
+    /// The subnets of the load balancer (the service's tasks go there too).
+    pub subnets: Vec<String>,
+}
+
+/// ELBv2 as ECS's express gateway services build on it.
+pub trait Ingresses: Send + Sync {
+    /// Makes (or reuses) the shared load balancer and its listener, and a target group and rule
+    /// for this service; ELBv2's error message on failure (nothing is left behind).
+    fn create_ingress(&self, spec: &IngressSpec) -> Result<Ingress, String>;
+    /// Points the group's health check at `path`.
+    fn set_health_check_path(&self, account: &str, region: &str, tg_arn: &str, path: &str);
+    /// Deletes the rule and target group; the load balancer too once no rule is left on it.
+    fn delete_ingress(&self, account: &str, region: &str, ingress: &Ingress);
+}

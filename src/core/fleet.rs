@@ -83,6 +83,10 @@ pub trait Networks: Send + Sync {
     fn subnet(&self, account: &str, region: &str, subnet_id: &str) -> Option<SubnetInfo>;
     /// The VPC of security group `group_id`, if it exists.
     fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String>;
+    /// The default VPC's default subnets, one per zone, in zone order.
+    fn default_subnets(&self, _account: &str, _region: &str) -> Vec<SubnetInfo> {
+        Vec::new()
+    }
 }
 
 /// Which launch template, and which version of it (`$Latest`, `$Default` or a number).
@@ -172,6 +176,42 @@ impl<T: ?Sized> fmt::Debug for View<T> {
     }
 }
 
+/// A facade handed in after its holder was built (two services that read each other), once.
+pub struct Late<T: ?Sized>(Arc<std::sync::OnceLock<Arc<T>>>);
+
+impl<T: ?Sized> Late<T> {
+    /// Wires it; a second call is ignored (the first facade stays).
+    pub fn set(&self, inner: Arc<T>) {
+        let _ = self.0.set(inner);
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.0.get().map(|a| a.as_ref())
+    }
+}
+
+impl<T: ?Sized> Clone for Late<T> {
+    fn clone(&self) -> Self {
+        Late(self.0.clone())
+    }
+}
+
+impl<T: ?Sized> Default for Late<T> {
+    fn default() -> Self {
+        Late(Arc::new(std::sync::OnceLock::new()))
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for Late<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Late(wired)"
+        } else {
+            "Late(unset)"
+        })
+    }
+}
+
 /// The facades of the compute services, as a service that reads them holds them.
 #[derive(Clone, Default, Debug)]
 pub struct Fleet {
@@ -186,4 +226,10 @@ pub struct Fleet {
     pub roles: View<dyn crate::core::identity::Roles>,
     /// CloudWatch metrics (the AWS/ECS metrics of services).
     pub metrics: View<dyn crate::core::metrics::MetricSink>,
+    /// ELBv2's load balancers as express gateway services make them.
+    pub ingresses: View<dyn crate::core::balancing::Ingresses>,
+    /// Application Auto Scaling (the scaling of express gateway services). Late: Application
+    /// Auto Scaling reads ECS's services, so it is built after ECS and handed in then; unset,
+    /// express services answer without scaling.
+    pub scaling: Late<dyn crate::core::scaling::ScalingPolicies>,
 }

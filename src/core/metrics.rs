@@ -18,4 +18,30 @@ pub trait MetricSink: Send + Sync {
         value: f64,
         unit: &str,
     );
+
+    /// Stores many values of one metric at once, each `(value, count)` pair counting as `count`
+    /// samples of `value` (PutMetricData's Values and Counts), so a statistic over a minute of
+    /// per-request values (Average, percentiles) is right without a call per request.
+    ///
+    /// The default repeats [`MetricSink::put`]; CloudWatch's sink stores the set as one point.
+    #[allow(clippy::too_many_arguments)]
+    fn put_values(
+        &self,
+        account: &str,
+        region: &str,
+        namespace: &str,
+        name: &str,
+        dimensions: &[(String, String)],
+        timestamp: f64,
+        values: &[(f64, f64)],
+        unit: &str,
+    ) {
+        for &(value, count) in values {
+            for _ in 0..count.max(0.0) as u64 {
+                self.put(
+                    account, region, namespace, name, dimensions, timestamp, value, unit,
+                );
+            }
+        }
+    }
 }

@@ -137,4 +137,22 @@ impl Networks for Fleet {
             state.groups.get(group_id).map(|g| g.vpc_id.clone())
         })
     }
+
+    fn default_subnets(&self, account: &str, region: &str) -> Vec<SubnetInfo> {
+        self.with(account, region, |state| {
+            let mut out: Vec<SubnetInfo> = state
+                .subnets
+                .values()
+                .filter(|s| s.default_for_az)
+                .map(|s| SubnetInfo {
+                    subnet_id: s.id.clone(),
+                    vpc_id: s.vpc_id.clone(),
+                    availability_zone: s.zone.name.clone(),
+                    cidr_block: s.cidr.to_string(),
+                })
+                .collect();
+            out.sort_by(|a, b| a.availability_zone.cmp(&b.availability_zone));
+            out
+        })
+    }
 }

@@ -4,7 +4,8 @@
 use crate::core::context::RequestContext;
 use crate::ecs::api::{
     account_settings, agent, attributes, capacity_providers, clusters, container_instances,
-    daemons, protection, service_deployments, services, tags, task_definitions, task_sets, tasks,
+    daemons, express, protection, service_deployments, services, tags, task_definitions, task_sets,
+    tasks,
 };
 use crate::ecs::state::RegionState;
 use crate::ecs::EcsError;
@@ -69,6 +70,22 @@ const OPERATIONS: &[(&str, Handler)] = &[
     (
         "DeleteTaskDefinitions",
         task_definitions::delete_task_definitions,
+    ),
+    (
+        "CreateExpressGatewayService",
+        express::create_express_gateway_service,
+    ),
+    (
+        "UpdateExpressGatewayService",
+        express::update_express_gateway_service,
+    ),
+    (
+        "DeleteExpressGatewayService",
+        express::delete_express_gateway_service,
+    ),
+    (
+        "DescribeExpressGatewayService",
+        express::describe_express_gateway_service,
     ),
     ("CreateService", services::create_service),
     ("UpdateService", services::update_service),

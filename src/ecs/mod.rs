@@ -18,6 +18,7 @@ pub mod api;
 pub mod dispatch;
 pub mod endpoints;
 pub mod error;
+pub mod express;
 pub mod metrics;
 pub mod reactions;
 pub mod rules;
@@ -40,7 +41,7 @@ pub use error::{EcsError, EcsResult};
 use scheduler::daemons::controller::DaemonRef;
 use serde_json::{Map, Value};
 use state::refs::{ServiceRef, TaskRef};
-use state::Store;
+use state::{RegionState, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -217,8 +218,22 @@ impl Ecs {
         let Some(handler) = handler(operation) else {
             return Err(planned(model, operation));
         };
+        let mut input = input;
+        // Express gateway services make their load balancer before and their scaling after.
+        let step = express::before(&self.store, ctx, operation, &mut input)?;
+        let result = self.run(ctx, |state| handler(state, ctx, input));
+        express::after(&self.store, ctx, step, &result);
+        result
+    }
+
+    /// Runs a handler on the caller's region, then wakes the controllers of what it changed.
+    fn run(
+        &self,
+        ctx: &RequestContext,
+        handler: impl FnOnce(&mut RegionState) -> EcsResult<Reply>,
+    ) -> EcsResult<Reply> {
         let (result, queued, services, daemons) = self.store.with_region(ctx, |state| {
-            let result = handler(state, ctx, input);
+            let result = handler(state);
             let queued = std::mem::take(&mut state.outbox);
             let daemons = std::mem::take(&mut state.daemons.outbox);
             (

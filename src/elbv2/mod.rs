@@ -15,7 +15,7 @@
 //!
 //! The rooms: `api/` (handlers, which change state only) → `state/`; `serving` (bound sockets,
 //! reconciled right after every change) → `dataplane/` (the proxy); `controller` (facts, health
-//! checks, draining) → `health/`.
+//! checks, draining) → `health/`; `metrics` (CloudWatch, once a minute) ← `dataplane::meter`.
 
 pub mod api;
 pub mod controller;
@@ -24,16 +24,19 @@ pub mod dispatch;
 pub mod error;
 mod facade;
 pub mod health;
+mod ingress;
+pub mod metrics;
 pub mod plans;
 pub mod render;
 pub mod serving;
 pub mod state;
 
-use crate::core::balancing::TargetGroups;
+use crate::core::balancing::{Ingresses, TargetGroups};
 use crate::core::bus::Bus;
 use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
 use crate::core::fleet::{Networks, View};
+use crate::core::metrics::MetricSink;
 use crate::core::shutdown::Loops;
 use crate::wire::input::Input;
 pub use dispatch::{operation_support, Support};
@@ -47,6 +50,28 @@ use std::sync::Arc;
 /// The service's XML namespace, on every answer.
 pub const XMLNS: &str = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
 
+/// One operation on a region's state. After a change the listeners are reconciled before the
+/// answer goes out, so a new listener accepts and a deleted one refuses at once.
+fn run(
+    store: &Store,
+    serving: &Serving,
+    networks: &View<dyn Networks>,
+    ctx: &RequestContext,
+    operation: &str,
+    input: Map<String, Value>,
+) -> ElbResult<Option<String>> {
+    let Some(handler) = dispatch::handler(operation) else {
+        return Err(dispatch::unsupported(operation));
+    };
+    let input = Input::new(input);
+    let env = api::Env::new(ctx, networks);
+    let result = store.with(&ctx.account, &ctx.region, |st| handler(st, &env, &input));
+    if result.is_ok() && !dispatch::is_read_only(operation) {
+        serving.sync(store);
+    }
+    result
+}
+
 /// What ELBv2 takes from the App.
 pub struct Elbv2Setup {
     pub clock: Clock,
@@ -55,6 +80,9 @@ pub struct Elbv2Setup {
     pub networks: View<dyn Networks>,
     /// The address listeners bind.
     pub listener_host: IpAddr,
+    /// CloudWatch, where the `AWS/ApplicationELB` and `AWS/NetworkELB` metrics go; unwired
+    /// without it.
+    pub metrics: View<dyn MetricSink>,
 }
 
 pub struct Elbv2 {
@@ -74,9 +102,16 @@ impl Elbv2 {
             store: store.clone(),
             serving: serving.clone(),
             bus: setup.bus.clone(),
-            clock: setup.clock,
+            clock: setup.clock.clone(),
         };
         controller::spawn(ctl, setup.bus.subscribe(), &loops);
+        let publisher = metrics::Publisher {
+            store: store.clone(),
+            meters: serving.meters.clone(),
+            sink: setup.metrics,
+            clock: setup.clock.clone(),
+        };
+        metrics::spawn(publisher, &loops);
         Elbv2 {
             store,
             serving,
@@ -86,26 +121,30 @@ impl Elbv2 {
     }
 
     /// Runs `operation` on the caller's region with the decoded Query input; the XML of the
-    /// operation's `Result` element. After a change the listeners are reconciled before the
-    /// answer goes out, so a new listener accepts and a deleted one refuses at once.
+    /// operation's `Result` element.
     pub fn dispatch(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Map<String, Value>,
     ) -> ElbResult<Option<String>> {
-        let Some(handler) = dispatch::handler(operation) else {
-            return Err(dispatch::unsupported(operation));
-        };
-        let input = Input::new(input);
-        let env = api::Env::new(ctx, &self.networks);
-        let result = self
-            .store
-            .with(&ctx.account, &ctx.region, |st| handler(st, &env, &input));
-        if result.is_ok() && !dispatch::is_read_only(operation) {
-            self.serving.sync(&self.store);
-        }
-        result
+        run(
+            &self.store,
+            &self.serving,
+            &self.networks,
+            ctx,
+            operation,
+            input,
+        )
+    }
+
+    /// Load balancers for ECS's express gateway services.
+    pub fn ingresses(&self) -> Arc<dyn Ingresses> {
+        Arc::new(ingress::IngressView {
+            store: self.store.clone(),
+            serving: self.serving.clone(),
+            networks: self.networks.clone(),
+        })
     }
 
     /// Target groups as ECS reads them.

@@ -1,6 +1,7 @@
 //! Compiling a listener's data-plane plan from the region's state: its rules in order with the
 //! default last, each forward's target groups with their routable targets and stickiness.
 
+use super::dataplane::meter::{LbMeter, Meters};
 use super::dataplane::plan::{
     ActionPlan, Condition, ForwardPlan, GroupPlan, ListenerPlan, ListenerProtocol, PlanTarget,
     RulePlan, WeightedGroup,
@@ -81,18 +82,24 @@ fn sticky(tg: &TargetGroup) -> Option<Duration> {
     })
 }
 
-pub fn compile(st: &RegionState, l: &Listener, cache: &mut GroupCache) -> ListenerPlan {
+pub fn compile(
+    st: &RegionState,
+    l: &Listener,
+    cache: &mut GroupCache,
+    meters: &Meters,
+) -> ListenerPlan {
+    let meter = meters.load_balancer(&l.load_balancer_arn);
     let mut rules: Vec<RulePlan> = st
         .rules_of(&l.arn)
         .into_iter()
         .map(|r| RulePlan {
             conditions: r.conditions.iter().map(condition).collect(),
-            action: action(st, &r.actions, cache),
+            action: action(st, &r.actions, cache, &meter),
         })
         .collect();
     rules.push(RulePlan {
         conditions: Vec::new(),
-        action: action(st, &l.default_actions, cache),
+        action: action(st, &l.default_actions, cache, &meter),
     });
     // An NLB has no idle-timeout attribute: its TCP flows idle out after 350 s.
     let idle = st
@@ -110,6 +117,7 @@ pub fn compile(st: &RegionState, l: &Listener, cache: &mut GroupCache) -> Listen
         port: l.port,
         rules,
         idle_timeout: Duration::from_secs(idle),
+        meter,
     }
 }
 
@@ -133,7 +141,12 @@ fn condition(c: &RuleCondition) -> Condition {
 }
 
 /// The terminal action of a rule (the last in order).
-fn action(st: &RegionState, actions: &[Action], cache: &mut GroupCache) -> ActionPlan {
+fn action(
+    st: &RegionState,
+    actions: &[Action],
+    cache: &mut GroupCache,
+    meter: &LbMeter,
+) -> ActionPlan {
     let Some(a) = actions.last() else {
         return fixed(503, "No action");
     };
@@ -149,6 +162,7 @@ fn action(st: &RegionState, actions: &[Action], cache: &mut GroupCache) -> Actio
                         arn: g.arn.clone(),
                         weight: g.weight.unwrap_or(1),
                         group: cache.get(tg),
+                        meter: meter.group(&g.arn),
                     })
                 })
                 .collect(),

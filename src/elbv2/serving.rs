@@ -3,6 +3,7 @@
 //! that cannot be bound is recorded on the listener and fails its load balancer with the reason;
 //! it is tried again on every reconcile, so freeing the port heals it.
 
+use super::dataplane::meter::Meters;
 use super::dataplane::plan::ListenerPlan;
 use super::dataplane::ListenerHandle;
 use super::plans::{compile, GroupCache};
@@ -33,6 +34,8 @@ pub struct ListenerStatus {
 
 pub struct Serving {
     host: IpAddr,
+    /// The data plane's counts, shared with the metrics publisher.
+    pub meters: Arc<Meters>,
     inner: Mutex<Inner>,
 }
 
@@ -40,8 +43,14 @@ impl Serving {
     pub fn new(host: IpAddr) -> Self {
         Serving {
             host,
+            meters: Arc::default(),
             inner: Mutex::new(Inner::default()),
         }
+    }
+
+    /// The address listeners bind.
+    pub fn host(&self) -> IpAddr {
+        self.host
     }
 
     /// Binds, rebinds, updates and closes listeners to match the stored state of every region.
@@ -55,7 +64,13 @@ impl Serving {
                 .with_existing(&account, &region, |st| {
                     st.listeners
                         .values()
-                        .map(|l| (l.arn.clone(), l.port, compile(st, l, &mut inner.cache)))
+                        .map(|l| {
+                            (
+                                l.arn.clone(),
+                                l.port,
+                                compile(st, l, &mut inner.cache, &self.meters),
+                            )
+                        })
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default();
@@ -141,5 +156,6 @@ impl Serving {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.bound.clear();
         inner.cache = GroupCache::default();
+        self.meters.clear();
     }
 }

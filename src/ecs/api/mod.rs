@@ -10,6 +10,7 @@ pub mod cluster_view;
 pub mod clusters;
 pub mod container_instances;
 pub mod daemons;
+pub mod express;
 pub mod protection;
 pub mod service_deployments;
 pub mod services;

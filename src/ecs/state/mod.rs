@@ -6,6 +6,7 @@
 //! escape a function or be held across an `.await`.
 
 pub mod daemon;
+pub mod express;
 pub mod lookup;
 pub mod records;
 pub mod refs;
@@ -70,6 +71,8 @@ pub struct RegionState {
     pub namespaces: BTreeMap<String, String>,
     /// Managed daemons: their task definitions, revisions, deployments and tasks.
     pub daemons: daemon::DaemonTables,
+    /// Express gateway services by service ARN (their ECS services are in `services`).
+    pub express: BTreeMap<String, express::ExpressRecord>,
 }
 
 /// Bookkeeping for one task that AWS does not show.

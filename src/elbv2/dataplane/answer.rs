@@ -18,9 +18,19 @@ pub(super) fn full(bytes: impl Into<Bytes>) -> Body {
         .boxed()
 }
 
+/// Marks a response the load balancer wrote itself, so the meter tells it from a target's.
+#[derive(Clone, Copy)]
+struct Generated;
+
+/// Whether the load balancer wrote `response` (its error pages, fixed responses, redirects).
+pub(super) fn is_generated(response: &Response<Body>) -> bool {
+    response.extensions().get::<Generated>().is_some()
+}
+
 fn ours(status: StatusCode, body: Body) -> Response<Body> {
     let mut response = Response::new(body);
     *response.status_mut() = status;
+    response.extensions_mut().insert(Generated);
     response
         .headers_mut()
         .insert(SERVER, HeaderValue::from_static("awselb/2.0"));

@@ -18,7 +18,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::net::TcpStream;
 
 /// Serves one client connection until it closes, fails or idles out (the load balancer's idle
@@ -52,12 +52,15 @@ async fn handle(req: Request<Incoming>, peer: SocketAddr, shared: &Shared) -> Re
     let (parts, body) = req.into_parts();
     let view = RequestView::new(&parts, peer.ip());
     match route::select(&plan.rules, &view) {
-        None => answer::error(StatusCode::SERVICE_UNAVAILABLE),
+        None => generated(&plan, StatusCode::SERVICE_UNAVAILABLE),
         Some(ActionPlan::FixedResponse {
             status,
             content_type,
             body,
-        }) => answer::fixed(*status, content_type.as_deref(), body.as_deref()),
+        }) => {
+            plan.meter.fixed_response();
+            answer::fixed(*status, content_type.as_deref(), body.as_deref())
+        }
         Some(ActionPlan::Redirect {
             protocol,
             host,
@@ -73,6 +76,7 @@ async fn handle(req: Request<Incoming>, peer: SocketAddr, shared: &Shared) -> Re
                 path,
                 query,
             };
+            plan.meter.redirect();
             answer::redirect(*status, &redirect::location(&to, &view, plan.port))
         }
         Some(ActionPlan::Forward(forward)) => {
@@ -94,22 +98,35 @@ async fn send_forward(
     let headers = req.headers();
     let Some(weighted) = pick::group(forward, cookie::get(headers, cookie::GROUP), rand::random())
     else {
-        return answer::error(StatusCode::SERVICE_UNAVAILABLE);
+        return generated(plan, StatusCode::SERVICE_UNAVAILABLE);
     };
     let group = &weighted.group;
     let Some(target) = pick::target(group, cookie::get(headers, cookie::TARGET)) else {
-        return answer::error(StatusCode::SERVICE_UNAVAILABLE);
+        return generated(plan, StatusCode::SERVICE_UNAVAILABLE);
     };
     let mut response = match target.addr {
         // A simulated task: nothing listens behind it.
-        None => answer::error(StatusCode::BAD_GATEWAY),
+        None => {
+            weighted.meter.unanswered();
+            generated(plan, StatusCode::BAD_GATEWAY)
+        }
         Some(addr) => {
             let inbound = Inbound {
                 client: peer.ip(),
                 port: plan.port,
                 timeout: plan.idle_timeout,
             };
-            proxy::forward(req, addr, inbound, &shared.pool).await
+            let sent = Instant::now();
+            let response = proxy::forward(req, addr, inbound, &shared.pool).await;
+            if answer::is_generated(&response) {
+                weighted.meter.unanswered();
+                plan.meter.generated(response.status().as_u16());
+            } else {
+                weighted
+                    .meter
+                    .answered(response.status().as_u16(), sent.elapsed());
+            }
+            response
         }
     };
     let now = SystemTime::now();
@@ -122,6 +139,12 @@ async fn send_forward(
         set_cookies(&mut response, cookie::TARGET, &value, lifetime, now);
     }
     response
+}
+
+/// ELBv2's own error page, counted as the load balancer's answer.
+fn generated(plan: &ListenerPlan, status: StatusCode) -> Response<Body> {
+    plan.meter.generated(status.as_u16());
+    answer::error(status)
 }
 
 fn set_cookies(

@@ -8,13 +8,15 @@
 //!   target connections) forwarding, `idle` bounding a target's stalled body;
 //! - `answer`: the responses the load balancer writes itself, `cookie` its stickiness
 //!   cookies;
-//! - `tcp`: network load balancer splicing.
+//! - `tcp`: network load balancer splicing;
+//! - `meter`: the per-minute counts CloudWatch's metrics are published from.
 
 mod answer;
 mod cookie;
 mod http;
 mod idle;
 mod listener;
+pub mod meter;
 mod pick;
 pub mod plan;
 mod pool;

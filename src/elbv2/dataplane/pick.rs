@@ -147,6 +147,7 @@ mod tests {
             arn: arn.into(),
             weight,
             group: Arc::new(GroupPlan::default()),
+            meter: Arc::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! behind a lock and swaps it whole, so a request never sees half an update and the proxy never
 //! touches the service's state.
 
+use super::meter::{GroupMeter, LbMeter};
 use crate::core::balancing::TargetKey;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicUsize;
@@ -27,6 +28,8 @@ pub struct ListenerPlan {
     pub rules: Vec<RulePlan>,
     /// The load balancer's `idle_timeout.timeout_seconds`.
     pub idle_timeout: Duration,
+    /// Where the load balancer's own answers and flows are counted.
+    pub meter: Arc<LbMeter>,
 }
 
 #[derive(Debug)]
@@ -87,6 +90,8 @@ pub struct WeightedGroup {
     pub arn: String,
     pub weight: u32,
     pub group: Arc<GroupPlan>,
+    /// Where this group's requests behind this load balancer are counted.
+    pub meter: Arc<GroupMeter>,
 }
 
 /// A target group as the data plane sees it. Shared by every listener forwarding to it, so the

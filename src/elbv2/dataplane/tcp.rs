@@ -3,6 +3,7 @@
 //! either side closes or nothing moves for the plan's idle timeout (NLB's
 //! `tcp.idle_timeout.seconds`, 350 s by default).
 
+use super::meter::LbMeter;
 use super::pick;
 use super::plan::{ActionPlan, ListenerPlan, PlanTarget};
 use std::io;
@@ -24,9 +25,10 @@ pub(super) async fn splice(mut client: TcpStream, plan: Arc<ListenerPlan>) {
     };
     let _ = client.set_nodelay(true);
     let _ = upstream.set_nodelay(true);
+    let _flow = Flow::start(&plan.meter);
     let activity = Activity::new();
-    let mut client = Watched::new(&mut client, &activity);
-    let mut upstream = Watched::new(&mut upstream, &activity);
+    let mut client = Watched::new(&mut client, &activity, &plan.meter);
+    let mut upstream = Watched::new(&mut upstream, &activity, &plan.meter);
     tokio::select! {
         copied = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {
             if let Err(e) = copied {
@@ -113,15 +115,36 @@ impl Activity {
     }
 }
 
-/// A stream that notes its traffic in an [`Activity`].
+/// A flow counted as active for as long as it lives (a guard, so every way out ends it).
+struct Flow<'a>(&'a LbMeter);
+
+impl<'a> Flow<'a> {
+    fn start(meter: &'a LbMeter) -> Self {
+        meter.flow_started();
+        Flow(meter)
+    }
+}
+
+impl Drop for Flow<'_> {
+    fn drop(&mut self) {
+        self.0.flow_ended();
+    }
+}
+
+/// A stream that notes its traffic in an [`Activity`] and its bytes in the meter.
 struct Watched<'a> {
     inner: &'a mut TcpStream,
     activity: &'a Activity,
+    meter: &'a LbMeter,
 }
 
 impl<'a> Watched<'a> {
-    fn new(inner: &'a mut TcpStream, activity: &'a Activity) -> Self {
-        Watched { inner, activity }
+    fn new(inner: &'a mut TcpStream, activity: &'a Activity, meter: &'a LbMeter) -> Self {
+        Watched {
+            inner,
+            activity,
+            meter,
+        }
     }
 }
 
@@ -133,8 +156,10 @@ impl AsyncRead for Watched<'_> {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut *self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
+        let read = buf.filled().len() - before;
+        if read > 0 {
             self.activity.touch();
+            self.meter.bytes(read as u64);
         }
         polled
     }

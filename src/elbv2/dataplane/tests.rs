@@ -46,6 +46,7 @@ fn forward(group: Arc<GroupPlan>) -> ActionPlan {
             arn: group.arn.clone(),
             weight: 1,
             group,
+            meter: Arc::default(),
         }],
         group_stickiness: None,
     })
@@ -57,6 +58,7 @@ fn plan(protocol: ListenerProtocol, rules: Vec<RulePlan>) -> Arc<ListenerPlan> {
         port: 8080,
         rules,
         idle_timeout: Duration::from_millis(300),
+        meter: Arc::default(),
     })
 }
 
@@ -332,6 +334,7 @@ async fn all_weights_zero_is_503() {
             arn: group.arn.clone(),
             weight: 0,
             group,
+            meter: Arc::default(),
         }],
         group_stickiness: None,
     });

@@ -83,7 +83,7 @@ pub fn create_service(
 }
 
 /// The new service's ARN, if its name is valid and not taken by an ACTIVE or DRAINING service.
-fn free_service_arn(st: &RegionState, cluster: &str, name: &str) -> EcsResult<String> {
+pub fn free_service_arn(st: &RegionState, cluster: &str, name: &str) -> EcsResult<String> {
     if !crate::ecs::rules::task_definition::valid_name(name) {
         return Err(EcsError::invalid("Service name can be up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores."));
     }
