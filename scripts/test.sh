@@ -30,3 +30,10 @@ step "cargo test"
 cargo test --locked --features testing
 step "smoke: boto3 and the AWS CLI against the binary"
 LOCAL_ECS_BIN=target/debug/local-ecs bash scripts/smoke.sh
+if docker info >/dev/null 2>&1 && command -v docker-compose >/dev/null; then
+  step "sidecar: the FROM-scratch image through docker-compose (scripts/smoke_compose.sh)"
+  bash scripts/smoke_compose.sh
+elif [ -n "${CI:-}" ]; then
+  echo "CI needs Docker and docker-compose for the sidecar test" >&2
+  exit 1
+fi
