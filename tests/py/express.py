@@ -34,6 +34,7 @@ CONFIG = Config(retries={"max_attempts": 1})
 ecs = boto3.client("ecs", endpoint_url=ENDPOINT, region_name=REGION, config=CONFIG)
 elb = boto3.client("elbv2", endpoint_url=ENDPOINT, region_name=REGION, config=CONFIG)
 iam = boto3.client("iam", endpoint_url=ENDPOINT, region_name=REGION, config=CONFIG)
+aas = boto3.client("application-autoscaling", endpoint_url=ENDPOINT, region_name=REGION, config=CONFIG)
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
          "Principal": {"Service": ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com"]}}]}
 S = {}
@@ -169,6 +170,25 @@ def check_a_second_service_shares_the_load_balancer():
     lbs = elb.describe_target_groups(TargetGroupArns=[tg])["TargetGroups"][0]["LoadBalancerArns"]
     expect_eq(lbs, [S["lb"]], "the same ALB")
     expect(svc["activeConfigurations"][0]["healthCheckPath"] == "/ping", "AWS's default health check path")
+
+
+def check_scaling_target_becomes_application_auto_scaling():
+    name = f"scaled-{RUN}"
+    svc = create(name, scalingTarget={"minTaskCount": 1, "maxTaskCount": 3, "autoScalingMetric": "AVERAGE_CPU",
+                                      "autoScalingTargetValue": 60})
+    rid = f"service/default/{name}"
+    targets = aas.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[rid])["ScalableTargets"]
+    expect_eq([(t["MinCapacity"], t["MaxCapacity"]) for t in targets], [(1, 3)], "the scalable target's bounds")
+    policies = aas.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=rid)["ScalingPolicies"]
+    expect_eq(len(policies), 1, "one target-tracking policy")
+    config = policies[0]["TargetTrackingScalingPolicyConfiguration"]
+    expect_eq(config["PredefinedMetricSpecification"]["PredefinedMetricType"], "ECSServiceAverageCPUUtilization",
+              "the metric")
+    expect_eq(config["TargetValue"], 60.0, "the target")
+    expect(len(policies[0]["Alarms"]) == 2, "AlarmHigh and AlarmLow", policies[0]["Alarms"])
+    ecs.delete_express_gateway_service(serviceArn=svc["serviceArn"])
+    left = aas.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[rid])["ScalableTargets"]
+    expect_eq(left, [], "deleting the express service deregisters its scaling")
 
 
 def check_delete_tears_down_what_it_made():

@@ -11,6 +11,13 @@ use std::net::SocketAddr;
 /// Credentials last this long and are renewed when less than a quarter is left.
 const CREDENTIAL_SECONDS: u32 = 6 * 3600;
 
+/// Whether credentials expiring at `expiration` may still be handed out at `now`: the agent
+/// renews them well before they expire (here once less than a quarter of their life is left),
+/// so an SDK that caches them until shortly before `Expiration` never holds expired ones.
+fn still_fresh(expiration: f64, now: f64) -> bool {
+    expiration - now > f64::from(CREDENTIAL_SECONDS) / 4.0
+}
+
 /// A task found for a request.
 struct Found {
     account: String,
@@ -191,7 +198,7 @@ impl Endpoints {
         let fresh = self
             .credentials
             .get(&f.task_arn)
-            .filter(|c| c.expiration - now > f64::from(CREDENTIAL_SECONDS) / 4.0)
+            .filter(|c| still_fresh(c.expiration, now))
             .map(|c| c.clone());
         let creds = match fresh {
             Some(c) => c,
@@ -278,5 +285,26 @@ impl Endpoints {
             protection["ExpirationDate"] = json!(iso8601(u));
         }
         (200, json!({ "protection": protection }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_renewed_with_a_quarter_of_their_life_left() {
+        let issued = 1_000.0;
+        let expiration = issued + f64::from(CREDENTIAL_SECONDS);
+        assert!(still_fresh(expiration, issued));
+        assert!(
+            still_fresh(expiration, issued + 4.0 * 3600.0),
+            "two hours left"
+        );
+        assert!(
+            !still_fresh(expiration, issued + 4.6 * 3600.0),
+            "under 1.5 hours left: renew"
+        );
+        assert!(!still_fresh(expiration, expiration + 1.0), "expired: renew");
     }
 }
