@@ -22,6 +22,7 @@ import os
 import sys
 import time
 import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 
@@ -71,8 +72,10 @@ def setup():
 def create(name, **extra):
     return ecs.create_express_gateway_service(
         serviceName=name, executionRoleArn=S["exec"], infrastructureRoleArn=S["infra"],
-        primaryContainer={"image": "public.ecr.aws/docker/library/busybox:latest", "containerPort": 8080,
-                          "command": ["httpd", "-f", "-p", "8080"],
+        # The local test image (scripts/build-test-image.sh): on the Docker runtime the task really
+        # serves (no image can be pulled here); on the simulated one the ALB answers 502.
+        primaryContainer={"image": "local-ecs-test:latest", "containerPort": 8080,
+                          "command": ["sh", "-c", "mkdir -p /www && echo ok > /www/health && httpd -f -p 8080 -h /www"],
                           "environment": [{"name": "MODE", "value": "express"}]},
         **extra)["service"]
 
@@ -111,7 +114,7 @@ def check_it_runs_as_a_fargate_service_behind_the_alb():
     expect_eq(td["networkMode"], "awsvpc", "awsvpc")
     expect_eq(td["executionRoleArn"], S["exec"], "execution role")
     c = td["containerDefinitions"][0]
-    expect_eq(c["image"], "public.ecr.aws/docker/library/busybox:latest", "image")
+    expect_eq(c["image"], "local-ecs-test:latest", "image")
     expect_eq(c["environment"], [{"name": "MODE", "value": "express"}], "environment")
     tg = elb.describe_target_groups(TargetGroupArns=[S["tg"]])["TargetGroups"][0]
     expect_eq((tg["Port"], tg["TargetType"], tg["HealthCheckPath"]), (8080, "ip", "/health"), "target group")
@@ -126,13 +129,16 @@ def check_it_runs_as_a_fargate_service_behind_the_alb():
 
 def check_the_endpoint_answers():
     expect_eq(get(S["endpoint"], host="elsewhere.example")[0], 404, "another host: the default action")
-    deadline, status = time.monotonic() + 30, None
+    deadline, status = time.monotonic() + 60, None
     while time.monotonic() < deadline:
         status = get(S["endpoint"])[0]
         if status != 503:  # 503 until the task's target is registered
             break
         time.sleep(0.5)
-    expect(status in (200, 502), f"the service's host reaches its task (502 on the simulated runtime): {status}")
+    with urllib.request.urlopen(f"{ENDPOINT}/_local-ecs/health", timeout=5) as r:
+        runtime = json.load(r)["runtime"]["kind"]
+    want = 200 if runtime == "docker" else 502  # the simulated task has no server behind it
+    expect_eq(status, want, f"the service's host reaches its task ({runtime} runtime)")
 
 
 def check_describe_with_tags_and_unknown():
