@@ -66,12 +66,16 @@ sys.path.insert(0, "scripts")
 from smoke_support import ENDPOINT, REGION, RUN, ecs_client
 ecs = ecs_client()
 ecs.create_cluster(clusterName=f"down-{RUN}")
+subnet = boto3.client("ec2", endpoint_url=ENDPOINT, region_name=REGION).describe_subnets(
+    Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]["SubnetId"]
 td = ecs.register_task_definition(
-    family=f"down-{RUN}", containerDefinitions=[{
-        "name": "app", "image": "local-ecs-test:latest", "memory": 64, "stopTimeout": 2,
+    family=f"down-{RUN}", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+    containerDefinitions=[{
+        "name": "app", "image": "local-ecs-test:latest", "stopTimeout": 2,
         "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]}],
 )["taskDefinition"]["taskDefinitionArn"]
-ecs.create_service(cluster=f"down-{RUN}", serviceName="s", taskDefinition=td, desiredCount=3)
+ecs.create_service(cluster=f"down-{RUN}", serviceName="s", taskDefinition=td, desiredCount=3,
+                   launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
 deadline = time.monotonic() + 60
 while time.monotonic() < deadline:
     s = ecs.describe_services(cluster=f"down-{RUN}", services=["s"])["services"][0]
