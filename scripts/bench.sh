@@ -195,4 +195,10 @@ if [ -z "${BENCH_SKIP_DOCKER:-}" ] && docker info >/dev/null 2>&1; then
   echo
   echo "== shutdown: SIGTERM with 50 running Fargate tasks, until the process exits"
   python3 "$ROOT/scripts/bench/hardening.py" shutdown "$BIN"
+  if command -v docker-compose >/dev/null; then
+    echo
+    echo "== sidecar: the release image's size; docker-compose down with 50 running Fargate tasks"
+    bash "$ROOT/scripts/build-sidecar.sh" local-ecs:dev
+    python3 "$ROOT/scripts/bench/compose.py" local-ecs:dev
+  fi
 fi
