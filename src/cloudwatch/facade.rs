@@ -34,15 +34,10 @@ impl MetricSink for Sink {
         value: f64,
         unit: &str,
     ) {
-        let key = MetricKey::new(namespace, name, dimensions.to_vec());
-        let point = Point {
-            timestamp,
-            unit: unit.to_string(),
-            resolution: 60,
-            values: vec![(value, 1.0)],
-            stats: None,
-        };
-        self.store.with(account, region, |st| st.put(key, &point));
+        let one = [(value, 1.0)];
+        self.put_values(
+            account, region, namespace, name, dimensions, timestamp, &one, unit,
+        );
     }
 
     /// One stored point for the whole set (a load balancer's response times of a minute).
