@@ -52,14 +52,25 @@ impl HistoryItem {
     }
 }
 
-impl Alarm {
-    pub fn to_json(&self, arn: &str) -> Value {
+/// The members every kind of alarm answers beyond its configuration: ARN, state and timestamps.
+pub struct Described<'a> {
+    pub config: &'a Map<String, Value>,
+    pub actions_enabled: bool,
+    pub state: &'a str,
+    pub reason: &'a str,
+    pub reason_data: Option<&'a str>,
+    pub state_updated: f64,
+    pub config_updated: f64,
+}
+
+impl Described<'_> {
+    pub fn to_map(&self, arn: &str) -> Map<String, Value> {
         let mut out = self.config.clone();
         out.insert("AlarmArn".into(), json!(arn));
         out.insert("ActionsEnabled".into(), json!(self.actions_enabled));
         out.insert("StateValue".into(), json!(self.state));
         out.insert("StateReason".into(), json!(self.reason));
-        if let Some(data) = &self.reason_data {
+        if let Some(data) = self.reason_data {
             out.insert("StateReasonData".into(), json!(data));
         }
         out.insert("StateUpdatedTimestamp".into(), json!(self.state_updated));
@@ -71,7 +82,24 @@ impl Alarm {
             "AlarmConfigurationUpdatedTimestamp".into(),
             json!(self.config_updated),
         );
-        Value::Object(out)
+        out
+    }
+}
+
+impl Alarm {
+    pub fn to_json(&self, arn: &str) -> Value {
+        Value::Object(
+            Described {
+                config: &self.config,
+                actions_enabled: self.actions_enabled,
+                state: &self.state,
+                reason: &self.reason,
+                reason_data: self.reason_data.as_deref(),
+                state_updated: self.state_updated,
+                config_updated: self.config_updated,
+            }
+            .to_map(arn),
+        )
     }
 
     /// The action ARNs for `state`.

@@ -29,23 +29,16 @@ pub struct Composite {
 
 impl Composite {
     pub fn to_json(&self, arn: &str, suppressed: bool) -> Value {
-        let mut out = self.config.clone();
-        out.insert("AlarmArn".into(), json!(arn));
-        out.insert("ActionsEnabled".into(), json!(self.actions_enabled));
-        out.insert("StateValue".into(), json!(self.state));
-        out.insert("StateReason".into(), json!(self.reason));
-        if let Some(data) = &self.reason_data {
-            out.insert("StateReasonData".into(), json!(data));
+        let mut out = super::alarm::Described {
+            config: &self.config,
+            actions_enabled: self.actions_enabled,
+            state: &self.state,
+            reason: &self.reason,
+            reason_data: self.reason_data.as_deref(),
+            state_updated: self.state_updated,
+            config_updated: self.config_updated,
         }
-        out.insert("StateUpdatedTimestamp".into(), json!(self.state_updated));
-        out.insert(
-            "StateTransitionedTimestamp".into(),
-            json!(self.state_updated),
-        );
-        out.insert(
-            "AlarmConfigurationUpdatedTimestamp".into(),
-            json!(self.config_updated),
-        );
+        .to_map(arn);
         let by = if suppressed { "Alarm" } else { "None" };
         out.insert("ActionsSuppressedBy".into(), json!(by));
         if suppressed {
