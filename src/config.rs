@@ -8,7 +8,8 @@ usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [
                  [--task-retention SECONDS] [--time-scale N] [--cors-allowed-origins LIST]
                  [--header-read-timeout S] [--idle-timeout S] [--body-read-timeout S]
                  [--max-connections N] [--listener-host ADDR] [--inject-endpoint-url BOOL]
-                 [--init FILE] [--list-operations]
+                 [--init FILE] [--state-dir DIR] [--stop-tasks-on-exit BOOL]
+                 [--list-operations]
 
   --host HOST          address to listen on (env LOCAL_ECS_HOST, default 127.0.0.1)
   --port PORT          port to listen on (env LOCAL_ECS_PORT, default 4566)
@@ -45,6 +46,15 @@ usage: local-ecs [--host HOST] [--port PORT] [--runtime auto|docker|simulated] [
                        services, instances, load balancers, log groups, roles, scaling) before
                        serving; any error names the entry and nothing of the file is kept, and
                        local-ecs exits (env LOCAL_ECS_INIT; fixtures/web-service.yaml)
+  --state-dir DIR      keep state in DIR (created if missing): every answered change is on disk
+                       before its answer, and a restart loads it and re-adopts the task
+                       containers still running (env LOCAL_ECS_STATE_DIR, default none: state
+                       lives in memory only)
+  --stop-tasks-on-exit BOOL
+                       with --state-dir, stop and remove task containers on a graceful stop
+                       instead of leaving them running for the next start to adopt (env
+                       LOCAL_ECS_STOP_TASKS_ON_EXIT, default false; without --state-dir they
+                       are always removed)
   --list-operations    print the supported-operations table (Markdown) and exit
   -h, --help           print this help and exit
 
@@ -71,6 +81,10 @@ pub struct Config {
     pub inject_endpoint_url: bool,
     /// A seed file applied at start (`--init`).
     pub init: Option<std::path::PathBuf>,
+    /// Where state is kept across restarts (`--state-dir`); `None`: in memory only.
+    pub state_dir: Option<std::path::PathBuf>,
+    /// With a state dir, whether a graceful stop still stops and removes task containers.
+    pub stop_tasks_on_exit: bool,
 }
 
 /// Bounds on what one client can hold of the server.
@@ -112,6 +126,8 @@ impl Default for Config {
             listener_host: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
             inject_endpoint_url: false,
             init: None,
+            state_dir: None,
+            stop_tasks_on_exit: false,
         }
     }
 }
@@ -126,7 +142,7 @@ impl Config {
 }
 
 /// Each setting's flag and environment variable.
-const SETTINGS: [(&str, &str); 14] = [
+const SETTINGS: [(&str, &str); 16] = [
     ("--host", "LOCAL_ECS_HOST"),
     ("--port", "LOCAL_ECS_PORT"),
     ("--runtime", "LOCAL_ECS_RUNTIME"),
@@ -141,6 +157,8 @@ const SETTINGS: [(&str, &str); 14] = [
     ("--listener-host", "LOCAL_ECS_LISTENER_HOST"),
     ("--inject-endpoint-url", "LOCAL_ECS_INJECT_ENDPOINT_URL"),
     ("--init", "LOCAL_ECS_INIT"),
+    ("--state-dir", "LOCAL_ECS_STATE_DIR"),
+    ("--stop-tasks-on-exit", "LOCAL_ECS_STOP_TASKS_ON_EXIT"),
 ];
 
 impl Config {
@@ -200,18 +218,10 @@ fn set(config: &mut Config, flag: &str, value: &str) -> Result<(), String> {
         "--idle-timeout" => limits.idle_timeout = parse_positive_seconds(value)?,
         "--body-read-timeout" => limits.body_read_timeout = parse_positive_seconds(value)?,
         "--max-connections" => limits.max_connections = parse_count(value)?,
-        "--inject-endpoint-url" => {
-            config.inject_endpoint_url = match value {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => {
-                    return Err(format!(
-                        "invalid value {value:?} for --inject-endpoint-url: true or false"
-                    ))
-                }
-            }
-        }
+        "--inject-endpoint-url" => config.inject_endpoint_url = parse_bool(flag, value)?,
+        "--stop-tasks-on-exit" => config.stop_tasks_on_exit = parse_bool(flag, value)?,
         "--init" => config.init = Some(value.into()),
+        "--state-dir" => config.state_dir = Some(value.into()),
         "--listener-host" => {
             config.listener_host = value.parse().map_err(|_| {
                 format!("invalid listener address {value:?}: expected an IP address")
@@ -220,6 +230,14 @@ fn set(config: &mut Config, flag: &str, value: &str) -> Result<(), String> {
         other => return Err(format!("unknown argument {other}")),
     }
     Ok(())
+}
+
+fn parse_bool(flag: &str, value: &str) -> Result<bool, String> {
+    match value {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(format!("invalid value {value:?} for {flag}: true or false")),
+    }
 }
 
 /// Origins as browsers send them: scheme://host[:port], no trailing slash, compared as text.

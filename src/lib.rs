@@ -12,6 +12,7 @@ pub mod autoscaling;
 pub mod cloudwatch;
 pub mod config;
 pub mod core;
+mod durability;
 pub mod ec2;
 pub mod ecs;
 pub mod edge;
@@ -53,6 +54,10 @@ pub struct App {
     started: Instant,
     /// Why the runtime is not the one asked for (auto fell back to simulated), if so.
     runtime_note: Option<String>,
+    /// The state dir, when `--state-dir` keeps state across restarts ([`durability`]).
+    state: std::sync::OnceLock<Arc<core::persist::StateDir>>,
+    /// The loop that writes controllers' changes to the state dir.
+    persist_loops: core::shutdown::Loops,
 }
 
 impl App {
@@ -65,7 +70,7 @@ impl App {
             tracing::warn!("{note}");
         }
         let app = App::with_runtime(config, runtime, note);
-        app.ecs.controller().remove_owned_containers().await;
+        let restored = app.open_state().await?;
         if app.runtime.kind() == "docker" {
             let api = app.config.inject_endpoint_url.then(|| {
                 // Weak: the endpoints live inside the App they forward to.
@@ -92,7 +97,7 @@ impl App {
                 ),
             }
         }
-        if let Some(path) = app.config.init.clone() {
+        if let Some(path) = app.config.init.clone().filter(|_| restored == 0) {
             let applied = seed::apply(&app, &path).await?;
             tracing::info!(file = %path.display(), created = ?applied.counts, "seed applied");
         }
@@ -171,6 +176,8 @@ impl App {
             sts,
             started: Instant::now(),
             runtime_note,
+            state: Default::default(),
+            persist_loops: core::shutdown::Loops::new("state dir"),
         })
     }
 
@@ -192,21 +199,26 @@ impl App {
         self.cloudwatch.reset();
         self.iam.reset();
         self.sts.reset();
+        self.wipe_state().await;
     }
 
     /// Stops every service's controllers in order, every task this server started, and removes
     /// everything it owns (SIGTERM/SIGINT, and embedders when they are done).
     pub async fn shutdown(&self) -> ecs::agent::ShutdownReport {
+        let keep_tasks = self.save_before_shutdown().await;
         // Auto Scaling first: nothing is launched or replaced while the rest stops.
         self.autoscaling.shutdown().await;
         // Before ECS: no desired count changes while its tasks stop.
         self.appscaling.shutdown().await;
         self.ec2.shutdown().await;
-        let report = self.ecs.shutdown().await;
+        let report = self.ecs.shutdown(keep_tasks).await;
         // After ECS: its tasks deregister from target groups while the listeners still serve.
         self.elbv2.shutdown().await;
         self.logs.shutdown().await;
         self.cloudwatch.shutdown().await;
+        if !keep_tasks {
+            self.save_after_shutdown().await;
+        }
         report
     }
 

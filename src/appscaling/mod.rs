@@ -112,3 +112,10 @@ impl AppScaling {
         self.loops.stop().await;
     }
 }
+
+impl AppScaling {
+    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
+        None
+    }
+}

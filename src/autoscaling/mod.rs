@@ -123,3 +123,10 @@ impl AutoScaling {
         self.loops.stop().await;
     }
 }
+
+impl AutoScaling {
+    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
+        None
+    }
+}

@@ -104,3 +104,10 @@ impl CloudWatch {
         self.loops.stop().await;
     }
 }
+
+impl CloudWatch {
+    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
+        None
+    }
+}

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod logs;
 pub mod metrics;
 pub mod pagination;
+pub mod persist;
 pub mod regions;
 pub mod scaling;
 pub mod shutdown;

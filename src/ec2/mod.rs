@@ -137,3 +137,10 @@ pub fn operation_rows() -> Vec<(String, &'static str)> {
     ));
     rows
 }
+
+impl Ec2 {
+    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
+        None
+    }
+}

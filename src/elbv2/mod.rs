@@ -169,3 +169,10 @@ impl Elbv2 {
         self.serving.close_all();
     }
 }
+
+impl Elbv2 {
+    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
+        None
+    }
+}

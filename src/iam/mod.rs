@@ -71,3 +71,10 @@ impl Iam {
         self.store.clear();
     }
 }
+
+impl Iam {
+    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
+        None
+    }
+}

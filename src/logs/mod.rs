@@ -82,3 +82,10 @@ impl Logs {
         self.loops.stop().await;
     }
 }
+
+impl Logs {
+    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
+        None
+    }
+}

@@ -175,3 +175,10 @@ fn unsupported(operation: &str) -> StsError {
         ))
     }
 }
+
+impl Sts {
+    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
+        None
+    }
+}

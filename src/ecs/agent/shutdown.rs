@@ -53,6 +53,22 @@ impl TaskController {
     }
 }
 
+impl TaskController {
+    /// Lets go of every task without stopping it (a state dir keeps them for the next start):
+    /// nothing is launched from now on. The drivers are left as they are (dropping their
+    /// inboxes would read as the tasks being gone, and stop them); the process ends next.
+    pub async fn detach(&self) -> ShutdownReport {
+        let started = Instant::now();
+        self.inner.closing.store(true, Ordering::SeqCst);
+        let tasks = self.inner.drivers.len();
+        ShutdownReport {
+            tasks,
+            elapsed: started.elapsed(),
+            ..Default::default()
+        }
+    }
+}
+
 /// Marks every task not yet stopped as to be stopped; returns how many, and the longest stop
 /// sequence among them (the sum of its containers' stop timeouts, as they stop one by one).
 fn request_stops(inner: &Inner) -> (usize, Duration) {
