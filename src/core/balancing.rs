@@ -13,14 +13,16 @@
 use std::net::SocketAddr;
 
 /// A target as ELBv2 keys it: an instance id or IP address, and a port.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct TargetKey {
     pub id: String,
     pub port: u16,
 }
 
 /// Where a target's traffic and health checks really go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Reach {
     /// A socket that answers from this machine (a container's IP on its Docker network, or a
     /// published host port on the engine's host).
@@ -34,7 +36,7 @@ pub enum Reach {
 }
 
 /// One target ECS registers or deregisters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TargetSpec {
     pub key: TargetKey,
     pub availability_zone: Option<String>,

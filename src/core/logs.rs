@@ -28,4 +28,16 @@ pub trait LogSink: Send + Sync {
         stream: &str,
         events: Vec<(i64, String)>,
     ) -> Result<(), String>;
+
+    /// The timestamp (epoch ms) of the stream's newest event, if it has any: where delivery to
+    /// it resumes after a restart.
+    fn last_event_ms(
+        &self,
+        _account: &str,
+        _region: &str,
+        _group: &str,
+        _stream: &str,
+    ) -> Option<i64> {
+        None
+    }
 }

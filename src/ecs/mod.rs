@@ -207,7 +207,36 @@ impl Ecs {
     /// At a start with a state dir, after its state is loaded: re-adopts the task containers
     /// still on the engine and removes the others of ours.
     pub async fn adopt(&self) {
-        self.controller.remove_owned_containers().await;
+        let done = self.controller.adopt().await;
+        tracing::info!(
+            adopted = done.adopted,
+            stopped = done.stopped,
+            removed = done.removed,
+            "tasks re-adopted from the state dir"
+        );
+        // Every restored service and daemon gets one scheduler pass (restore queued them).
+        for (account, region) in self.store.keys() {
+            let (services, daemons) = self.store.with(&account, &region, |st| {
+                let services = std::mem::take(&mut st.service_outbox);
+                (services, std::mem::take(&mut st.daemons.outbox))
+            });
+            for service_arn in services {
+                let (account, region) = (account.clone(), region.clone());
+                let _ = self.service_wakes.send(ServiceRef {
+                    account,
+                    region,
+                    service_arn,
+                });
+            }
+            for daemon_arn in daemons {
+                let (account, region) = (account.clone(), region.clone());
+                let _ = self.daemon_wakes.send(DaemonRef {
+                    account,
+                    region,
+                    daemon_arn,
+                });
+            }
+        }
     }
 
     pub async fn reset(&self) {
@@ -292,6 +321,8 @@ pub fn parse<T: serde::de::DeserializeOwned>(input: Map<String, Value>) -> EcsRe
 impl Ecs {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
     pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+        Some(Arc::new(state::durable::EcsDurable::new(
+            self.store.clone(),
+        )))
     }
 }

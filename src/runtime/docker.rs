@@ -288,7 +288,15 @@ impl Runtime for DockerRuntime {
     }
 
     fn logs(&self, id: &str) -> mpsc::UnboundedReceiver<crate::runtime::LogLine> {
-        logs::follow(self.docker.clone(), id.to_string())
+        logs::follow(self.docker.clone(), id.to_string(), i64::MIN)
+    }
+
+    fn logs_after(
+        &self,
+        id: &str,
+        after_us: i64,
+    ) -> mpsc::UnboundedReceiver<crate::runtime::LogLine> {
+        logs::follow(self.docker.clone(), id.to_string(), after_us)
     }
 
     fn ensure_endpoints_network(&self) -> BoxFuture<'_, Result<(), RuntimeError>> {

@@ -300,6 +300,12 @@ pub trait Runtime: Send + Sync {
     fn logs(&self, _id: &str) -> mpsc::UnboundedReceiver<LogLine> {
         mpsc::unbounded_channel().1
     }
+
+    /// Like [`Runtime::logs`], from after `after_us` (epoch µs): the output of a container
+    /// adopted after a restart, without what was delivered before it.
+    fn logs_after(&self, id: &str, _after_us: i64) -> mpsc::UnboundedReceiver<LogLine> {
+        self.logs(id)
+    }
     /// Makes sure the network that reaches the task endpoints (169.254.170.2) exists; backends
     /// without one say so.
     fn ensure_endpoints_network(&self) -> BoxFuture<'_, Result<(), RuntimeError>> {

@@ -15,9 +15,11 @@
 mod format;
 mod snapshots;
 mod store;
+mod tracked;
 
 pub use snapshots::Snapshots;
 pub use store::{StateDir, FLUSH_EVERY};
+pub use tracked::Tracked;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -9,6 +9,7 @@
 //! connected on first use ([`crate::runtime::engines`]); from then on their events are followed
 //! (`events`) and the cleanup at reset and shutdown reaches them too.
 
+mod adopt;
 pub mod awslogs;
 mod cleanup;
 mod driver;
@@ -18,6 +19,7 @@ mod shutdown;
 pub mod spec;
 pub mod volumes;
 
+pub use adopt::Adopted;
 pub use shutdown::ShutdownReport;
 
 use crate::core::bus::Bus;
@@ -305,9 +307,18 @@ async fn janitor(inner: Arc<Inner>, mut stopping: Stopping) {
                 for arn in &old {
                     st.task_books.remove(arn);
                 }
+                // Only services that noted a purged task change (and are saved again).
                 let tasks = &st.tasks;
-                for s in st.services.values_mut() {
-                    s.seen_stopped.retain(|a| tasks.contains_key(a));
+                let noted: Vec<String> = st
+                    .services
+                    .iter()
+                    .filter(|(_, s)| s.seen_stopped.iter().any(|a| !tasks.contains_key(a)))
+                    .map(|(arn, _)| arn.clone())
+                    .collect();
+                for arn in noted {
+                    if let Some(s) = st.services.get_mut(&arn) {
+                        s.seen_stopped.retain(|a| tasks.contains_key(a));
+                    }
                 }
                 purged
             });

@@ -1,6 +1,6 @@
 //! Managed daemons as ECS stores them: daemon task definitions, daemons, their revisions and
 //! deployments, as serde structs with the API's wire names, plus the bookkeeping local-ecs keeps
-//! beside them (`#[serde(skip)]`) and the tables they live in.
+//! beside them (`#[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]`) and the tables they live in.
 //! <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-daemons.html>
 //!
 //! Counts that AWS shows (running tasks per capacity provider, running and draining instances
@@ -11,7 +11,6 @@ use crate::ecs::state::records::ContainerImage;
 use crate::ecs::state::types::{ContainerDefinition, Tag};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
-use std::collections::{BTreeMap, HashMap};
 
 /// A daemon's `status` (the model's `DaemonStatus`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,7 +115,7 @@ pub struct DaemonTaskDefinition {
     pub registered_by: Option<String>,
     pub pid_mode: Option<String>,
     pub ipc_mode: Option<String>,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub tags: Vec<Tag>,
 }
 
@@ -138,7 +137,7 @@ pub struct DaemonDeploymentConfiguration {
 }
 
 /// Running tasks of one revision on one capacity provider (`DaemonCapacityProvider`).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DaemonCapacityProvider {
     pub arn: String,
@@ -146,7 +145,7 @@ pub struct DaemonCapacityProvider {
 }
 
 /// A revision with its running tasks (`DaemonRevisionDetail`).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DaemonRevisionDetail {
     pub arn: String,
@@ -156,7 +155,7 @@ pub struct DaemonRevisionDetail {
 
 /// A daemon: `DaemonDetail` on the wire, with what it was asked to run beside it.
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Daemon {
     pub daemon_arn: String,
@@ -167,28 +166,28 @@ pub struct Daemon {
     pub deployment_arn: Option<String>,
     pub created_at: f64,
     pub updated_at: f64,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub name: String,
     /// The revision every instance should run (the rollback target while rolling back).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub target_revision: String,
     /// The last revision a deployment completed with: where a failed deployment rolls back to.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub last_good_revision: Option<String>,
     /// A deployment failed with nothing to roll back to: start no more tasks until an update.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub halted: bool,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub deployment_configuration: DaemonDeploymentConfiguration,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub client_token: Option<String>,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub tags: Vec<Tag>,
 }
 
 /// A snapshot of a daemon's configuration at a deployment (`DaemonRevision`); immutable.
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DaemonRevision {
     pub daemon_revision_arn: String,
@@ -202,11 +201,11 @@ pub struct DaemonRevision {
     pub enable_ecs_managed_tags: bool,
     pub enable_execute_command: bool,
     /// The capacity providers whose instances run it (ARNs).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub capacity_provider_arns: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentCapacityProvider {
     pub arn: String,
@@ -215,7 +214,7 @@ pub struct DeploymentCapacityProvider {
 }
 
 /// A revision in a deployment, with its instances (`DaemonDeploymentRevisionDetail`).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentRevisionDetail {
     pub arn: String,
@@ -224,7 +223,7 @@ pub struct DeploymentRevisionDetail {
     pub total_draining_instance_count: i32,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DaemonCircuitBreaker {
     pub failure_count: i32,
@@ -232,7 +231,7 @@ pub struct DaemonCircuitBreaker {
     pub threshold: i32,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DaemonDeploymentAlarms {
     pub status: MonitorStatus,
@@ -241,7 +240,7 @@ pub struct DaemonDeploymentAlarms {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DaemonRollback {
     pub reason: Option<String>,
@@ -252,7 +251,7 @@ pub struct DaemonRollback {
 
 /// A daemon deployment (`DaemonDeployment`); its revision details are filled when described.
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DaemonDeployment {
     pub daemon_deployment_arn: String,
@@ -269,23 +268,23 @@ pub struct DaemonDeployment {
     pub started_at: Option<f64>,
     pub stopped_at: Option<f64>,
     pub finished_at: Option<f64>,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub daemon_arn: String,
     /// The revision it deploys; none for the deployment that deletes the daemon.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub target_revision: Option<String>,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub source_revisions: Vec<String>,
     /// When every instance first ran the target: the bake time counts from here.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub updated_all_at: Option<f64>,
     /// Instances where the target's task could not be placed (counted once each).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub unplaceable: std::collections::BTreeSet<String>,
 }
 
 /// What local-ecs knows of a daemon task beside the task itself.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DaemonTaskLink {
     pub daemon_arn: String,
     pub revision_arn: String,
@@ -297,15 +296,15 @@ pub struct DaemonTaskLink {
 #[derive(Debug, Default)]
 pub struct DaemonTables {
     /// By (family, revision).
-    pub task_definitions: BTreeMap<(String, u32), DaemonTaskDefinition>,
+    pub task_definitions: crate::core::persist::Tracked<(String, u32), DaemonTaskDefinition>,
     /// The last revision handed out per family; never reused.
-    pub last_revision: HashMap<String, u32>,
+    pub last_revision: crate::core::persist::Tracked<String, u32>,
     /// By ARN; a daemon leaves once its deletion has stopped its tasks.
-    pub daemons: BTreeMap<String, Daemon>,
-    pub revisions: BTreeMap<String, DaemonRevision>,
-    pub deployments: BTreeMap<String, DaemonDeployment>,
+    pub daemons: crate::core::persist::Tracked<String, Daemon>,
+    pub revisions: crate::core::persist::Tracked<String, DaemonRevision>,
+    pub deployments: crate::core::persist::Tracked<String, DaemonDeployment>,
     /// Daemon tasks by task ARN.
-    pub tasks: HashMap<String, DaemonTaskLink>,
+    pub tasks: crate::core::persist::Tracked<String, DaemonTaskLink>,
     /// Daemons to reconcile once the region's lock is released.
     pub outbox: Vec<String>,
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ExpressRecord {
     pub service_arn: String,
     /// The cluster's ARN.

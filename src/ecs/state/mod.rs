@@ -6,6 +6,7 @@
 //! escape a function or be held across an `.await`.
 
 pub mod daemon;
+pub mod durable;
 pub mod express;
 pub mod lookup;
 pub mod records;
@@ -18,6 +19,7 @@ pub mod types;
 use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
 use crate::core::fleet::Fleet;
+use crate::core::persist::Tracked;
 use crate::ecs::state::service::Service;
 use crate::ecs::state::task::Task;
 use crate::ecs::state::types::{
@@ -25,7 +27,6 @@ use crate::ecs::state::types::{
 };
 use dashmap::DashMap;
 use records::{ServiceDeployment, ServiceRevision};
-use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 /// Everything ECS holds for one account in one region.
@@ -38,45 +39,45 @@ pub struct RegionState {
     /// EC2's networks and instances and Auto Scaling's groups, as ECS reads them.
     pub fleet: Fleet,
     /// By cluster name; deleted clusters stay as INACTIVE, as AWS shows them for a while.
-    pub clusters: BTreeMap<String, Cluster>,
+    pub clusters: Tracked<String, Cluster>,
     /// Custom capacity providers by name (FARGATE and FARGATE_SPOT are built in).
-    pub capacity_providers: BTreeMap<String, CapacityProvider>,
+    pub capacity_providers: Tracked<String, CapacityProvider>,
     /// By (family, revision): ordered, so listing and paging cost a range walk, not a sort.
-    pub task_definitions: BTreeMap<(String, u32), TaskDefinition>,
+    pub task_definitions: Tracked<(String, u32), TaskDefinition>,
     /// The last revision handed out per family; revisions are never reused, even after deletion.
-    pub last_revision: HashMap<String, u32>,
+    pub last_revision: Tracked<String, u32>,
     /// Explicit account settings, by (setting name, principal ARN; "" for the account default).
-    pub account_settings: BTreeMap<(String, String), AccountSetting>,
+    pub account_settings: Tracked<(String, String), AccountSetting>,
     /// Container instances by ARN (registered by the agent's API, later by fake EC2). Custom
     /// attributes live on them, as in AWS.
-    pub container_instances: BTreeMap<String, ContainerInstance>,
+    pub container_instances: Tracked<String, ContainerInstance>,
     /// Tasks by ARN; stopped ones stay describable until the controller purges them.
-    pub tasks: BTreeMap<String, Task>,
+    pub tasks: Tracked<String, Task>,
     /// What local-ecs itself tracks per task beside the AWS shape, by task ARN.
-    pub task_books: HashMap<String, TaskBook>,
+    pub task_books: Tracked<String, TaskBook>,
     /// Tasks whose desired state changed: the dispatcher hands them to the task controller.
     pub outbox: Vec<String>,
     /// Facts for other services, published once the region's lock is released.
     pub facts: Vec<crate::core::bus::Fact>,
     /// Services by ARN; deleted ones stay describable as INACTIVE for a while.
-    pub services: BTreeMap<String, Service>,
+    pub services: Tracked<String, Service>,
     /// Services whose desired state changed: handed to the service scheduler.
     pub service_outbox: Vec<String>,
     /// Service deployment records by ARN (ARNs group them by service, for range walks).
-    pub service_deployments: BTreeMap<String, ServiceDeployment>,
+    pub service_deployments: Tracked<String, ServiceDeployment>,
     /// Service revisions by ARN.
-    pub service_revisions: BTreeMap<String, ServiceRevision>,
+    pub service_revisions: Tracked<String, ServiceRevision>,
     /// Cloud Map namespace ARNs by name: the HTTP namespaces ECS creates when a cluster's
     /// Service Connect defaults name one (Cloud Map itself is not emulated).
-    pub namespaces: BTreeMap<String, String>,
+    pub namespaces: Tracked<String, String>,
     /// Managed daemons: their task definitions, revisions, deployments and tasks.
     pub daemons: daemon::DaemonTables,
     /// Express gateway services by service ARN (their ECS services are in `services`).
-    pub express: BTreeMap<String, express::ExpressRecord>,
+    pub express: Tracked<String, express::ExpressRecord>,
 }
 
 /// Bookkeeping for one task that AWS does not show.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TaskBook {
     /// The task definition as it was when the task started (it may be deleted later).
     pub definition: TaskDefinition,

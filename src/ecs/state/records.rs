@@ -6,12 +6,12 @@ use crate::ecs::state::service::{Deployment, DeploymentConfiguration, Service};
 use crate::ecs::state::status::{LaunchType, ServiceDeploymentStatus};
 use crate::ecs::state::types::{CapacityProviderStrategyItem, Json};
 use crate::ecs::state::RegionState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_with::skip_serializing_none;
 
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerImage {
     pub container_name: Option<String>,
@@ -20,7 +20,7 @@ pub struct ContainerImage {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceRevision {
     pub service_revision_arn: String,
@@ -40,7 +40,7 @@ pub struct ServiceRevision {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RevisionSummary {
     pub arn: String,
@@ -50,7 +50,7 @@ pub struct RevisionSummary {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Rollback {
     pub reason: Option<String>,
@@ -59,7 +59,7 @@ pub struct Rollback {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CircuitBreakerState {
     pub status: String,
@@ -68,7 +68,7 @@ pub struct CircuitBreakerState {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceDeployment {
     pub service_deployment_arn: String,
@@ -79,7 +79,7 @@ pub struct ServiceDeployment {
     pub finished_at: Option<f64>,
     pub stopped_at: Option<f64>,
     pub updated_at: f64,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub source_service_revisions: Vec<RevisionSummary>,
     pub target_service_revision: RevisionSummary,
     pub status: ServiceDeploymentStatus,
@@ -89,10 +89,10 @@ pub struct ServiceDeployment {
     pub deployment_circuit_breaker: Option<CircuitBreakerState>,
     pub alarms: Json,
     /// The `Deployment.id` (of the service) this record follows.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub deployment_id: String,
     /// The `Deployment.id` a rollback of this deployment went back to.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub rollback_to: Option<String>,
 }
 

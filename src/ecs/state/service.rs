@@ -1,5 +1,5 @@
 //! The service shapes of the ECS API (Service, Deployment, ServiceEvent, TaskSet) as serde
-//! structs with the wire names, plus the scheduler's bookkeeping beside them (`#[serde(skip)]`).
+//! structs with the wire names, plus the scheduler's bookkeeping beside them (`#[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]`).
 
 use crate::core::ids::uuid;
 use crate::ecs::state::status::{DeploymentStatus, RolloutState, ServiceStatus, TaskSetStatus};
@@ -140,16 +140,16 @@ pub struct Service {
     pub enable_execute_command: bool,
     pub availability_zone_rebalancing: Option<String>,
     /// Stopped tasks the scheduler has already accounted for (failures, events).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub seen_stopped: BTreeSet<String>,
     /// Whether the last reconcile found the service steady (events fire on the transition).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub steady: bool,
     /// Whether the last reconcile could not place a task (the event fires on the transition).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub unplaceable: bool,
     /// When the service became INACTIVE (for retention).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub inactive_at: Option<f64>,
 }
 

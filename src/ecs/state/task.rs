@@ -1,5 +1,5 @@
 //! The task shapes of the ECS API (Task, Container, overrides, attachments) as serde structs with
-//! the wire names, plus the bookkeeping local-ecs keeps beside them (`#[serde(skip)]`).
+//! the wire names, plus the bookkeeping local-ecs keeps beside them (`#[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]`).
 
 use crate::ecs::state::status::{ContainerStatus, DesiredStatus, HealthStatus, TaskStatus};
 use crate::ecs::state::status::{LaunchType, TaskStopCode};
@@ -87,10 +87,10 @@ pub struct Container {
     pub memory: Option<String>,
     pub memory_reservation: Option<String>,
     /// Whether the task stops when this container stops (from the definition).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub essential: bool,
     /// Whether the definition gives it a health check (its health counts for the task's).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub has_health_check: bool,
 }
 
@@ -136,25 +136,25 @@ pub struct Task {
     pub ephemeral_storage: Json,
     pub fargate_ephemeral_storage: Json,
     /// The awsvpc configuration the task was started with (shown through its ENI attachment).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub awsvpc: Option<Value>,
     /// The service that started it, whose scheduler hears of its every change.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub service_arn: Option<String>,
     /// The address its targets answer on from this machine (the awsvpc sandbox's IP, else its
     /// engine's host); `None` on the simulated runtime. Set when it reaches RUNNING.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub reach_host: Option<std::net::IpAddr>,
     /// The ELBv2 targets its service registered for it, to deregister before it stops.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub targets: Vec<RegisteredTarget>,
     /// Scale-in protection's end (emulated seconds), if UpdateTaskProtection set it.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub protected_until: Option<f64>,
 }
 
 /// One target a task was registered as, in one target group.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegisteredTarget {
     pub target_group_arn: String,
     pub spec: crate::core::balancing::TargetSpec,

@@ -1,5 +1,5 @@
 //! AWS ECS shapes as serde structs with the wire names. Stored entities are these shapes; a
-//! describe clones and returns them. Bookkeeping that AWS does not show is `#[serde(skip)]`.
+//! describe clones and returns them. Bookkeeping that AWS does not show is `#[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]`.
 //! Nested shapes that local-ecs only stores and echoes stay `serde_json::Value`.
 
 use crate::ecs::state::status::{
@@ -87,7 +87,7 @@ pub struct Cluster {
     pub service_connect_defaults: Json,
     /// When it became INACTIVE: ListClusters and DescribeClusters show it until the retention
     /// has passed, as AWS does for a while after DeleteCluster.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub inactive_at: Option<f64>,
 }
 
@@ -282,7 +282,7 @@ pub struct TaskDefinition {
     pub registered_by: Option<String>,
     pub ephemeral_storage: Json,
     pub enable_fault_injection: Option<bool>,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub tags: Vec<Tag>,
 }
 
@@ -343,6 +343,6 @@ pub struct ContainerInstance {
     pub tags: Vec<Tag>,
     pub health_status: Json,
     /// The cluster it belongs to (not part of the AWS shape).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "crate::core::persist::on_wire")]
     pub cluster_arn: String,
 }

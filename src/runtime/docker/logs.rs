@@ -8,13 +8,18 @@ use bollard::Docker;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-/// Spawns the follower; the channel closes when the container's output ends (it exited, or the
-/// engine went away).
-pub fn follow(docker: Docker, id: String) -> mpsc::UnboundedReceiver<LogLine> {
+/// Spawns the follower of the lines after `after_us` (epoch µs; `i64::MIN` for all); the channel
+/// closes when the container's output ends (it exited, or the engine went away).
+pub fn follow(docker: Docker, id: String, after_us: i64) -> mpsc::UnboundedReceiver<LogLine> {
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
-        let mut last = i64::MIN;
-        if !pass(&docker, &id, true, 0, &mut last, &tx).await {
+        let mut last = after_us;
+        let from = if after_us == i64::MIN {
+            0
+        } else {
+            (after_us / 1_000_000) as i32
+        };
+        if !pass(&docker, &id, true, from, &mut last, &tx).await {
             return;
         }
         // The engine may end a follow before it has written a last line without a newline

@@ -96,7 +96,7 @@ impl Driver {
     }
 
     /// Remembers the task behind its endpoints-network address (task metadata v2).
-    fn note_endpoints_ip(&mut self, info: Option<&ContainerInfo>) {
+    pub(super) fn note_endpoints_ip(&mut self, info: Option<&ContainerInfo>) {
         if let Some(ip) = info.and_then(|i| i.endpoints_ip.clone()) {
             self.cx
                 .store

@@ -70,6 +70,18 @@ impl Driver {
 
     /// Starts delivering the output of container `name` (engine id `id`), if it uses awslogs.
     pub(super) fn ship_logs(&mut self, td: &TaskDefinition, name: &str, id: &str) {
+        self.ship_logs_from(td, name, id, false);
+    }
+
+    /// Like `ship_logs`; with `resume` (a container adopted after a restart) from after the
+    /// stream's newest event, so nothing delivered before the restart is delivered twice.
+    pub(super) fn ship_logs_from(
+        &mut self,
+        td: &TaskDefinition,
+        name: &str,
+        id: &str,
+        resume: bool,
+    ) {
         let Some(def) = td
             .container_definitions
             .iter()
@@ -100,7 +112,23 @@ impl Driver {
             tracing::warn!(group = %settings.group, stream = %settings.stream, error = %e, "awslogs stream not created");
             return;
         }
-        let lines = self.rt.logs(id);
+        let after = resume
+            .then(|| {
+                sink.last_event_ms(
+                    &account,
+                    &settings.region,
+                    &settings.group,
+                    &settings.stream,
+                )
+            })
+            .flatten()
+            // Milliseconds are all a stream keeps: a line of the same millisecond as the last
+            // event counts as delivered.
+            .map(|ms| ms * 1000 + 999);
+        let lines = match after {
+            Some(after_us) => self.rt.logs_after(id, after_us),
+            None => self.rt.logs(id),
+        };
         self.shippers
             .push(tokio::spawn(ship(lines, sink, account, settings)));
     }
@@ -199,5 +227,8 @@ impl LogSink for SinkView {
         self.0
             .get()
             .map_or(Ok(()), |s| s.put(account, region, group, stream, events))
+    }
+    fn last_event_ms(&self, account: &str, region: &str, group: &str, stream: &str) -> Option<i64> {
+        self.0.get()?.last_event_ms(account, region, group, stream)
     }
 }

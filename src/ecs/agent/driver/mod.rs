@@ -3,6 +3,7 @@
 //! Runtime failures become task states (`CannotPullContainerError: …`), never API errors.
 //! State is read and written in short closures on the store; no lock is held across `.await`.
 
+mod adopt;
 mod launch;
 mod logs;
 mod targets;
@@ -16,6 +17,7 @@ use crate::ecs::state::status::{DesiredStatus, TaskStatus};
 use crate::ecs::state::task::Task;
 use crate::ecs::state::TaskBook;
 use crate::runtime::{RuntimeError, SharedRuntime};
+pub(super) use adopt::adopt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;

@@ -202,7 +202,7 @@ fn slots(st: &RegionState, daemon: &Daemon, eligible: &[String], now: f64) -> Ve
             tasks: Vec::new(),
         })
         .collect();
-    for (arn, link) in &st.daemons.tasks {
+    for (arn, link) in st.daemons.tasks.iter() {
         let Some(t) = st.tasks.get(arn) else { continue };
         if link.daemon_arn != daemon.daemon_arn || t.is_stopped() {
             continue;

@@ -17,32 +17,43 @@ pub fn sync(st: &mut RegionState, service_arn: &str, now: f64) {
     let Some(service) = st.services.get(service_arn) else {
         return;
     };
-    let prefix = records::deployment_prefix(service_arn);
-    let open = st
-        .service_deployments
-        .range_mut(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .map(|(_, r)| r)
-        .filter(|r| r.status.is_open());
-    for r in open {
+    let mut changed = Vec::new();
+    for (arn, r) in open_records(st, service_arn) {
+        let mut r = r.clone();
         let before = r.clone();
-        advance(r, service, now);
-        if *r != before {
+        advance(&mut r, service, now);
+        if r != before {
             r.updated_at = now;
+            changed.push((arn.clone(), r));
         }
     }
+    // Only records that moved are written back (and saved, with a state dir).
+    for (arn, r) in changed {
+        st.service_deployments.insert(arn, r);
+    }
+}
+
+/// The service's records still in progress, by ARN.
+fn open_records<'a>(
+    st: &'a RegionState,
+    service_arn: &str,
+) -> impl Iterator<Item = (&'a String, &'a ServiceDeployment)> + 'a {
+    let prefix = records::deployment_prefix(service_arn);
+    st.service_deployments
+        .range(prefix.clone()..)
+        .take_while(move |(k, _)| k.starts_with(&prefix))
+        .filter(|(_, r)| r.status.is_open())
 }
 
 /// Stops the service's open records: a new deployment replaces whatever was rolling out.
 pub fn supersede(st: &mut RegionState, service_arn: &str, now: f64) {
-    let prefix = records::deployment_prefix(service_arn);
-    let open = st
-        .service_deployments
-        .range_mut(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .map(|(_, r)| r)
-        .filter(|r| r.status.is_open());
-    for r in open {
+    let open: Vec<String> = open_records(st, service_arn)
+        .map(|(arn, _)| arn.clone())
+        .collect();
+    for arn in open {
+        let Some(r) = st.service_deployments.get_mut(&arn) else {
+            continue;
+        };
         finish(
             r,
             ServiceDeploymentStatus::Stopped,
