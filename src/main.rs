@@ -46,8 +46,15 @@ async fn main() {
         let _ = stop.await;
     })
     .await;
-    tracing::info!("no longer accepting connections; stopping tasks");
+    tracing::info!("no longer accepting connections; shutting down");
     let report = app.shutdown().await;
+    if report.kept {
+        tracing::info!(
+            tasks = report.tasks,
+            "state saved; task containers left running for the next start to adopt; exiting"
+        );
+        return;
+    }
     tracing::info!(
         tasks = report.tasks,
         containers = report.containers,

@@ -20,6 +20,8 @@ pub struct ShutdownReport {
     pub containers: usize,
     pub volumes: usize,
     pub elapsed: Duration,
+    /// The tasks were left running (a state dir keeps them for the next start).
+    pub kept: bool,
 }
 
 impl TaskController {
@@ -49,6 +51,7 @@ impl TaskController {
             containers,
             volumes,
             elapsed: started.elapsed(),
+            kept: false,
         }
     }
 }
@@ -64,6 +67,7 @@ impl TaskController {
         ShutdownReport {
             tasks,
             elapsed: started.elapsed(),
+            kept: true,
             ..Default::default()
         }
     }
