@@ -19,6 +19,10 @@ const TASK_LABEL: &str = "local-ecs.task-arn";
 const CUT_SHORT: &str =
     "TaskFailedToStart: local-ecs restarted while the task was starting, before it was RUNNING";
 const REMOTE: &str = "local-ecs restarted: tasks on a remote Docker engine are not re-adopted";
+/// The engine has none of the task's containers (removed while local-ecs was down; or the
+/// simulated runtime, whose containers live in the process).
+const VANISHED: &str =
+    "local-ecs restarted and found none of the task's containers on the engine";
 
 /// What adoption did, for the log.
 #[derive(Debug, Default, Clone, Copy)]
@@ -49,6 +53,11 @@ impl TaskController {
         let mut report = Adopted::default();
         for live in live_tasks(inner) {
             let found = by_task.remove(&live.task.task_arn).unwrap_or_default();
+            if live.status >= TaskStatus::Running && !live.remote && found.is_empty() {
+                stop_unadopted(inner, &live.task, TaskStopCode::TerminationNotice, VANISHED);
+                report.stopped += 1;
+                continue;
+            }
             if live.status >= TaskStatus::Running && !live.remote {
                 let (tx, rx) = mpsc::unbounded_channel();
                 inner.drivers.insert(live.task.task_arn.clone(), tx);
@@ -57,7 +66,7 @@ impl TaskController {
                 continue;
             }
             let reason = if live.remote { REMOTE } else { CUT_SHORT };
-            stop_unadopted(inner, &live.task, reason);
+            stop_unadopted(inner, &live.task, TaskStopCode::TaskFailedToStart, reason);
             report.removed += remove(&rt, found).await;
             report.stopped += 1;
         }
@@ -121,13 +130,13 @@ fn live_tasks(inner: &Inner) -> Vec<Live> {
 }
 
 /// STOPPED at once, with `reason`: no driver holds the task, so this is its whole stop.
-fn stop_unadopted(inner: &Inner, task: &TaskRef, reason: &str) {
+fn stop_unadopted(inner: &Inner, task: &TaskRef, code: TaskStopCode, reason: &str) {
     let now = inner.store.clock().now();
     let fact = inner.store.with(&task.account, &task.region, |st| {
         let t = st.tasks.get_mut(&task.task_arn)?;
         t.desired_status = DesiredStatus::Stopped;
         t.last_status = TaskStatus::Stopped;
-        t.stop_code = Some(TaskStopCode::TaskFailedToStart);
+        t.stop_code = Some(code);
         t.stopped_reason = Some(reason.to_string());
         t.stopping_at.get_or_insert(now);
         t.execution_stopped_at = Some(now);
