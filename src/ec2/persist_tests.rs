@@ -90,7 +90,8 @@ fn populate(e: &Ec2) -> Vec<String> {
 
 #[tokio::test(start_paused = true)]
 async fn a_restored_service_describes_everything_as_before() {
-    let before = ec2();
+    // Both made now, so their clocks read the same time as the paused clock moves.
+    let (before, after) = (ec2(), ec2());
     let ids = populate(&before);
     tokio::time::advance(Duration::from_secs(3)).await;
     call(
@@ -102,7 +103,6 @@ async fn a_restored_service_describes_everything_as_before() {
     let records = saved(&before.durable().unwrap());
     assert_eq!(records.len(), 1, "one record for the one region");
 
-    let after = ec2();
     let durable = after.durable().unwrap();
     durable.restore(records).unwrap();
     for (op, answer) in DESCRIBES.iter().zip(&answers) {
@@ -184,4 +184,25 @@ async fn forget_saves_everything_again() {
     d.forget();
     call(&e, "DescribeVpcs", "");
     assert_eq!(d.changes().len(), 1, "the region is written again");
+}
+
+#[tokio::test(start_paused = true)]
+async fn timers_saved_ahead_of_the_clock_come_due_within_their_period() {
+    let before = ec2();
+    let ids = populate(&before);
+    let mut records = saved(&before.durable().unwrap());
+    // As a run with --time-scale above 1 leaves them: far ahead of the wall clock.
+    let mut region: serde_json::Value = serde_json::from_slice(&records[0].1).unwrap();
+    let due = &mut region["instances"][&ids[0]]["due"];
+    *due = serde_json::json!(due.as_f64().unwrap() + 1e6);
+    records[0].1 = serde_json::to_vec(&region).unwrap();
+    let after = ec2();
+    after.durable().unwrap().restore(records).unwrap();
+    tokio::time::advance(Duration::from_secs(3)).await;
+    let running = call(
+        &after,
+        "DescribeInstances",
+        &format!("InstanceId.1={}", ids[0]),
+    );
+    assert!(running.contains("<name>running</name>"), "{running}");
 }

@@ -10,6 +10,8 @@ use crate::core::regions::Regions;
 use std::sync::Arc;
 
 const TABLE: &str = "autoscaling";
+/// The longest wait between launch retries (emulated seconds), as the controller backs off.
+const MAX_BACKOFF: f64 = 300.0;
 
 /// All regions' state, on one clock, and which regions changed since the last save.
 #[derive(Default)]
@@ -84,9 +86,15 @@ impl Store {
         self.read(&account, &region, persist::encode)
     }
 
-    /// Puts a loaded region in place, on the store's clock.
+    /// Puts a loaded region in place, on the store's clock. A launch retry is due within the
+    /// longest backoff: the clock starts again at the wall clock's time, which is behind the
+    /// saved emulated time when `--time-scale` is above 1.
     fn put(&self, mut state: RegionState) {
         state.clock = self.clock().clone();
+        let latest = state.now() + MAX_BACKOFF;
+        for group in state.groups.values_mut() {
+            group.retry_at = group.retry_at.min(latest);
+        }
         let (account, region) = (state.account.clone(), state.region.clone());
         self.regions.with(&account, &region, |st| *st = state);
     }

@@ -4,6 +4,7 @@
 //! `account␟region`; [`Snapshots`](crate::core::persist::Snapshots) writes only the regions
 //! whose bytes changed.
 
+use super::instance::{TERMINATED_RETENTION_SECS, TRANSITION_SECS};
 use super::{RegionState, Store};
 use crate::core::persist::{self, Durable, Record};
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,7 @@ impl Store {
     /// the server stopped complete, on the same clock, after the start).
     pub fn put(&self, mut state: RegionState) {
         state.clock = self.clock.clone();
+        clamp_timers(&mut state);
         state.by_seq = state
             .instances
             .values()
@@ -42,6 +44,20 @@ impl Store {
         state.outbox.clear();
         let key = (state.account.clone(), state.region.clone());
         self.regions.insert(key, Arc::new(Mutex::new(state)));
+    }
+}
+
+/// Timers at most one full period from now. The clock starts again at the wall clock's time,
+/// so with `--time-scale` above 1 the saved emulated time may be ahead of it: a timer set then
+/// would otherwise hold an instance in `pending` (or a terminated one in the answers) until the
+/// wall clock caught up. At scale 1 every saved timer is already within its period.
+fn clamp_timers(state: &mut RegionState) {
+    let now = state.now();
+    for inst in state.instances.values_mut() {
+        inst.due = inst.due.map(|d| d.min(now + TRANSITION_SECS));
+        inst.purge_at = inst
+            .purge_at
+            .map(|p| p.min(now + TERMINATED_RETENTION_SECS));
     }
 }
 
