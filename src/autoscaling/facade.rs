@@ -20,7 +20,7 @@ impl GroupsView {
 impl Groups for GroupsView {
     fn group(&self, account: &str, region: &str, name_or_arn: &str) -> Option<GroupInfo> {
         self.store
-            .with_existing(account, region, |st| {
+            .read(account, region, |st| {
                 st.find(name_or_arn).map(|g| GroupInfo {
                     arn: g.arn.clone(),
                     name: g.name.clone(),

@@ -22,6 +22,8 @@ pub mod controller;
 pub mod dispatch;
 pub mod error;
 mod facade;
+#[cfg(test)]
+mod persist_tests;
 pub mod render;
 pub mod state;
 
@@ -125,8 +127,11 @@ impl AutoScaling {
 }
 
 impl AutoScaling {
-    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
-    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+    /// Its state in the state dir (`--state-dir`): a record per account and region. Restored
+    /// groups keep their members, so the controller's first pass after a start finds them at
+    /// their desired capacity (EC2, restored first, still knows their instances) and launches
+    /// nothing.
+    pub fn durable(&self) -> Option<Arc<dyn crate::core::persist::Durable>> {
+        Some(Arc::new(state::Saved(self.store.clone())))
     }
 }

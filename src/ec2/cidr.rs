@@ -7,7 +7,9 @@ use std::fmt;
 use std::net::Ipv4Addr;
 
 /// An IPv4 block: its first address and prefix length (host bits are zero).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Cidr {
     pub base: u32,
     pub prefix: u8,

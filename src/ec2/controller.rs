@@ -28,7 +28,7 @@ pub fn spawn(fleet: Fleet, clock: Clock, loops: &Loops) {
 /// One pass over every region that has state.
 pub fn settle_all(fleet: &Fleet) {
     for (account, region) in fleet.store.keys() {
-        // `with` settles the region and publishes what changed.
-        fleet.with(&account, &region, |_| ());
+        // `read` settles the region and publishes what changed.
+        fleet.read(&account, &region, |_| ());
     }
 }

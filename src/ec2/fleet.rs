@@ -32,6 +32,14 @@ impl Fleet {
         result
     }
 
+    /// Runs a read on a region (settled first), then publishes the facts settling queued. A
+    /// read marks the region for saving only when settling changed it.
+    pub fn read<R>(&self, account: &str, region: &str, f: impl FnOnce(&RegionState) -> R) -> R {
+        let (result, facts) = self.store.read(account, region, f);
+        self.publish(facts);
+        result
+    }
+
     pub fn publish(&self, facts: Vec<InstanceFact>) {
         for fact in facts {
             self.bus.publish(Fact::Instance(fact));
@@ -105,7 +113,7 @@ impl Instances for Fleet {
     }
 
     fn instance(&self, account: &str, region: &str, instance_id: &str) -> Option<InstanceFact> {
-        self.with(account, region, |state| {
+        self.read(account, region, |state| {
             state
                 .instances
                 .get(instance_id)
@@ -114,7 +122,7 @@ impl Instances for Fleet {
     }
 
     fn template_exists(&self, account: &str, region: &str, template: &TemplateRef) -> bool {
-        self.with(account, region, |state| {
+        self.read(account, region, |state| {
             find_template(state, template.id.as_deref(), template.name.as_deref()).is_ok()
         })
     }
@@ -122,7 +130,7 @@ impl Instances for Fleet {
 
 impl Networks for Fleet {
     fn subnet(&self, account: &str, region: &str, subnet_id: &str) -> Option<SubnetInfo> {
-        self.with(account, region, |state| {
+        self.read(account, region, |state| {
             state.subnets.get(subnet_id).map(|s| SubnetInfo {
                 subnet_id: s.id.clone(),
                 vpc_id: s.vpc_id.clone(),
@@ -133,13 +141,13 @@ impl Networks for Fleet {
     }
 
     fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String> {
-        self.with(account, region, |state| {
+        self.read(account, region, |state| {
             state.groups.get(group_id).map(|g| g.vpc_id.clone())
         })
     }
 
     fn default_subnets(&self, account: &str, region: &str) -> Vec<SubnetInfo> {
-        self.with(account, region, |state| {
+        self.read(account, region, |state| {
             let mut out: Vec<SubnetInfo> = state
                 .subnets
                 .values()

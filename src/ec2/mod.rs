@@ -28,6 +28,8 @@ pub mod fleet;
 pub mod instance_types;
 pub mod launch;
 pub mod params;
+#[cfg(test)]
+pub(crate) mod persist_tests;
 pub mod render;
 pub mod state;
 
@@ -139,8 +141,10 @@ pub fn operation_rows() -> Vec<(String, &'static str)> {
 }
 
 impl Ec2 {
-    /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
-    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+    /// Its state in the state dir (`--state-dir`): a record per account and region. Restored
+    /// instances keep their ids, phases and timers; nothing is published for them at load (ECS
+    /// restores its container instances itself), only for the transitions they make after it.
+    pub fn durable(&self) -> Option<Arc<dyn crate::core::persist::Durable>> {
+        Some(Arc::new(state::Saved(self.fleet.store.clone())))
     }
 }

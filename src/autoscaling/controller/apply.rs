@@ -43,7 +43,7 @@ impl Controller {
         };
         let ids = self
             .store
-            .with_existing(account, region, |st| {
+            .read(account, region, |st| {
                 st.groups.get(name).map(|g| {
                     g.members
                         .iter()

@@ -38,7 +38,7 @@ impl Controller {
         for (account, region) in self.store.keys() {
             let names = self
                 .store
-                .with_existing(&account, &region, |st| {
+                .read(&account, &region, |st| {
                     st.groups.keys().cloned().collect::<Vec<_>>()
                 })
                 .unwrap_or_default();

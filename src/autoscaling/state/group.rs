@@ -3,9 +3,10 @@
 //! what the controller needs to remember.
 
 use crate::core::fleet::TemplateRef;
+use serde::{Deserialize, Serialize};
 
 /// The launch template a group launches from, as the request named it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TemplateSpec {
     pub id: Option<String>,
     pub name: Option<String>,
@@ -24,7 +25,7 @@ impl TemplateSpec {
 }
 
 /// How the group names its launch template (AWS echoes the form it was given).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LaunchSource {
     LaunchTemplate(TemplateSpec),
     /// `MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification` (overrides and the
@@ -41,14 +42,14 @@ impl LaunchSource {
 }
 
 /// A group tag (`TagDescription`): the resource is always the group itself.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupTag {
     pub key: String,
     pub value: String,
     pub propagate_at_launch: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lifecycle {
     Pending,
     InService,
@@ -66,7 +67,7 @@ impl Lifecycle {
 }
 
 /// A member instance (`Instance` in the model).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Member {
     pub instance_id: String,
     pub instance_type: Option<String>,
@@ -91,7 +92,7 @@ impl Member {
 }
 
 /// An Auto Scaling group (`AutoScalingGroup` in the model), and its controller's notes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Group {
     pub name: String,
     pub arn: String,
@@ -177,7 +178,7 @@ impl Group {
 }
 
 /// A scaling activity (`Activity` in the model).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Activity {
     pub activity_id: String,
     pub group_name: String,

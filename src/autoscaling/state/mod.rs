@@ -6,19 +6,24 @@
 //! closure-only, so no guard escapes a function or is held across an `.await`.
 
 pub mod group;
+mod saved;
+
+pub use saved::{Saved, Store};
 
 use crate::core::clock::Clock;
 use group::{Activity, Group};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How many activities a region keeps (AWS keeps six weeks of them; an emulator keeps a count).
 pub const ACTIVITY_LIMIT: usize = 1000;
 
-/// Everything Auto Scaling holds for one account in one region.
-#[derive(Debug, Default)]
+/// Everything Auto Scaling holds for one account in one region; stored whole, but the clock.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct RegionState {
     pub account: String,
     pub region: String,
+    #[serde(skip)]
     pub clock: Clock,
     /// Groups by name (names are unique per account and region).
     pub groups: BTreeMap<String, Group>,
@@ -73,9 +78,6 @@ impl RegionState {
         }
     }
 }
-
-/// All regions' state, on one clock.
-pub type Store = crate::core::regions::Regions<RegionState>;
 
 impl crate::core::regions::RegionScoped for RegionState {
     fn new_region(account: &str, region: &str, clock: &Clock) -> Self {

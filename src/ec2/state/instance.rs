@@ -8,13 +8,14 @@ use super::network::Tags;
 use crate::core::fleet::{InstanceFact, InstancePhase};
 use crate::ec2::cidr;
 use crate::ec2::instance_types::InstanceType;
+use serde::{Deserialize, Serialize};
 
 /// How long pending, stopping and shutting-down last (emulated seconds).
 pub const TRANSITION_SECS: f64 = 2.0;
 /// How long a terminated instance stays describable (emulated seconds).
 pub const TERMINATED_RETENTION_SECS: f64 = 3600.0;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Instance {
     pub id: String,
     pub reservation_id: String,
@@ -22,6 +23,7 @@ pub struct Instance {
     pub seq: u64,
     pub launch_index: u32,
     pub image_id: String,
+    #[serde(with = "super::stored::itype")]
     pub itype: InstanceType,
     pub key_name: Option<String>,
     pub launch_time: f64,
@@ -37,6 +39,7 @@ pub struct Instance {
     /// As sent (base64).
     pub user_data: Option<String>,
     pub tags: Tags,
+    #[serde(with = "super::stored::phase")]
     pub phase: InstancePhase,
     /// When the current transitional phase ends.
     pub due: Option<f64>,

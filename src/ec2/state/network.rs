@@ -8,11 +8,12 @@
 use super::RegionState;
 use crate::core::ids;
 use crate::ec2::cidr::Cidr;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub type Tags = BTreeMap<String, String>;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Vpc {
     pub id: String,
     pub cidr: Cidr,
@@ -23,7 +24,7 @@ pub struct Vpc {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Subnet {
     pub id: String,
     pub vpc_id: String,
@@ -61,7 +62,7 @@ impl Subnet {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SecurityGroup {
     pub id: String,
     pub name: String,
@@ -73,7 +74,7 @@ pub struct SecurityGroup {
 }
 
 /// One rule set for a protocol and port range, with the peers it allows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Permission {
     /// `tcp`, `udp`, `icmp`, a number, or `-1` for all.
     pub protocol: String,
@@ -101,7 +102,7 @@ impl Permission {
 }
 
 /// An availability zone: its name (`us-east-1a`) and id (`use1-az1`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Zone {
     pub name: String,
     pub id: String,

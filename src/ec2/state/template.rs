@@ -8,17 +8,18 @@
 use super::network::Tags;
 use crate::ec2::error::{Ec2Error, Ec2Result};
 use crate::ec2::params::Params;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// `IamInstanceProfile.Arn` or `.Name`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ProfileRef {
     pub arn: Option<String>,
     pub name: Option<String>,
 }
 
 /// The first network interface (`NetworkInterface.1`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InterfaceSpec {
     pub device_index: Option<i64>,
     pub subnet_id: Option<String>,
@@ -27,7 +28,7 @@ pub struct InterfaceSpec {
     pub associate_public_ip: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LaunchSpec {
     pub image_id: Option<String>,
     pub instance_type: Option<String>,
@@ -141,7 +142,7 @@ impl LaunchSpec {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LaunchTemplate {
     pub id: String,
     pub name: String,
@@ -153,7 +154,7 @@ pub struct LaunchTemplate {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TemplateVersion {
     pub number: u64,
     pub description: Option<String>,
