@@ -21,8 +21,7 @@ const CUT_SHORT: &str =
 const REMOTE: &str = "local-ecs restarted: tasks on a remote Docker engine are not re-adopted";
 /// The engine has none of the task's containers (removed while local-ecs was down; or the
 /// simulated runtime, whose containers live in the process).
-const VANISHED: &str =
-    "local-ecs restarted and found none of the task's containers on the engine";
+const VANISHED: &str = "local-ecs restarted and found none of the task's containers on the engine";
 
 /// What adoption did, for the log.
 #[derive(Debug, Default, Clone, Copy)]

@@ -165,3 +165,7 @@ impl Durable for EcsDurable {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "durable_tests.rs"]
+mod tests;
