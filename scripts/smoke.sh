@@ -115,6 +115,8 @@ if [ "$RUNTIME" = docker ]; then
   run_suite "boto3 ELBv2 on Docker (scripts/smoke_elbv2.py)" python3 "$ROOT/scripts/smoke_elbv2.py"
   run_suite "boto3 task logs on Docker (scripts/smoke_task_io.py)" python3 "$ROOT/scripts/smoke_task_io.py"
   run_suite "boto3 AWS/ECS metrics on Docker (scripts/smoke_metrics.py)" python3 "$ROOT/scripts/smoke_metrics.py"
+  # Starts its own servers on a state dir, kills one with SIGKILL and starts it again.
+  run_suite "boto3 --state-dir: kill -9 and re-adoption (scripts/smoke_persistence.py)" python3 "$ROOT/scripts/smoke_persistence.py"
   # Starts its own server (--time-scale 30) so that alarm minutes pass in seconds.
   run_suite "boto3 Application Auto Scaling on Docker (scripts/smoke_scaling.py)" python3 "$ROOT/scripts/smoke_scaling.py"
 else
