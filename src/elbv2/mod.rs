@@ -26,6 +26,7 @@ mod facade;
 pub mod health;
 mod ingress;
 pub mod metrics;
+mod persist;
 pub mod plans;
 pub mod render;
 pub mod serving;
@@ -173,6 +174,9 @@ impl Elbv2 {
 impl Elbv2 {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
     pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+        Some(Arc::new(persist::Persisted {
+            store: self.store.clone(),
+            serving: self.serving.clone(),
+        }))
     }
 }
