@@ -27,6 +27,8 @@ pub mod health;
 mod ingress;
 pub mod metrics;
 mod persist;
+#[cfg(test)]
+mod persist_tests;
 pub mod plans;
 pub mod render;
 pub mod serving;

@@ -75,3 +75,55 @@ impl Durable for Sessions {
             .clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::core::clock::Clock;
+    use crate::core::context::RequestContext;
+    use crate::iam::Iam;
+    use crate::sts::Sts;
+    use crate::wire::query::{parse_form, to_document};
+
+    fn sts() -> Sts {
+        Sts::new(Clock::default(), Iam::new(Clock::default()).roles())
+    }
+
+    #[test]
+    fn issued_keys_survive_a_restore() {
+        let first = sts();
+        let ctx = RequestContext::new("123456789012", "us-east-1");
+        let form = parse_form("RoleArn=arn:aws:iam::123456789012:role/app&RoleSessionName=s1");
+        let xml = first
+            .dispatch(&ctx, "AssumeRole", to_document(&form))
+            .unwrap()
+            .unwrap();
+        let start = xml.find("<AccessKeyId>").unwrap() + "<AccessKeyId>".len();
+        let key = &xml[start..start + xml[start..].find('<').unwrap()];
+        let durable = first.durable().unwrap();
+        let records: Vec<_> = durable
+            .changes()
+            .into_iter()
+            .map(|r| (r.key, r.value.unwrap()))
+            .collect();
+        assert_eq!(records.len(), 1);
+        assert!(durable.changes().is_empty());
+
+        let second = sts();
+        second.durable().unwrap().restore(records).unwrap();
+        let session = second.session(key).unwrap();
+        assert_eq!(session, first.session(key).unwrap());
+        assert_eq!(session.arn, "arn:aws:sts::123456789012:assumed-role/app/s1");
+        assert_eq!(second.account_of(key).as_deref(), Some("123456789012"));
+        assert!(session.expiration > 0.0);
+    }
+
+    #[test]
+    fn an_unreadable_record_fails_the_restore_naming_it() {
+        let err = sts()
+            .durable()
+            .unwrap()
+            .restore(vec![("ASIAX".into(), b"{\"arn\":1}".to_vec())])
+            .unwrap_err();
+        assert!(err.contains("sts") && err.contains("\"ASIAX\""), "{err}");
+    }
+}

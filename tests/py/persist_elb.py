@@ -67,6 +67,18 @@ def wait_for(what, predicate, seconds=30):
     raise PersistCheckFailed(f"timed out waiting for {what} (last: {last!r})")
 
 
+def plain(value):
+    """Answers with their timestamps as ISO 8601 text, so that what `create` returns survives a
+    JSON round trip (the runner may keep it in a file across the restart)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
 def bare(answer):
     answer = dict(answer)
     answer.pop("ResponseMetadata", None)
@@ -132,7 +144,7 @@ def create_iam(client, run):
 
 def create_sts(client, role_arn):
     creds = client("sts").assume_role(RoleArn=role_arn, RoleSessionName="persisted")
-    return {"credentials": creds["Credentials"], "assumed": creds["AssumedRoleUser"]}
+    return plain({"credentials": creds["Credentials"], "assumed": creds["AssumedRoleUser"]})
 
 
 def create_service(client, run, subnets):
@@ -170,7 +182,8 @@ def create_aas(client, run):
 
 
 def create(client):
-    """Makes the resources; returns what `check` needs, with every describe answer as it was."""
+    """Makes the resources; returns what `check` needs (plain JSON data), with every describe
+    answer as it was."""
     run = uuid.uuid4().hex[:8]
     created = {"elb": create_elb(client, run), "iam": create_iam(client, run), "aas": create_aas(client, run)}
     created["sts"] = create_sts(client, created["iam"]["role_arn"])
@@ -223,8 +236,8 @@ def describe_aas(aas, c):
 
 
 def describe_all(client, c):
-    return {"elb": describe_elb(client("elbv2"), c["elb"]), "iam": describe_iam(client("iam"), c["iam"]),
-            "aas": describe_aas(client("application-autoscaling"), c["aas"])}
+    return plain({"elb": describe_elb(client("elbv2"), c["elb"]), "iam": describe_iam(client("iam"), c["iam"]),
+                  "aas": describe_aas(client("application-autoscaling"), c["aas"])})
 
 
 # --- check ------------------------------------------------------------------------------------------
@@ -268,7 +281,7 @@ def check_sts(client, c):
     who = sts.get_caller_identity()
     expect_eq(who["Arn"], c["assumed"]["Arn"], "GetCallerIdentity with the assumed role's credentials")
     expect_eq(who["UserId"], c["assumed"]["AssumedRoleId"], "assumed role id")
-    if creds["Expiration"] <= dt.datetime.now(dt.timezone.utc):
+    if dt.datetime.fromisoformat(creds["Expiration"]) <= dt.datetime.now(dt.timezone.utc):
         raise PersistCheckFailed("the assumed-role credentials expired during the test")
 
 
