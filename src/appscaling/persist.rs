@@ -88,7 +88,7 @@ mod tests {
                 "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]}});
         call(aas, "PutScalingPolicy", of_service(step));
         let nightly = json!({"ScheduledActionName": "nightly", "Schedule": "cron(0 3 * * ? *)",
-            "ScalableTargetAction": {"MinCapacity": 1, "MaxCapacity": 2}});
+            "ScalableTargetAction": {"MinCapacity": 3, "MaxCapacity": 5}});
         call(aas, "PutScheduledAction", of_service(nightly));
     }
 
@@ -135,6 +135,38 @@ mod tests {
         durable.restore(records).unwrap();
         assert_eq!(describe(&second), before);
         assert!(durable.changes().is_empty(), "restored as saved");
+        second.shutdown().await;
+    }
+
+    /// The stored region with its scheduled action's next firing moved into the past, as when
+    /// the server was down at the time it was due.
+    fn overdue(aas: &AppScaling) -> Vec<(String, Vec<u8>)> {
+        let durable = aas.durable().unwrap();
+        let record = durable.changes().pop().unwrap();
+        let mut region: Value = serde_json::from_slice(&record.value.unwrap()).unwrap();
+        for action in region["scheduled"].as_object_mut().unwrap().values_mut() {
+            action["NextFire"] = json!(1.0);
+        }
+        vec![(record.key, serde_json::to_vec(&region).unwrap())]
+    }
+
+    #[tokio::test]
+    async fn a_scheduled_action_due_while_down_fires_after_the_restore() {
+        let first = service();
+        build(&first);
+        let records = overdue(&first);
+        first.shutdown().await;
+        let second = service();
+        second.durable().unwrap().restore(records).unwrap();
+        let (out, next) = second.store.with("123456789012", "us-east-1", |st| {
+            crate::appscaling::controller::on_tick(st, &second.env);
+            let next = st.scheduled.values().next().unwrap().next_fire;
+            (std::mem::take(&mut st.outbox), next)
+        });
+        let desired: Vec<u32> = out.iter().map(|f| f.desired_count).collect();
+        assert_eq!(desired, vec![3], "clamped to the action's new minimum");
+        let now = second.store.clock().now();
+        assert!(next.is_some_and(|t| t > now), "the cron goes on: {next:?}");
         second.shutdown().await;
     }
 

@@ -16,6 +16,7 @@
 //! The rooms: `api/` (handlers, which change state only) → `state/`; `serving` (bound sockets,
 //! reconciled right after every change) → `dataplane/` (the proxy); `controller` (facts, health
 //! checks, draining) → `health/`; `metrics` (CloudWatch, once a minute) ← `dataplane::meter`.
+//! `persist`: the state dir's records, and listeners bound again at restore.
 
 pub mod api;
 pub mod controller;

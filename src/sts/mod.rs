@@ -7,6 +7,8 @@
 //! `PolicyArns` are ignored. When IAM does know the role, its `MaxSessionDuration` caps
 //! `DurationSeconds`. Issued access keys are remembered so that requests signed with them act in
 //! the caller's account and `GetCallerIdentity` answers the assumed role; they never expire here.
+//! With `--state-dir` they are kept across restarts (`sessions`), since tasks and scripts hold
+//! them.
 //!
 //! Missing: AssumeRoleWithSAML, AssumeRoleWithWebIdentity, AssumeRoot, GetSessionToken,
 //! GetFederationToken, DecodeAuthorizationMessage, GetAccessKeyInfo (`InvalidAction`).
