@@ -87,8 +87,12 @@ pub struct Target {
     pub state: TargetState,
     pub reason: Option<String>,
     pub description: Option<String>,
-    /// Consecutive results of the same kind, toward a threshold.
+    /// Consecutive results of the same kind, toward a threshold. Not stored: they change with
+    /// every probe (the record would be rewritten each time), and a restored target counts anew
+    /// from its stored state.
+    #[serde(skip)]
     pub passes: u32,
+    #[serde(skip)]
     pub failures: u32,
     /// When the next probe is due (emulated seconds). Not stored: a restored target is probed
     /// at once, so its health reflects what answers now.
