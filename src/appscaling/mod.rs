@@ -26,6 +26,7 @@ pub mod controller;
 pub mod dispatch;
 pub mod error;
 mod facade;
+mod persist;
 pub mod scale;
 pub mod schedule;
 pub mod state;
@@ -116,6 +117,8 @@ impl AppScaling {
 impl AppScaling {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
     pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+        Some(Arc::new(persist::Persisted {
+            store: self.store.clone(),
+        }))
     }
 }

@@ -16,6 +16,7 @@
 //! The rooms: `api/` (handlers, which change state only) → `state/`; `serving` (bound sockets,
 //! reconciled right after every change) → `dataplane/` (the proxy); `controller` (facts, health
 //! checks, draining) → `health/`; `metrics` (CloudWatch, once a minute) ← `dataplane::meter`.
+//! `persist`: the state dir's records, and listeners bound again at restore.
 
 pub mod api;
 pub mod controller;
@@ -26,6 +27,9 @@ mod facade;
 pub mod health;
 mod ingress;
 pub mod metrics;
+mod persist;
+#[cfg(test)]
+mod persist_tests;
 pub mod plans;
 pub mod render;
 pub mod serving;
@@ -173,6 +177,9 @@ impl Elbv2 {
 impl Elbv2 {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
     pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+        Some(Arc::new(persist::Persisted {
+            store: self.store.clone(),
+            serving: self.serving.clone(),
+        }))
     }
 }

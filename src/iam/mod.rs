@@ -17,6 +17,7 @@ pub mod api;
 pub mod dispatch;
 pub mod error;
 mod facade;
+mod persist;
 pub mod render;
 pub mod state;
 pub mod trust;
@@ -75,6 +76,8 @@ impl Iam {
 impl Iam {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
     pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+        Some(Arc::new(persist::Persisted {
+            store: self.store.clone(),
+        }))
     }
 }

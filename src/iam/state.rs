@@ -1,16 +1,20 @@
 //! IAM state, one [`AccountState`] per account (IAM is global: no region), behind one `Mutex`
 //! each: deleting a role checks its policies and instance profiles, and deleting a policy checks
 //! the roles it is attached to, so the tables change together. Access is closure-only; no guard
-//! is held across an `.await`.
+//! is held across an `.await`. With `--state-dir` an account is stored whole, as one record:
+//! [`Store::with`] marks it changed after every call, and the next save writes it if its bytes
+//! changed.
 
 use crate::core::clock::Clock;
+use crate::core::persist::{decode, encode, key, split_key, Record, Snapshots};
 use dashmap::DashMap;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 pub type Tags = Vec<(String, String)>;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Role {
     pub path: String,
     pub name: String,
@@ -29,7 +33,7 @@ pub struct Role {
 }
 
 /// A managed policy: a customer's, or an AWS managed one recorded when first used.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Policy {
     pub name: String,
     pub id: String,
@@ -43,7 +47,7 @@ pub struct Policy {
     pub aws_managed: bool,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct InstanceProfile {
     pub name: String,
     pub id: String,
@@ -56,9 +60,10 @@ pub struct InstanceProfile {
 }
 
 /// Everything IAM holds for one account.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct AccountState {
     pub account: String,
+    #[serde(skip)]
     pub clock: Clock,
     /// Roles by name (IAM role names are unique per account, case-insensitively).
     pub roles: BTreeMap<String, Role>,
@@ -95,13 +100,18 @@ impl AccountState {
 pub struct Store {
     accounts: DashMap<String, Arc<Mutex<AccountState>>>,
     clock: Clock,
+    snapshots: Snapshots,
 }
+
+/// The table of IAM's records in the state dir.
+pub const TABLE: &str = "iam";
 
 impl Store {
     pub fn new(clock: Clock) -> Self {
         Store {
             accounts: DashMap::new(),
             clock,
+            snapshots: Snapshots::default(),
         }
     }
 
@@ -118,8 +128,9 @@ impl Store {
                 }))
             })
             .clone();
-        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+        let out = f(&mut state.lock().unwrap_or_else(|p| p.into_inner()));
+        self.snapshots.touch(&key(&[account]));
+        out
     }
 
     /// Runs `f` on an account only if it already has state.
@@ -130,6 +141,45 @@ impl Store {
     }
 
     pub fn clear(&self) {
+        for account in self.accounts.iter() {
+            self.snapshots.touch(&key(&[account.key()]));
+        }
         self.accounts.clear();
+    }
+
+    /// The accounts whose stored bytes changed since the last call.
+    pub fn changes(&self) -> Vec<Record> {
+        self.snapshots.changes(|k| match split_key(k)[..] {
+            [account] => self.with_existing(account, encode),
+            _ => None,
+        })
+    }
+
+    /// Puts every stored account back, on this store's clock. All are decoded first: an
+    /// unreadable record fails the restore, naming it, and leaves nothing half restored.
+    pub fn restore(&self, records: &[(String, Vec<u8>)]) -> Result<(), String> {
+        let mut decoded = Vec::with_capacity(records.len());
+        for (k, bytes) in records {
+            let st: AccountState = decode(TABLE, k, bytes)?;
+            if *k != key(&[&st.account]) {
+                return Err(format!(
+                    "the {TABLE} record {k:?} holds the state of account {}, not its own",
+                    st.account
+                ));
+            }
+            decoded.push((st, k, bytes));
+        }
+        for (mut st, k, bytes) in decoded {
+            st.clock = self.clock.clone();
+            let account = st.account.clone();
+            self.accounts.insert(account, Arc::new(Mutex::new(st)));
+            self.snapshots.restored(k, bytes);
+        }
+        Ok(())
+    }
+
+    /// The state dir was wiped: everything is saved anew.
+    pub fn forget(&self) {
+        self.snapshots.forget();
     }
 }

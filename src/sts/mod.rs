@@ -7,20 +7,24 @@
 //! `PolicyArns` are ignored. When IAM does know the role, its `MaxSessionDuration` caps
 //! `DurationSeconds`. Issued access keys are remembered so that requests signed with them act in
 //! the caller's account and `GetCallerIdentity` answers the assumed role; they never expire here.
+//! With `--state-dir` they are kept across restarts (`sessions`), since tasks and scripts hold
+//! them.
 //!
 //! Missing: AssumeRoleWithSAML, AssumeRoleWithWebIdentity, AssumeRoot, GetSessionToken,
 //! GetFederationToken, DecodeAuthorizationMessage, GetAccessKeyInfo (`InvalidAction`).
 
 pub mod error;
 pub mod ops;
+mod sessions;
 
 use crate::core::clock::Clock;
 use crate::core::context::RequestContext;
 use crate::core::identity::Roles;
 use crate::wire::input::Input;
-use dashmap::DashMap;
 pub use error::{StsError, StsResult};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use sessions::Sessions;
 use std::sync::Arc;
 
 /// The service's XML namespace, on every answer.
@@ -42,7 +46,7 @@ const MODEL_OPERATIONS: &[&str] = &[
 ];
 
 /// Who an issued access key stands for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     /// The account of the caller that assumed the role: requests signed with the key act in it.
     pub account: String,
@@ -50,11 +54,14 @@ pub struct Session {
     pub arn: String,
     /// `AROA…:SESSION`.
     pub user_id: String,
+    /// When the credentials expire (emulated epoch seconds), as answered; kept, not enforced.
+    #[serde(default)]
+    pub expiration: f64,
 }
 
 pub struct Sts {
-    /// Issued access keys. A `DashMap` alone: each key is written once and read whole.
-    sessions: Arc<DashMap<String, Session>>,
+    /// Issued access keys: each is written once and read whole.
+    sessions: Arc<Sessions>,
     roles: Arc<dyn Roles>,
     clock: Clock,
 }
@@ -63,7 +70,7 @@ impl Sts {
     /// `roles`: IAM's roles, read to cap session durations.
     pub fn new(clock: Clock, roles: Arc<dyn Roles>) -> Self {
         Sts {
-            sessions: Arc::new(DashMap::new()),
+            sessions: Arc::default(),
             roles,
             clock,
         }
@@ -97,12 +104,12 @@ impl Sts {
 
     /// The session an access key STS issued stands for.
     pub fn session(&self, access_key: &str) -> Option<Session> {
-        self.sessions.get(access_key).map(|s| s.value().clone())
+        self.sessions.get(access_key)
     }
 
     /// The account requests signed with `access_key` act in, when STS issued the key.
     pub fn account_of(&self, access_key: &str) -> Option<String> {
-        self.sessions.get(access_key).map(|s| s.account.clone())
+        self.sessions.get(access_key).map(|s| s.account)
     }
 
     pub fn reset(&self) {
@@ -122,7 +129,7 @@ impl Sts {
 /// Credentials for a task's role, registered like AssumeRole's so that requests signed with
 /// them act in the task's account as the role.
 struct Issuer {
-    sessions: Arc<DashMap<String, Session>>,
+    sessions: Arc<Sessions>,
     roles: Arc<dyn Roles>,
     clock: Clock,
 }
@@ -141,19 +148,21 @@ impl crate::core::identity::CredentialIssuer for Issuer {
             .role(account, role_arn)
             .map_or_else(|| ops::random("AROA", 17), |r| r.role_id);
         let key = ops::random("ASIA", 16);
+        let expiration = self.clock.now() + f64::from(duration_seconds);
         self.sessions.insert(
             key.clone(),
             Session {
                 account: account.to_string(),
                 arn: format!("arn:aws:sts::{role_account}:assumed-role/{role_name}/{session_name}"),
                 user_id: format!("{role_id}:{session_name}"),
+                expiration,
             },
         );
         Some(crate::core::identity::IssuedCredentials {
             access_key_id: key,
             secret_access_key: ops::secret(40),
             session_token: format!("FwoGZXIvYXdzE{}", ops::secret(200)),
-            expiration: self.clock.now() + f64::from(duration_seconds),
+            expiration,
         })
     }
 }
@@ -179,6 +188,6 @@ fn unsupported(operation: &str) -> StsError {
 impl Sts {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
     pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+        Some(self.sessions.clone())
     }
 }

@@ -48,6 +48,7 @@ pub fn assume_role(env: &Env, input: &Input) -> StsResult<(Session, String, Stri
         account: env.ctx.account.clone(),
         arn: format!("arn:aws:sts::{role_account}:assumed-role/{role_name}/{session_name}"),
         user_id: format!("{role_id}:{session_name}"),
+        expiration: env.now + f64::from(duration),
     };
     let key = random("ASIA", 16);
     let mut w = XmlWriter::new();
@@ -55,7 +56,7 @@ pub fn assume_role(env: &Env, input: &Input) -> StsResult<(Session, String, Stri
         .element("AccessKeyId", &key)
         .element("SecretAccessKey", &secret(40))
         .element("SessionToken", &format!("FwoGZXIvYXdzE{}", secret(200)))
-        .element("Expiration", &iso8601(env.now + f64::from(duration)))
+        .element("Expiration", &iso8601(session.expiration))
         .end()
         .start("AssumedRoleUser")
         .element("AssumedRoleId", &session.user_id)

@@ -4,20 +4,24 @@
 //! invariant; every operation and controller step is a short synchronous critical section.
 
 pub mod shapes;
+pub mod store;
 
 use crate::core::clock::Clock;
 use crate::core::scaling::ScaleServiceFact;
+use serde::{Deserialize, Serialize};
 use shapes::{ScalableTarget, ScalingActivity, ScalingPolicy, ScheduledAction};
 use std::collections::BTreeMap;
+pub use store::Store;
 
 /// How many activities a region keeps (AWS keeps six weeks; this bounds memory instead).
 pub const ACTIVITY_LIMIT: usize = 10_000;
 
 /// Everything Application Auto Scaling holds for one account in one region.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct RegionState {
     pub account: String,
     pub region: String,
+    #[serde(skip)]
     pub clock: Clock,
     /// By [`target_key`], so that describing lists them in a stable order.
     pub targets: BTreeMap<String, ScalableTarget>,
@@ -27,7 +31,9 @@ pub struct RegionState {
     pub scheduled: BTreeMap<String, ScheduledAction>,
     /// Oldest first (describing answers newest first).
     pub activities: Vec<ScalingActivity>,
-    /// Desired counts for ECS, published after the region's lock is released.
+    /// Desired counts for ECS, published after the region's lock is released (transient: it is
+    /// emptied before the lock is).
+    #[serde(skip)]
     pub outbox: Vec<ScaleServiceFact>,
 }
 
@@ -61,9 +67,6 @@ pub fn target_key(namespace: &str, resource_id: &str, dimension: &str) -> String
 pub fn policy_key(target_key: &str, name: &str) -> String {
     format!("{target_key}\u{1}{name}")
 }
-
-/// All regions' state, on one clock.
-pub type Store = crate::core::regions::Regions<RegionState>;
 
 impl crate::core::regions::RegionScoped for RegionState {
     fn new_region(account: &str, region: &str, clock: &Clock) -> Self {

@@ -1,6 +1,8 @@
 //! The stored shapes, as Application Auto Scaling answers them (the wire names): describe clones
-//! and returns them. Bookkeeping the API does not show is `#[serde(skip)]`.
+//! and returns them, and the state dir stores them. Bookkeeping the API does not show is left out
+//! of answers and kept in stored records ([`on_wire`]).
 
+use crate::core::persist::on_wire;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_with::skip_serializing_none;
@@ -14,7 +16,7 @@ pub struct SuspendedState {
     pub scheduled_scaling_suspended: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ScalableTarget {
     pub service_namespace: String,
@@ -28,16 +30,16 @@ pub struct ScalableTarget {
     pub suspended_state: SuspendedState,
     #[serde(rename = "ScalableTargetARN")]
     pub scalable_target_arn: String,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "on_wire")]
     pub tags: BTreeMap<String, String>,
     /// When the last dynamic scale-out and scale-in took effect (cooldowns run from them).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "on_wire")]
     pub last_scale_out: Option<f64>,
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "on_wire")]
     pub last_scale_in: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Alarm {
     pub alarm_name: String,
@@ -47,7 +49,7 @@ pub struct Alarm {
 
 /// A policy; its configurations are kept as the caller sent them (AWS echoes them back).
 #[skip_serializing_none]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ScalingPolicy {
     #[serde(rename = "PolicyARN")]
@@ -73,7 +75,7 @@ pub struct ScalableTargetAction {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ScheduledAction {
     pub scheduled_action_name: String,
@@ -89,12 +91,12 @@ pub struct ScheduledAction {
     pub scalable_target_action: Option<ScalableTargetAction>,
     pub creation_time: f64,
     /// When it fires next (emulated epoch seconds), `None` once it never will.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "on_wire")]
     pub next_fire: Option<f64>,
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NotScaledReason {
     pub code: String,
@@ -104,7 +106,7 @@ pub struct NotScaledReason {
 }
 
 #[skip_serializing_none]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ScalingActivity {
     pub activity_id: String,

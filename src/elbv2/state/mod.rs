@@ -3,17 +3,22 @@
 //! links, so they change together. Access is closure-only; no guard is held across an `.await`.
 
 pub mod model;
+mod remote;
+pub mod store;
 pub mod targets;
 
 use crate::core::clock::Clock;
 use model::{groups_of, Listener, LoadBalancer, Rule, TargetGroup};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+pub use store::Store;
 
-/// Everything ELBv2 holds for one account in one region, keyed by ARN.
-#[derive(Debug, Default)]
+/// Everything ELBv2 holds for one account in one region, keyed by ARN; stored whole.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct RegionState {
     pub account: String,
     pub region: String,
+    #[serde(skip)]
     pub clock: Clock,
     pub load_balancers: BTreeMap<String, LoadBalancer>,
     pub target_groups: BTreeMap<String, TargetGroup>,
@@ -57,9 +62,6 @@ impl RegionState {
         rules
     }
 }
-
-/// All regions' state, on one clock.
-pub type Store = crate::core::regions::Regions<RegionState>;
 
 impl crate::core::regions::RegionScoped for RegionState {
     fn new_region(account: &str, region: &str, clock: &Clock) -> Self {

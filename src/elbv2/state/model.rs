@@ -2,10 +2,12 @@
 //! rules, with actions and conditions kept as the API takes them (they are rendered back as sent
 //! and compiled into data-plane plans).
 
+use super::remote::{ReachDef, TargetKeyDef, TargetStateDef, TargetTypeDef};
 use crate::core::balancing::{Reach, TargetKey, TargetState, TargetType};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LbType {
     Application,
     Network,
@@ -29,20 +31,20 @@ impl LbType {
 }
 
 /// `LoadBalancerStateEnum` with its reason.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LbState {
     Provisioning,
     Active,
     Failed(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Zone {
     pub zone_name: String,
     pub subnet_id: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoadBalancer {
     pub arn: String,
     pub name: String,
@@ -59,7 +61,7 @@ pub struct LoadBalancer {
 }
 
 /// A health check's settings (`HealthCheck*` members of a target group).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HealthCheck {
     pub enabled: bool,
     pub protocol: String,
@@ -74,27 +76,37 @@ pub struct HealthCheck {
     pub matcher: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Target {
+    #[serde(with = "TargetKeyDef")]
     pub key: TargetKey,
     pub availability_zone: Option<String>,
+    #[serde(with = "ReachDef")]
     pub reach: Reach,
+    #[serde(with = "TargetStateDef")]
     pub state: TargetState,
     pub reason: Option<String>,
     pub description: Option<String>,
-    /// Consecutive results of the same kind, toward a threshold.
+    /// Consecutive results of the same kind, toward a threshold. Not stored: they change with
+    /// every probe (the record would be rewritten each time), and a restored target counts anew
+    /// from its stored state.
+    #[serde(skip)]
     pub passes: u32,
+    #[serde(skip)]
     pub failures: u32,
-    /// When the next probe is due (emulated seconds).
+    /// When the next probe is due (emulated seconds). Not stored: a restored target is probed
+    /// at once, so its health reflects what answers now.
+    #[serde(skip)]
     pub next_probe: f64,
     /// When a draining target is forgotten.
     pub drain_until: Option<f64>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetGroup {
     pub arn: String,
     pub name: String,
+    #[serde(with = "TargetTypeDef")]
     pub target_type: TargetType,
     pub protocol: Option<String>,
     pub protocol_version: Option<String>,
@@ -103,6 +115,7 @@ pub struct TargetGroup {
     pub ip_address_type: String,
     pub health: HealthCheck,
     pub attributes: BTreeMap<String, String>,
+    #[serde(with = "super::remote::targets")]
     pub targets: BTreeMap<TargetKey, Target>,
 }
 
@@ -116,13 +129,13 @@ impl TargetGroup {
 }
 
 /// One target group of a forward action, with its weight.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Weighted {
     pub arn: String,
     pub weight: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ActionKind {
     Forward {
         /// Set when the request named a single `TargetGroupArn`.
@@ -146,7 +159,7 @@ pub enum ActionKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Action {
     pub kind: ActionKind,
     pub order: Option<u32>,
@@ -172,7 +185,7 @@ impl Action {
 
 /// A rule condition: `values` for host-header, path-pattern, http-request-method and
 /// source-ip; `header_name` and `values` for http-header; `query` for query-string.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleCondition {
     pub field: String,
     pub values: Vec<String>,
@@ -180,7 +193,7 @@ pub struct RuleCondition {
     pub query: Vec<(Option<String>, String)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rule {
     pub arn: String,
     pub listener_arn: String,
@@ -190,7 +203,7 @@ pub struct Rule {
     pub actions: Vec<Action>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Listener {
     pub arn: String,
     pub load_balancer_arn: String,
@@ -198,7 +211,9 @@ pub struct Listener {
     pub protocol: String,
     pub default_actions: Vec<Action>,
     pub default_rule_arn: String,
-    /// Why the port could not be bound, if it could not.
+    /// Why the port could not be bound, if it could not. Not stored: it is about this run's
+    /// socket, found again when the listener is bound at restore.
+    #[serde(skip)]
     pub bind_error: Option<String>,
 }
 
