@@ -39,10 +39,13 @@ def populate(state):
     helper.register(url, 0, 10000, 100)
     conn = helper.connect(url)
     helper.ecs_request(conn, "CreateCluster", {"clusterName": "bench"})
+    helper.ecs_request(conn, "RegisterTaskDefinition", {
+        "family": "tasks", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "web", "image": "busybox"}]})
     subnet = default_subnet(port)
     for _ in range(100):
         status, data = helper.ecs_request(conn, "RunTask", {
-            "cluster": "bench", "taskDefinition": "fam-000", "count": 10, "launchType": "FARGATE",
+            "cluster": "bench", "taskDefinition": "tasks", "count": 10, "launchType": "FARGATE",
             "networkConfiguration": {"awsvpcConfiguration": {"subnets": [subnet]}}})
         if status != 200:
             raise SystemExit(f"RunTask answered {status}: {data[:200]!r}")

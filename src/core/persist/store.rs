@@ -8,6 +8,7 @@ use super::format::{self, FORMAT, FORMAT_KEY, WRITER_KEY};
 use super::{Durable, Record};
 use redb::{Database, Durability, ReadableTable, TableDefinition, TableError};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,9 +26,13 @@ pub struct StateDir {
     db: Database,
     dir: String,
     parts: Vec<Arc<dyn Durable>>,
-    /// One commit at a time, so a later save of a record never lands before an earlier one;
-    /// a request waiting here finds its change already written by the commit ahead of it.
+    /// One commit at a time, so a later save of a record never lands before an earlier one.
     gate: tokio::sync::Mutex<()>,
+    /// Group commit: a request takes a ticket once its change is made; a commit that starts
+    /// collecting after ticket N was issued makes everything up to N durable, so the requests
+    /// queued behind one fsync share the next instead of taking one each.
+    issued: AtomicU64,
+    durable: AtomicU64,
 }
 
 fn err(dir: &str, e: impl std::fmt::Display) -> String {
@@ -50,6 +55,8 @@ impl StateDir {
             dir: shown,
             parts,
             gate: tokio::sync::Mutex::new(()),
+            issued: AtomicU64::new(0),
+            durable: AtomicU64::new(0),
         };
         let (found, writer) = (state.meta(FORMAT_KEY)?, state.meta(WRITER_KEY)?);
         format::check_format(&state.dir, found.as_deref(), writer.as_deref())?;
@@ -121,15 +128,21 @@ impl StateDir {
 
     /// Writes every service's changes since the last commit, durably, before returning.
     pub async fn commit(self: &Arc<Self>) -> Result<(), String> {
+        let ticket = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
         let _turn = self.gate.lock().await;
-        let batch = self.collect();
-        if batch.is_empty() {
-            return Ok(());
+        if self.durable.load(Ordering::SeqCst) >= ticket {
+            return Ok(()); // the commit ahead of us collected our change
         }
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || me.write(batch, false))
-            .await
-            .map_err(|e| err(&self.dir, e))?
+        let upto = self.issued.load(Ordering::SeqCst);
+        let batch = self.collect();
+        if !batch.is_empty() {
+            let me = self.clone();
+            tokio::task::spawn_blocking(move || me.write(batch, false))
+                .await
+                .map_err(|e| err(&self.dir, e))??;
+        }
+        self.durable.fetch_max(upto, Ordering::SeqCst);
+        Ok(())
     }
 
     fn collect(&self) -> Vec<(&'static str, Vec<Record>)> {
@@ -141,6 +154,22 @@ impl StateDir {
     }
 
     fn write(&self, batch: Vec<(&'static str, Vec<Record>)>, stamp: bool) -> Result<(), String> {
+        let started = std::time::Instant::now();
+        let records: usize = batch.iter().map(|(_, r)| r.len()).sum();
+        let done = self.write_batch(batch, stamp);
+        tracing::debug!(
+            records,
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "state committed"
+        );
+        done
+    }
+
+    fn write_batch(
+        &self,
+        batch: Vec<(&'static str, Vec<Record>)>,
+        stamp: bool,
+    ) -> Result<(), String> {
         let mut tx = self.db.begin_write().map_err(|e| err(&self.dir, e))?;
         tx.set_durability(Durability::Immediate);
         for (name, records) in batch {
