@@ -42,10 +42,13 @@ pub fn invoke(st: &mut RegionState, name: &str) -> Vec<String> {
         .filter(|a| is_scaling_policy(a))
         .collect();
     if !alarm.actions_enabled || policies.is_empty() {
-        alarm.invoked = None;
+        if alarm.invoked.take().is_some() {
+            st.journal.note_alarm(name);
+        }
         return Vec::new();
     }
     alarm.invoked = Some(now);
+    st.journal.note_alarm(name);
     let fact = AlarmActionFact {
         account: st.account.clone(),
         region: st.region.clone(),
@@ -76,16 +79,27 @@ pub fn reinvoke(st: &mut RegionState, name: &str) {
 
 /// CloudWatch's state and the bus: runs a closure on a region, then publishes the facts it
 /// queued once the region's lock is released.
+/// It also remembers which regions were left with changes to save ([`super::persist`]).
 #[derive(Clone)]
 pub struct Hub {
     pub store: Arc<Store>,
     pub bus: Bus,
+    pub pending: Arc<super::persist::Pending>,
 }
 
 impl Hub {
+    pub fn new(store: Arc<Store>, bus: Bus) -> Self {
+        Hub {
+            store,
+            bus,
+            pending: Arc::default(),
+        }
+    }
+
     pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
         let (result, facts) = self.store.with(account, region, |st| {
             let result = f(st);
+            self.pending.note(st);
             (result, std::mem::take(&mut st.outbox))
         });
         self.publish(facts);
@@ -97,6 +111,7 @@ impl Hub {
         let mut facts = Vec::new();
         self.store.each(|st| {
             f(st);
+            self.pending.note(st);
             facts.append(&mut st.outbox);
         });
         self.publish(facts);

@@ -33,6 +33,7 @@ pub mod error;
 pub mod evaluate;
 mod facade;
 pub mod math_alarm;
+pub mod persist;
 pub mod read;
 pub mod render;
 pub mod rule;
@@ -64,7 +65,7 @@ impl CloudWatch {
     /// runtime); alarm actions invoking scaling policies are published on `bus`.
     pub fn new(clock: Clock, bus: Bus) -> Self {
         let store = Arc::new(Store::new(clock.clone()));
-        let hub = Hub { store, bus };
+        let hub = Hub::new(store, bus);
         let loops = Loops::new("cloudwatch retention");
         controller::spawn(hub.clone(), &clock, &loops);
         CloudWatch { hub, loops }
@@ -80,13 +81,18 @@ impl CloudWatch {
         let Some(handler) = dispatch::handler(operation) else {
             return Err(dispatch::unsupported(operation));
         };
-        self.hub
-            .with(&ctx.account, &ctx.region, |st| handler(st, input))
+        let alarms_may_change = persist::ALARM_WRITES.contains(&operation);
+        self.hub.with(&ctx.account, &ctx.region, |st| {
+            if alarms_may_change {
+                st.journal.note_all_alarms();
+            }
+            handler(st, input)
+        })
     }
 
     /// Where other services publish metrics (ECS' `AWS/ECS`, later).
     pub fn sink(&self) -> Arc<dyn MetricSink> {
-        Arc::new(facade::Sink::new(self.hub.store.clone()))
+        Arc::new(facade::Sink::new(self.hub.clone()))
     }
 
     /// Where Application Auto Scaling creates and deletes the alarms of target tracking.
@@ -107,7 +113,10 @@ impl CloudWatch {
 
 impl CloudWatch {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
-    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+    pub fn durable(&self) -> Option<Arc<dyn crate::core::persist::Durable>> {
+        let saved = persist::Saved {
+            hub: self.hub.clone(),
+        };
+        Some(Arc::new(saved))
     }
 }

@@ -25,6 +25,7 @@ pub mod dispatch;
 pub mod error;
 mod facade;
 pub mod pattern;
+pub mod persist;
 pub mod state;
 
 use crate::core::clock::Clock;
@@ -34,20 +35,20 @@ use crate::core::shutdown::Loops;
 use crate::wire::Reply;
 pub use dispatch::{operation_support, Support};
 pub use error::{LogsError, LogsResult};
+use persist::Ledger;
 use serde_json::{Map, Value};
-use state::Store;
 use std::sync::Arc;
 
 /// The CloudWatch Logs service: its state for every account and region and its retention loop.
 pub struct Logs {
-    store: Arc<Store>,
+    store: Arc<Ledger>,
     loops: Loops,
 }
 
 impl Logs {
     /// Builds the service and starts its retention controller (needs a Tokio runtime).
     pub fn new(clock: Clock) -> Self {
-        let store = Arc::new(Store::new(clock.clone()));
+        let store = Arc::new(Ledger::new(clock.clone()));
         let loops = Loops::new("logs retention");
         controller::spawn(store.clone(), &clock, &loops);
         Logs { store, loops }
@@ -85,7 +86,10 @@ impl Logs {
 
 impl Logs {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
-    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+    pub fn durable(&self) -> Option<Arc<dyn crate::core::persist::Durable>> {
+        let saved = persist::Saved {
+            ledger: self.store.clone(),
+        };
+        Some(Arc::new(saved))
     }
 }
