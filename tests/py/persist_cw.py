@@ -88,7 +88,8 @@ def make_logs(logs, run):
         logs.create_log_stream(logGroupName=app, logStreamName=stream)
         for b in range(batches):
             events = [
-                {"timestamp": now - 60_000 + b * 1000 + i, "message": f"{stream} batch {b} line {i}"}
+                {"timestamp": now - 60_000 + b * 1000 + i,
+                 "message": f"{stream} batch {b} line {i}"}
                 for i in range(10)
             ]
             logs.put_log_events(logGroupName=app, logStreamName=stream, logEvents=events)
@@ -138,7 +139,10 @@ def wait_for_alarms(cw, names, timeout=60):
 
 def create(client):
     run = uuid.uuid4().hex[:8]
-    names = {"logs": make_logs(client("logs"), run), "metrics": make_metrics(client("cloudwatch"), run)}
+    names = {
+        "logs": make_logs(client("logs"), run),
+        "metrics": make_metrics(client("cloudwatch"), run),
+    }
     answers = {
         "logs": log_answers(client("logs"), names["logs"]),
         "metrics": metric_answers(client("cloudwatch"), names["metrics"]),
@@ -178,10 +182,13 @@ def differences(before, after, path=""):
 
 def check(client, created):
     names = created["names"]
-    after = {
-        "logs": log_answers(client("logs"), names["logs"]),
-        "metrics": metric_answers(client("cloudwatch"), names["metrics"]),
-    }
+    try:
+        after = {
+            "logs": log_answers(client("logs"), names["logs"]),
+            "metrics": metric_answers(client("cloudwatch"), names["metrics"]),
+        }
+    except Exception as e:  # a group or alarm gone makes the describing itself fail
+        raise AssertionError(f"after the restart, describing what create made failed: {e}") from e
     diffs = differences(created["answers"], after)
     assert not diffs, "after the restart, these differ:\n  " + "\n  ".join(diffs[:40])
 

@@ -222,3 +222,40 @@ async fn after_a_wipe_everything_held_is_written_again() {
     assert_eq!(answers(&restored(&table)), answers(&logs));
     assert_eq!(table.len(), before.len());
 }
+
+#[tokio::test]
+async fn the_stream_cap_drops_are_counted_and_restored() {
+    use crate::logs::state::group::STREAM_EVENT_LIMIT;
+    let logs = Logs::new(Clock::new(1.0));
+    let mut table = Table::new();
+    setup(&logs);
+    let now = now_ms();
+    let batch = 7_000;
+    for b in 0..(STREAM_EVENT_LIMIT / batch + 1) {
+        // 15 batches of 7,000: the cap drops 5,000 of the first, which stays with a trim count.
+        let events: Vec<(i64, String)> = (0..batch)
+            .map(|i| (now - 200_000 + (b * batch + i) as i64, format!("m{b}-{i}")))
+            .collect();
+        logs.store.with("000000000000", "us-east-1", |st| {
+            crate::logs::api::events::append(st, "/app", "a", events).unwrap();
+        });
+        save(&logs, &mut table);
+    }
+    let before = answers(&logs);
+    let again = restored(&table);
+    assert_eq!(answers(&again), before);
+    let count = |l: &Logs| {
+        l.store.with("000000000000", "us-east-1", |st| {
+            st.groups["/app"].streams["a"].events.len()
+        })
+    };
+    assert_eq!(count(&again), STREAM_EVENT_LIMIT);
+    let chunks = table
+        .keys()
+        .filter(|k| split_key(k)[0] == keys::CHUNK)
+        .count();
+    assert_eq!(chunks, 15, "the first batch keeps 2,000 events");
+    let stream = keys::stream("000000000000", "us-east-1", "/app", "a");
+    let record = String::from_utf8(table[&stream].clone()).unwrap();
+    assert!(record.contains(r#""trims":{"1":5000}"#), "{record}");
+}
