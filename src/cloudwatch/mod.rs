@@ -22,6 +22,8 @@
 //! (METRICS(), SEARCH, Metrics Insights…), dashboards, insight rules, metric streams. Those
 //! operations are routed and answer a modelled error (see the README's table). Percentiles use
 //! at most 1,000 raw values per bucket.
+//!
+//! With `--state-dir`, [`persist`] saves series buckets, alarms and history as they change.
 
 pub mod actions;
 pub mod alarm;

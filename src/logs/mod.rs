@@ -17,7 +17,8 @@
 //! are routed and answer a modelled error (see the README's table).
 //!
 //! The rooms: `api/` (handlers, which change state only) → `state/`; `controller` (the
-//! retention sweep) → `state/`; `facade` for other services.
+//! retention sweep) → `state/`; `facade` for other services; `persist` (the state dir's
+//! records: changes are noted in each region's journal where they happen).
 
 pub mod api;
 pub mod controller;

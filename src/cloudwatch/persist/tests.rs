@@ -228,3 +228,25 @@ async fn after_a_wipe_everything_held_is_written_again() {
     save(&cw, &mut table);
     assert_eq!(table, before);
 }
+
+#[tokio::test]
+async fn what_the_sink_publishes_is_saved() {
+    let cw = fresh();
+    let mut table = Table::new();
+    let dims = [("Host".to_string(), "a".to_string())];
+    let sink = cw.sink();
+    sink.put(
+        "000000000000",
+        "us-east-1",
+        "App",
+        "Load",
+        &dims,
+        minute_ago(),
+        5.0,
+        "Percent",
+    );
+    let changes = save(&cw, &mut table);
+    let kinds: Vec<&str> = changes.iter().map(|r| split_key(&r.key)[0]).collect();
+    assert_eq!(kinds, [keys::SERIES, keys::BUCKET]);
+    assert_eq!(answers(&restored(&table)), answers(&cw));
+}

@@ -259,3 +259,36 @@ async fn the_stream_cap_drops_are_counted_and_restored() {
     let record = String::from_utf8(table[&stream].clone()).unwrap();
     assert!(record.contains(r#""trims":{"1":5000}"#), "{record}");
 }
+
+#[tokio::test]
+async fn the_sink_and_the_retention_sweep_are_saved() {
+    let logs = Logs::new(Clock::new(1.0));
+    let mut table = Table::new();
+    let sink = logs.sink();
+    let (a, r) = ("000000000000", "us-east-1");
+    sink.create_group(a, r, "/app").unwrap();
+    sink.create_stream(a, r, "/app", "a").unwrap();
+    let (now, hour) = (now_ms(), 3_600_000);
+    let old = vec![(now - 30 * hour, "old".to_string())];
+    sink.put(a, r, "/app", "a", old).unwrap();
+    sink.put(a, r, "/app", "a", vec![(now, "new".to_string())])
+        .unwrap();
+    let kinds: Vec<String> = save(&logs, &mut table)
+        .iter()
+        .map(|r| split_key(&r.key)[0].to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["e", "e", "g", "s", "r"],
+        "what the sink wrote is saved"
+    );
+    logs.store.with(a, r, |st| {
+        st.groups.get_mut("/app").unwrap().retention_in_days = Some(1);
+        st.note_group("/app");
+    });
+    assert_eq!(crate::logs::controller::sweep(&logs.store), 1);
+    save(&logs, &mut table);
+    let chunks = table.keys().filter(|k| split_key(k)[0] == keys::CHUNK);
+    assert_eq!(chunks.count(), 1, "the sweep deleted the expired chunk");
+    assert_eq!(answers(&restored(&table)), answers(&logs));
+}
