@@ -53,9 +53,14 @@ impl MetricKey {
 /// The values put into one bucket (or merged over a period).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
+    #[serde(with = "super::persist::lenient")]
     pub count: f64,
+    /// Finite values can add up to infinity: stored as text then ([`super::persist::lenient`]).
+    #[serde(with = "super::persist::lenient")]
     pub sum: f64,
+    #[serde(with = "super::persist::lenient")]
     pub min: f64,
+    #[serde(with = "super::persist::lenient")]
     pub max: f64,
     /// (value, count) pairs, at most [`RAW_LIMIT`].
     pub raw: Vec<(f64, f64)>,

@@ -142,3 +142,31 @@ impl<'de> Deserialize<'de> for HistoryItem {
         })
     }
 }
+
+/// An aggregate that may have overflowed: JSON has no infinity (serde_json would write `null`,
+/// which no restore could read back), so a non-finite number is stored as text.
+pub mod lenient {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_str(&v.to_string())
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Plain(f64),
+        Text(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Number::deserialize(d)? {
+            Number::Plain(v) => Ok(v),
+            Number::Text(t) => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}

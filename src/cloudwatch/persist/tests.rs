@@ -250,3 +250,15 @@ async fn what_the_sink_publishes_is_saved() {
     assert_eq!(kinds, [keys::SERIES, keys::BUCKET]);
     assert_eq!(answers(&restored(&table)), answers(&cw));
 }
+
+#[test]
+fn an_overflowed_sum_is_stored_and_read_back() {
+    use crate::cloudwatch::state::Bucket;
+    use crate::core::persist::{decode, encode};
+    let mut b = Bucket::default();
+    b.add(f64::MAX, 1.0);
+    b.add(f64::MAX, 1.0);
+    assert!(b.sum.is_infinite());
+    let back: Bucket = decode(super::TABLE, "k", &encode(&b)).unwrap();
+    assert_eq!(back, b);
+}
