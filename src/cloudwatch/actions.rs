@@ -97,7 +97,9 @@ impl Hub {
     }
 
     pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
+        let enabled = self.pending.enabled();
         let (result, facts) = self.store.with(account, region, |st| {
+            st.journal.enabled = enabled;
             let result = f(st);
             self.pending.note(st);
             (result, std::mem::take(&mut st.outbox))
@@ -109,7 +111,9 @@ impl Hub {
     /// Runs `f` on every region, then publishes what they queued.
     pub fn each(&self, mut f: impl FnMut(&mut RegionState)) {
         let mut facts = Vec::new();
+        let enabled = self.pending.enabled();
         self.store.each(|st| {
+            st.journal.enabled = enabled;
             f(st);
             self.pending.note(st);
             facts.append(&mut st.outbox);

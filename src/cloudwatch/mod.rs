@@ -53,7 +53,7 @@ pub use dispatch::{operation_support, Support};
 pub use error::{CwError, CwResult};
 pub use render::XMLNS;
 use serde_json::{Map, Value};
-use state::Store;
+use state::{RegionState, Store};
 use std::sync::Arc;
 
 /// The CloudWatch service: metric and alarm state for every account and region and its loop.
@@ -115,7 +115,12 @@ impl CloudWatch {
 
 impl CloudWatch {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    /// Asking for it turns the noting of changes on (without a state dir nothing would take them);
+    /// the first time, what is already held is noted too.
     pub fn durable(&self) -> Option<Arc<dyn crate::core::persist::Durable>> {
+        if self.hub.pending.enable() {
+            self.hub.each(RegionState::resave);
+        }
         let saved = persist::Saved {
             hub: self.hub.clone(),
         };

@@ -87,7 +87,9 @@ impl Logs {
 
 impl Logs {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
+    /// Asking for it turns the noting of changes on (without a state dir nothing would take them).
     pub fn durable(&self) -> Option<Arc<dyn crate::core::persist::Durable>> {
+        self.store.enable();
         let saved = persist::Saved {
             ledger: self.store.clone(),
         };

@@ -41,6 +41,9 @@ pub struct Journal {
     saved: HashMap<(&'static str, String), u64>,
     /// How many history items are saved.
     pub history_saved: usize,
+    /// Whether changes are noted at all: only with a state dir, else nothing would ever take
+    /// them and they would pile up. Set on every entry by the [`crate::cloudwatch::actions::Hub`].
+    pub enabled: bool,
 }
 
 fn digest(bytes: &[u8]) -> u64 {
@@ -51,6 +54,9 @@ fn digest(bytes: &[u8]) -> u64 {
 
 impl Journal {
     pub fn note_buckets(&mut self, key: &MetricKey, starts: impl IntoIterator<Item = i64>) {
+        if !self.enabled {
+            return;
+        }
         let mut starts = starts.into_iter().peekable();
         if starts.peek().is_none() {
             return;
@@ -64,13 +70,13 @@ impl Journal {
     }
 
     pub fn note_alarm(&mut self, name: &str) {
-        if !self.all_alarms && !self.alarms.contains(name) {
+        if self.enabled && !self.all_alarms && !self.alarms.contains(name) {
             self.alarms.insert(name.to_string());
         }
     }
 
     pub fn note_all_alarms(&mut self) {
-        self.all_alarms = true;
+        self.all_alarms = self.enabled;
     }
 
     /// An alarm record as loaded from the store.
@@ -83,10 +89,11 @@ impl RegionState {
     /// Whether something is left to save.
     pub fn unsaved(&self) -> bool {
         let j = &self.journal;
-        !j.buckets.is_empty()
-            || !j.alarms.is_empty()
-            || j.all_alarms
-            || self.history.len() > j.history_saved
+        j.enabled
+            && (!j.buckets.is_empty()
+                || !j.alarms.is_empty()
+                || j.all_alarms
+                || self.history.len() > j.history_saved)
     }
 
     /// The records of what changed since the last call.

@@ -48,9 +48,20 @@ pub const ALARM_WRITES: &[&str] = &[
 pub struct Pending {
     any: AtomicBool,
     regions: Mutex<BTreeSet<(String, String)>>,
+    /// Whether changes are noted (a state dir asked for them).
+    enabled: AtomicBool,
 }
 
 impl Pending {
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Acquire)
+    }
+
+    /// Turns noting on; true the first time.
+    pub fn enable(&self) -> bool {
+        !self.enabled.swap(true, Ordering::AcqRel)
+    }
+
     /// Remembers the region if it has something to save (called with its lock held).
     pub fn note(&self, st: &RegionState) {
         if !st.unsaved() {

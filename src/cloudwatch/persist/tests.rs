@@ -262,3 +262,20 @@ fn an_overflowed_sum_is_stored_and_read_back() {
     let back: Bucket = decode(super::TABLE, "k", &encode(&b)).unwrap();
     assert_eq!(back, b);
 }
+
+#[tokio::test]
+async fn without_a_state_dir_nothing_is_noted() {
+    let cw = fresh();
+    put(&cw, minute_ago(), 3.0);
+    alarms(&cw);
+    let journal = cw.hub.store.with("000000000000", "us-east-1", |st| {
+        format!("{:?}", st.journal)
+    });
+    assert!(
+        journal.contains("buckets: {}, alarms: {}, all_alarms: false"),
+        "{journal}"
+    );
+    let mut table = Table::new();
+    save(&cw, &mut table);
+    assert_eq!(answers(&restored(&table)), answers(&cw));
+}

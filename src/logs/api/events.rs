@@ -162,6 +162,7 @@ pub fn append(
 ) -> LogsResult<String> {
     let now = st.now_ms();
     let first_seq = st.last_seq + 1;
+    let journaling = st.journal.enabled;
     let group: &mut LogGroup = st
         .group_mut(group_name)
         .ok_or_else(LogsError::group_not_found)?;
@@ -182,7 +183,9 @@ pub fn append(
     let group_name = group.name.clone();
     // Registered before the inserts, so that the cap's drops are counted against it.
     stream.add_chunk(first_seq, events.len());
-    let chunk = crate::logs::persist::chunk_bytes(now, &events);
+    let chunk = journaling
+        .then(|| crate::logs::persist::chunk_bytes(now, &events))
+        .flatten();
     for e in events {
         stream.insert(e);
     }

@@ -42,6 +42,9 @@ pub struct Journal {
     streams: BTreeSet<(String, String)>,
     /// The region's sequence number moved.
     region: bool,
+    /// Whether changes are noted at all: only with a state dir, else nothing would ever take
+    /// them and they would pile up. Set on every entry by the [`super::Ledger`].
+    pub enabled: bool,
 }
 
 impl Journal {
@@ -53,17 +56,26 @@ impl Journal {
 impl RegionState {
     /// A group's attributes changed (created, retention, tags).
     pub fn note_group(&mut self, group: &str) {
+        if !self.journal.enabled {
+            return;
+        }
         self.journal.groups.insert(group.to_string());
     }
 
     /// A stream's attributes or chunks changed (created, appended to, trimmed).
     pub fn note_stream(&mut self, group: &str, stream: &str) {
+        if !self.journal.enabled {
+            return;
+        }
         let id = (group.to_string(), stream.to_string());
         self.journal.streams.insert(id);
     }
 
     /// Streams of `group` that lost events (expiry).
     pub fn note_trimmed(&mut self, group: &str) {
+        if !self.journal.enabled {
+            return;
+        }
         let Some(g) = self.groups.get(group) else {
             return;
         };
@@ -77,6 +89,9 @@ impl RegionState {
     /// An append to a stream, its events from sequence number `first` encoded as `chunk`
     /// ([`chunk_bytes`]): written as it is at the next save.
     pub fn note_append(&mut self, group: &str, stream: &str, first: u64, chunk: Vec<u8>) {
+        if !self.journal.enabled {
+            return;
+        }
         let k = keys::chunk(&self.account, &self.region, group, stream, first);
         self.journal.records.insert(k, Some(chunk));
         self.note_stream(group, stream);
@@ -85,6 +100,9 @@ impl RegionState {
 
     /// A stream was deleted: its record and every chunk of it go.
     pub fn note_stream_deleted(&mut self, group: &str, stream: &LogStream) {
+        if !self.journal.enabled {
+            return;
+        }
         let (a, r) = (&self.account, &self.region);
         let mut gone = vec![keys::stream(a, r, group, &stream.name)];
         let firsts = stream.chunks.keys().chain(&stream.trimmed);
@@ -96,6 +114,9 @@ impl RegionState {
 
     /// A group was deleted: its record, its streams' and their chunks go.
     pub fn note_group_deleted(&mut self, group: &LogGroup) {
+        if !self.journal.enabled {
+            return;
+        }
         for stream in group.streams.values() {
             self.note_stream_deleted(&group.name, stream);
         }
@@ -105,7 +126,14 @@ impl RegionState {
 
     /// The records of what changed since the last call, which the journal then forgets.
     pub fn take_changes(&mut self) -> Vec<Record> {
-        let journal = std::mem::take(&mut self.journal);
+        let enabled = self.journal.enabled;
+        let journal = std::mem::replace(
+            &mut self.journal,
+            Journal {
+                enabled,
+                ..Journal::default()
+            },
+        );
         let mut out: Vec<Record> = (journal.records.into_iter())
             .map(|(key, value)| Record { key, value })
             .collect();

@@ -31,6 +31,8 @@ pub struct Ledger {
     pub store: Store,
     any: AtomicBool,
     pending: Mutex<BTreeSet<(String, String)>>,
+    /// Whether changes are noted (a state dir asked for them).
+    enabled: AtomicBool,
 }
 
 impl Ledger {
@@ -39,12 +41,22 @@ impl Ledger {
             store: Store::new(clock),
             any: AtomicBool::new(false),
             pending: Mutex::new(BTreeSet::new()),
+            enabled: AtomicBool::new(false),
+        }
+    }
+
+    /// From now on changes are noted; the first time, what is already held is noted too.
+    pub fn enable(&self) {
+        if !self.enabled.swap(true, Ordering::AcqRel) {
+            self.each(RegionState::resave);
         }
     }
 
     /// Runs `f` on a region (created on first use), remembering if it left changes to save.
     pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
+        let enabled = self.enabled.load(Ordering::Acquire);
         self.store.with(account, region, |st| {
+            st.journal.enabled = enabled;
             let out = f(st);
             self.note(st);
             out
@@ -53,7 +65,9 @@ impl Ledger {
 
     /// Runs `f` on every region, as [`Ledger::with`].
     pub fn each(&self, mut f: impl FnMut(&mut RegionState)) {
+        let enabled = self.enabled.load(Ordering::Acquire);
         self.store.each(|st| {
+            st.journal.enabled = enabled;
             f(st);
             self.note(st);
         });

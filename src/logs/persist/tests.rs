@@ -292,3 +292,16 @@ async fn the_sink_and_the_retention_sweep_are_saved() {
     assert_eq!(chunks.count(), 1, "the sweep deleted the expired chunk");
     assert_eq!(answers(&restored(&table)), answers(&logs));
 }
+
+#[tokio::test]
+async fn without_a_state_dir_nothing_is_noted() {
+    let logs = Logs::new(Clock::new(1.0));
+    setup(&logs);
+    put(&logs, "a", &[(now_ms(), "m")]);
+    let (a, r) = ("000000000000", "us-east-1");
+    assert!(logs.store.with(a, r, |st| st.journal.is_empty()));
+    // Asked for later, what is held is saved whole.
+    let mut table = Table::new();
+    save(&logs, &mut table);
+    assert_eq!(answers(&restored(&table)), answers(&logs));
+}
