@@ -42,10 +42,13 @@ pub fn invoke(st: &mut RegionState, name: &str) -> Vec<String> {
         .filter(|a| is_scaling_policy(a))
         .collect();
     if !alarm.actions_enabled || policies.is_empty() {
-        alarm.invoked = None;
+        if alarm.invoked.take().is_some() {
+            st.journal.note_alarm(name);
+        }
         return Vec::new();
     }
     alarm.invoked = Some(now);
+    st.journal.note_alarm(name);
     let fact = AlarmActionFact {
         account: st.account.clone(),
         region: st.region.clone(),
@@ -76,16 +79,29 @@ pub fn reinvoke(st: &mut RegionState, name: &str) {
 
 /// CloudWatch's state and the bus: runs a closure on a region, then publishes the facts it
 /// queued once the region's lock is released.
+/// It also remembers which regions were left with changes to save ([`super::persist`]).
 #[derive(Clone)]
 pub struct Hub {
     pub store: Arc<Store>,
     pub bus: Bus,
+    pub pending: Arc<super::persist::Pending>,
 }
 
 impl Hub {
+    pub fn new(store: Arc<Store>, bus: Bus) -> Self {
+        Hub {
+            store,
+            bus,
+            pending: Arc::default(),
+        }
+    }
+
     pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut RegionState) -> R) -> R {
+        let enabled = self.pending.enabled();
         let (result, facts) = self.store.with(account, region, |st| {
+            st.journal.enabled = enabled;
             let result = f(st);
+            self.pending.note(st);
             (result, std::mem::take(&mut st.outbox))
         });
         self.publish(facts);
@@ -95,8 +111,11 @@ impl Hub {
     /// Runs `f` on every region, then publishes what they queued.
     pub fn each(&self, mut f: impl FnMut(&mut RegionState)) {
         let mut facts = Vec::new();
+        let enabled = self.pending.enabled();
         self.store.each(|st| {
+            st.journal.enabled = enabled;
             f(st);
+            self.pending.note(st);
             facts.append(&mut st.outbox);
         });
         self.publish(facts);

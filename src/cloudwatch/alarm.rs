@@ -4,10 +4,12 @@
 use super::evaluate::{decide, Decision, Rule};
 use super::state::{MetricKey, RegionState};
 use super::stats::{by_period, Stat};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone)]
+/// Serialized whole, as its record in the state dir.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Alarm {
     /// The configuration members of MetricAlarm, as sent.
     pub config: Map<String, Value>,
@@ -31,7 +33,8 @@ pub struct Alarm {
     pub invoked: Option<f64>,
 }
 
-#[derive(Debug, Clone)]
+/// Read back through [`super::persist::StoredItem`], whose words must be known ones.
+#[derive(Debug, Clone, Serialize)]
 pub struct HistoryItem {
     pub alarm: String,
     /// `MetricAlarm` or `CompositeAlarm`.
@@ -136,6 +139,8 @@ pub fn transition(st: &mut RegionState, name: &str, d: Decision) -> bool {
     if alarm.state == d.state {
         return false;
     }
+    st.journal.note_alarm(name);
+    let alarm = st.alarms.get_mut(name).expect("looked up above");
     let old = json!({"stateValue": alarm.state, "stateReason": alarm.reason});
     let summary = format!("Alarm updated from {} to {}", alarm.state, d.state);
     alarm.state = d.state.to_string();
@@ -220,7 +225,10 @@ pub fn evaluate_region(st: &mut RegionState) {
         let decision = decide(&alarm.rule, &periods, st.now());
         let last = periods.iter().rev().find_map(|(_, v)| v.map(|(v, _)| v));
         if let Some(a) = st.alarms.get_mut(&name) {
-            a.last_value = last;
+            if a.last_value != last {
+                a.last_value = last;
+                st.journal.note_alarm(&name);
+            }
         }
         let moved = decision.is_some_and(|d| transition(st, &name, d));
         if !moved {

@@ -13,10 +13,13 @@ use crate::core::clock::iso8601;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone)]
+/// Serialized, a composite is all but its parsed rule, which a restore parses again from the
+/// AlarmRule of its configuration ([`Rule`] names states by `&'static str`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Composite {
     /// The configuration members of CompositeAlarm, as sent.
     pub config: Map<String, Value>,
+    #[serde(skip, default = "unparsed")]
     pub rule: Rule,
     pub actions_enabled: bool,
     pub state: String,
@@ -25,6 +28,11 @@ pub struct Composite {
     pub state_updated: f64,
     pub config_updated: f64,
     pub tags: BTreeMap<String, String>,
+}
+
+/// The rule of a composite just read, until its AlarmRule is parsed again.
+fn unparsed() -> Rule {
+    Rule::Const(false)
 }
 
 impl Composite {
@@ -191,6 +199,7 @@ pub fn transition(
         return;
     }
     let quiet = !c.actions_enabled || suppressed(st, c);
+    st.journal.note_alarm(name);
     let c = st.composites.get_mut(name).expect("looked up above");
     let old = json!({"stateValue": c.state, "stateReason": c.reason});
     let summary = format!("Alarm updated from {} to {}", c.state, state);

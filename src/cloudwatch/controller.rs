@@ -10,6 +10,7 @@ use super::actions::Hub;
 use super::state::RegionState;
 use crate::core::clock::Clock;
 use crate::core::shutdown::Loops;
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// How often metric alarms are evaluated (each over its own aligned periods).
@@ -37,8 +38,10 @@ pub fn tier_allows(now: f64, start: f64, period: i64) -> bool {
     }
 }
 
-/// Merges every bucket starting before `before` into the bucket of its `step`-aligned start.
-fn roll_up(series: &mut super::state::Series, before: i64, step: i64) {
+/// Merges every bucket starting before `before` into the bucket of its `step`-aligned start;
+/// the starts it changed.
+fn roll_up(series: &mut super::state::Series, before: i64, step: i64) -> BTreeSet<i64> {
+    let mut changed = BTreeSet::new();
     let keys: Vec<(i64, String)> = series
         .buckets
         .range(..(before, String::new()))
@@ -48,15 +51,19 @@ fn roll_up(series: &mut super::state::Series, before: i64, step: i64) {
     for key in keys {
         if let Some(b) = series.buckets.remove(&key) {
             let slot = (key.0.div_euclid(step) * step, key.1);
+            changed.extend([key.0, slot.0]);
             series.buckets.entry(slot).or_default().merge(&b);
         }
     }
+    changed
 }
 
-/// One pass over a region: rolls up and drops, then forgets metrics left with no data.
+/// One pass over a region: rolls up and drops, then forgets metrics left with no data. The
+/// buckets it changed are noted for the next save.
 pub fn sweep_region(st: &mut RegionState) {
     let now = st.now() as i64;
-    for series in st.metrics.values_mut() {
+    for (metric, series) in st.metrics.iter_mut() {
+        let mut changed = BTreeSet::new();
         let old: Vec<i64> = series
             .high_res
             .range(..now - HIGH_RES_KEPT)
@@ -64,6 +71,7 @@ pub fn sweep_region(st: &mut RegionState) {
             .collect();
         for start in old {
             series.high_res.remove(&start);
+            changed.extend([start, start.div_euclid(60) * 60]);
             let keys: Vec<_> = series
                 .buckets
                 .range((start, String::new())..(start + 1, String::new()))
@@ -76,10 +84,13 @@ pub fn sweep_region(st: &mut RegionState) {
                 }
             }
         }
-        roll_up(series, now - MINUTE_KEPT, 300);
-        roll_up(series, now - FIVE_MINUTES_KEPT, 3600);
+        changed.extend(roll_up(series, now - MINUTE_KEPT, 300));
+        changed.extend(roll_up(series, now - FIVE_MINUTES_KEPT, 3600));
         let oldest = (now - HOUR_KEPT, String::new());
-        series.buckets = series.buckets.split_off(&oldest);
+        let kept = series.buckets.split_off(&oldest);
+        changed.extend(series.buckets.keys().map(|(t, _)| *t));
+        series.buckets = kept;
+        st.journal.note_buckets(metric, changed);
     }
     st.metrics.retain(|_, s| !s.buckets.is_empty());
 }

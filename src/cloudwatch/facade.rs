@@ -6,19 +6,18 @@
 use super::actions::Hub;
 use super::alarm::arn;
 use super::api::alarms::{delete_alarms, put_metric_alarm};
-use super::state::{MetricKey, Point, Store};
+use super::state::{MetricKey, Point};
 use crate::core::metrics::MetricSink;
 use crate::core::scaling::Alarms;
 use serde_json::{json, Map, Value};
-use std::sync::Arc;
 
 pub struct Sink {
-    store: Arc<Store>,
+    hub: Hub,
 }
 
 impl Sink {
-    pub fn new(store: Arc<Store>) -> Self {
-        Sink { store }
+    pub fn new(hub: Hub) -> Self {
+        Sink { hub }
     }
 }
 
@@ -60,7 +59,7 @@ impl MetricSink for Sink {
             values: values.to_vec(),
             stats: None,
         };
-        self.store.with(account, region, |st| st.put(key, &point));
+        self.hub.with(account, region, |st| st.put(key, &point));
     }
 }
 
@@ -86,6 +85,7 @@ impl Alarms for AlarmWriter {
             .and_then(Value::as_str)
             .map(str::to_string);
         self.hub.with(account, region, |st| {
+            st.journal.note_all_alarms();
             put_metric_alarm(st, input).map_err(|e| e.message().to_string())?;
             Ok(arn(st, name.as_deref().unwrap_or_default()))
         })
@@ -93,6 +93,7 @@ impl Alarms for AlarmWriter {
 
     fn delete_alarms(&self, account: &str, region: &str, names: &[String]) {
         self.hub.with(account, region, |st| {
+            st.journal.note_all_alarms();
             // DeleteAlarms refuses unknown names; this facade ignores them.
             let known: Vec<&String> = names
                 .iter()
@@ -112,13 +113,16 @@ impl Alarms for AlarmWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloudwatch::state::Store;
     use crate::core::bus::{Bus, Fact, Received};
     use crate::core::clock::Clock;
+    use std::sync::Arc;
 
     #[test]
     fn the_sink_publishes_in_aws_namespaces() {
-        let store = Arc::new(Store::new(Clock::new(1.0)));
-        let sink = Sink::new(store.clone());
+        let hub = Hub::new(Arc::new(Store::new(Clock::new(1.0))), Bus::new());
+        let store = hub.store.clone();
+        let sink = Sink::new(hub);
         let dims = vec![("ClusterName".to_string(), "default".to_string())];
         sink.put(
             "1",
@@ -147,16 +151,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_breaching_alarm_invokes_its_scaling_policy_on_the_bus() {
         let clock = Clock::new(1.0);
-        let hub = Hub {
-            store: Arc::new(Store::new(clock.clone())),
-            bus: Bus::new(),
-        };
+        let hub = Hub::new(Arc::new(Store::new(clock.clone())), Bus::new());
         let mut sub = hub.bus.subscribe();
         let writer = AlarmWriter::new(hub.clone());
         let arn = writer.put_metric_alarm("1", "r", alarm("high")).unwrap();
         assert_eq!(arn, "arn:aws:cloudwatch:r:1:alarm:high");
         let end = (clock.now() as i64).div_euclid(60) * 60;
-        Sink::new(hub.store.clone()).put(
+        Sink::new(hub.clone()).put(
             "1",
             "r",
             "AWS/ECS",
@@ -182,7 +183,7 @@ mod tests {
         // A minute later, still breaching: invoked again with the newest datapoint.
         tokio::time::advance(std::time::Duration::from_secs(60)).await;
         let end = (clock.now() as i64).div_euclid(60) * 60;
-        Sink::new(hub.store.clone()).put(
+        Sink::new(hub.clone()).put(
             "1",
             "r",
             "AWS/ECS",
@@ -211,10 +212,7 @@ mod tests {
 
     #[test]
     fn the_writer_answers_put_metric_alarm_errors_and_ignores_unknown_deletes() {
-        let hub = Hub {
-            store: Arc::new(Store::new(Clock::new(1.0))),
-            bus: Bus::new(),
-        };
+        let hub = Hub::new(Arc::new(Store::new(Clock::new(1.0))), Bus::new());
         let writer = AlarmWriter::new(hub.clone());
         let mut bad = alarm("x");
         bad.remove("Period");

@@ -22,6 +22,8 @@
 //! (METRICS(), SEARCH, Metrics Insights…), dashboards, insight rules, metric streams. Those
 //! operations are routed and answer a modelled error (see the README's table). Percentiles use
 //! at most 1,000 raw values per bucket.
+//!
+//! With `--state-dir`, [`persist`] saves series buckets, alarms and history as they change.
 
 pub mod actions;
 pub mod alarm;
@@ -33,6 +35,7 @@ pub mod error;
 pub mod evaluate;
 mod facade;
 pub mod math_alarm;
+pub mod persist;
 pub mod read;
 pub mod render;
 pub mod rule;
@@ -50,7 +53,7 @@ pub use dispatch::{operation_support, Support};
 pub use error::{CwError, CwResult};
 pub use render::XMLNS;
 use serde_json::{Map, Value};
-use state::Store;
+use state::{RegionState, Store};
 use std::sync::Arc;
 
 /// The CloudWatch service: metric and alarm state for every account and region and its loop.
@@ -64,7 +67,7 @@ impl CloudWatch {
     /// runtime); alarm actions invoking scaling policies are published on `bus`.
     pub fn new(clock: Clock, bus: Bus) -> Self {
         let store = Arc::new(Store::new(clock.clone()));
-        let hub = Hub { store, bus };
+        let hub = Hub::new(store, bus);
         let loops = Loops::new("cloudwatch retention");
         controller::spawn(hub.clone(), &clock, &loops);
         CloudWatch { hub, loops }
@@ -80,13 +83,18 @@ impl CloudWatch {
         let Some(handler) = dispatch::handler(operation) else {
             return Err(dispatch::unsupported(operation));
         };
-        self.hub
-            .with(&ctx.account, &ctx.region, |st| handler(st, input))
+        let alarms_may_change = persist::ALARM_WRITES.contains(&operation);
+        self.hub.with(&ctx.account, &ctx.region, |st| {
+            if alarms_may_change {
+                st.journal.note_all_alarms();
+            }
+            handler(st, input)
+        })
     }
 
     /// Where other services publish metrics (ECS' `AWS/ECS`, later).
     pub fn sink(&self) -> Arc<dyn MetricSink> {
-        Arc::new(facade::Sink::new(self.hub.store.clone()))
+        Arc::new(facade::Sink::new(self.hub.clone()))
     }
 
     /// Where Application Auto Scaling creates and deletes the alarms of target tracking.
@@ -107,7 +115,15 @@ impl CloudWatch {
 
 impl CloudWatch {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
-    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+    /// Asking for it turns the noting of changes on (without a state dir nothing would take them);
+    /// the first time, what is already held is noted too.
+    pub fn durable(&self) -> Option<Arc<dyn crate::core::persist::Durable>> {
+        if self.hub.pending.enable() {
+            self.hub.each(RegionState::resave);
+        }
+        let saved = persist::Saved {
+            hub: self.hub.clone(),
+        };
+        Some(Arc::new(saved))
     }
 }

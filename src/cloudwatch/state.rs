@@ -10,13 +10,14 @@
 //! an `.await`.
 
 use crate::core::clock::Clock;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Raw values kept per bucket for percentiles; beyond it only the exact aggregates grow.
 pub const RAW_LIMIT: usize = 1000;
 
 /// A metric's identity. Dimensions are sorted by name so that the same set matches however sent.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct MetricKey {
     pub namespace: String,
     pub name: String,
@@ -50,11 +51,16 @@ impl MetricKey {
 }
 
 /// The values put into one bucket (or merged over a period).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
+    #[serde(with = "super::persist::lenient")]
     pub count: f64,
+    /// Finite values can add up to infinity: stored as text then ([`super::persist::lenient`]).
+    #[serde(with = "super::persist::lenient")]
     pub sum: f64,
+    #[serde(with = "super::persist::lenient")]
     pub min: f64,
+    #[serde(with = "super::persist::lenient")]
     pub max: f64,
     /// (value, count) pairs, at most [`RAW_LIMIT`].
     pub raw: Vec<(f64, f64)>,
@@ -114,6 +120,8 @@ pub struct RegionState {
     /// Alarm actions invoking Application Auto Scaling policies, published on the bus once the
     /// region's lock is released ([`super::actions::Hub::with`]).
     pub outbox: Vec<crate::core::scaling::AlarmActionFact>,
+    /// What changed since the last save ([`super::persist`]).
+    pub journal: super::persist::Journal,
 }
 
 impl RegionState {
@@ -125,7 +133,7 @@ impl RegionState {
     /// Stores one value (seen `count` times) or, with `stats`, a statistic set.
     pub fn put(&mut self, key: MetricKey, p: &Point) {
         let now = self.now();
-        let series = self.metrics.entry(key).or_default();
+        let series = self.metrics.entry(key.clone()).or_default();
         series.last_put = now;
         let step = if p.resolution == 1 { 1 } else { 60 };
         let start = (p.timestamp.floor() as i64).div_euclid(step) * step;
@@ -137,6 +145,7 @@ impl RegionState {
             Some((count, sum, min, max)) => bucket.add_stats(count, sum, min, max),
             None => p.values.iter().for_each(|(v, c)| bucket.add(*v, *c)),
         }
+        self.journal.note_buckets(&key, [start]);
     }
 }
 

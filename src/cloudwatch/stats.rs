@@ -4,7 +4,7 @@
 use super::state::{Bucket, Series};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Stat {
     SampleCount,
     Average,

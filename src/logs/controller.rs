@@ -3,7 +3,7 @@
 //! every other emulated wait. Level-triggered and idempotent: a pass only compares timestamps.
 
 use super::api::groups::expire;
-use super::state::Store;
+use super::persist::Ledger;
 use crate::core::clock::Clock;
 use crate::core::shutdown::Loops;
 use std::sync::Arc;
@@ -13,20 +13,26 @@ use std::time::Duration;
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// One pass over every region; how many events went.
-pub fn sweep(store: &Store) -> usize {
+pub fn sweep(store: &Ledger) -> usize {
     let mut removed = 0;
     store.each(|st| {
         let now = st.now_ms();
-        removed += st
-            .groups
-            .values_mut()
-            .map(|g| expire(g, now))
-            .sum::<usize>();
+        let mut trimmed = Vec::new();
+        for g in st.groups.values_mut() {
+            let n = expire(g, now);
+            if n > 0 {
+                trimmed.push(g.name.clone());
+            }
+            removed += n;
+        }
+        for name in trimmed {
+            st.note_trimmed(&name);
+        }
     });
     removed
 }
 
-pub fn spawn(store: Arc<Store>, clock: &Clock, loops: &Loops) {
+pub fn spawn(store: Arc<Ledger>, clock: &Clock, loops: &Loops) {
     let mut interval = clock.interval(SWEEP_EVERY);
     let mut stopping = loops.stopping();
     loops.spawn(async move {
@@ -57,7 +63,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn events_expire_as_emulated_time_passes() {
         let clock = Clock::new(1.0);
-        let store = Arc::new(Store::new(clock.clone()));
+        let store = Arc::new(Ledger::new(clock.clone()));
         let loops = Loops::new("test retention");
         store.with("1", "r", |st| {
             let create = input(json!({ "logGroupName": "g" }));
@@ -71,7 +77,7 @@ mod tests {
         });
         spawn(store.clone(), &clock, &loops);
         let count =
-            |store: &Store| store.with("1", "r", |st| st.groups["g"].streams["s"].events.len());
+            |store: &Ledger| store.with("1", "r", |st| st.groups["g"].streams["s"].events.len());
         tokio::time::sleep(Duration::from_secs(3600)).await;
         assert_eq!(count(&store), 1, "an hour later the event is kept");
         tokio::time::sleep(Duration::from_secs(86_400)).await;

@@ -1,18 +1,18 @@
 //! [`LogSink`] for other services: the same state and rules as the API, without the wire.
 
 use super::api::{check_group_name, check_stream_name, events, groups};
+use super::persist::Ledger;
 use super::state::group::LogStream;
-use super::state::Store;
 use crate::core::logs::LogSink;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 pub struct Sink {
-    store: Arc<Store>,
+    store: Arc<Ledger>,
 }
 
 impl Sink {
-    pub fn new(store: Arc<Store>) -> Self {
+    pub fn new(store: Arc<Ledger>) -> Self {
         Sink { store }
     }
 }
@@ -54,10 +54,13 @@ impl LogSink for Sink {
             let g = st
                 .group_mut(group)
                 .ok_or("The specified log group does not exist.")?;
-            let arn = g.arn.clone();
-            g.streams
-                .entry(stream.to_string())
-                .or_insert_with(|| LogStream::new(stream, &arn, now));
+            if g.streams.contains_key(stream) {
+                return Ok(());
+            }
+            let created = LogStream::new(stream, &g.arn, now);
+            g.streams.insert(stream.to_string(), created);
+            let name = g.name.clone();
+            st.note_stream(&name, stream);
             Ok(())
         })
     }
@@ -92,7 +95,7 @@ mod tests {
 
     #[test]
     fn the_sink_creates_and_appends() {
-        let sink = Sink::new(Arc::new(Store::new(Clock::new(1.0))));
+        let sink = Sink::new(Arc::new(Ledger::new(Clock::new(1.0))));
         assert!(!sink.group_exists("1", "r", "/ecs/web"));
         assert!(sink.create_stream("1", "r", "/ecs/web", "s").is_err());
         sink.create_group("1", "r", "/ecs/web").unwrap();

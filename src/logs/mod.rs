@@ -17,7 +17,8 @@
 //! are routed and answer a modelled error (see the README's table).
 //!
 //! The rooms: `api/` (handlers, which change state only) → `state/`; `controller` (the
-//! retention sweep) → `state/`; `facade` for other services.
+//! retention sweep) → `state/`; `facade` for other services; `persist` (the state dir's
+//! records: changes are noted in each region's journal where they happen).
 
 pub mod api;
 pub mod controller;
@@ -25,6 +26,7 @@ pub mod dispatch;
 pub mod error;
 mod facade;
 pub mod pattern;
+pub mod persist;
 pub mod state;
 
 use crate::core::clock::Clock;
@@ -34,20 +36,20 @@ use crate::core::shutdown::Loops;
 use crate::wire::Reply;
 pub use dispatch::{operation_support, Support};
 pub use error::{LogsError, LogsResult};
+use persist::Ledger;
 use serde_json::{Map, Value};
-use state::Store;
 use std::sync::Arc;
 
 /// The CloudWatch Logs service: its state for every account and region and its retention loop.
 pub struct Logs {
-    store: Arc<Store>,
+    store: Arc<Ledger>,
     loops: Loops,
 }
 
 impl Logs {
     /// Builds the service and starts its retention controller (needs a Tokio runtime).
     pub fn new(clock: Clock) -> Self {
-        let store = Arc::new(Store::new(clock.clone()));
+        let store = Arc::new(Ledger::new(clock.clone()));
         let loops = Loops::new("logs retention");
         controller::spawn(store.clone(), &clock, &loops);
         Logs { store, loops }
@@ -85,7 +87,12 @@ impl Logs {
 
 impl Logs {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
-    pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        None
+    /// Asking for it turns the noting of changes on (without a state dir nothing would take them).
+    pub fn durable(&self) -> Option<Arc<dyn crate::core::persist::Durable>> {
+        self.store.enable();
+        let saved = persist::Saved {
+            ledger: self.store.clone(),
+        };
+        Some(Arc::new(saved))
     }
 }

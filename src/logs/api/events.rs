@@ -162,6 +162,7 @@ pub fn append(
 ) -> LogsResult<String> {
     let now = st.now_ms();
     let first_seq = st.last_seq + 1;
+    let journaling = st.journal.enabled;
     let group: &mut LogGroup = st
         .group_mut(group_name)
         .ok_or_else(LogsError::group_not_found)?;
@@ -169,17 +170,30 @@ pub fn append(
         .streams
         .get_mut(stream)
         .ok_or_else(LogsError::stream_not_found)?;
-    let count = events.len() as u64;
-    for (seq, (timestamp, message)) in (first_seq..).zip(events) {
-        stream.insert(Event {
+    let events: Vec<Event> = (first_seq..)
+        .zip(events)
+        .map(|(seq, (timestamp, message))| Event {
             timestamp,
             ingestion_time: now,
             message,
             seq,
-        });
+        })
+        .collect();
+    let (count, name) = (events.len() as u64, stream.name.clone());
+    let group_name = group.name.clone();
+    // Registered before the inserts, so that the cap's drops are counted against it.
+    stream.add_chunk(first_seq, events.len());
+    let chunk = journaling
+        .then(|| crate::logs::persist::chunk_bytes(now, &events))
+        .flatten();
+    for e in events {
+        stream.insert(e);
     }
     let token = super::streams::sequence_token(stream);
     st.last_seq += count;
+    if let Some(bytes) = chunk {
+        st.note_append(&group_name, &name, first_seq, bytes);
+    }
     Ok(token)
 }
 

@@ -55,6 +55,7 @@ pub fn create_log_group(st: &mut RegionState, input: Map<String, Value>) -> Logs
         tags: req.tags,
         streams: BTreeMap::new(),
     };
+    st.note_group(&name);
     st.groups.insert(name, group);
     Ok(Reply::empty())
 }
@@ -176,10 +177,12 @@ fn named(input: Map<String, Value>) -> LogsResult<(String, Option<i64>)> {
 
 pub fn delete_log_group(st: &mut RegionState, input: Map<String, Value>) -> LogsResult<Reply> {
     let (name, _) = named(input)?;
-    st.groups
+    let group = st
+        .groups
         .remove(&name)
-        .map(|_| Reply::empty())
-        .ok_or_else(LogsError::group_not_found)
+        .ok_or_else(LogsError::group_not_found)?;
+    st.note_group_deleted(&group);
+    Ok(Reply::empty())
 }
 
 pub fn put_retention_policy(st: &mut RegionState, input: Map<String, Value>) -> LogsResult<Reply> {
@@ -200,6 +203,8 @@ pub fn put_retention_policy(st: &mut RegionState, input: Map<String, Value>) -> 
     let group = group_mut(st, &name)?;
     group.retention_in_days = Some(days);
     expire(group, now);
+    st.note_group(&name);
+    st.note_trimmed(&name);
     Ok(Reply::empty())
 }
 
@@ -209,6 +214,7 @@ pub fn delete_retention_policy(
 ) -> LogsResult<Reply> {
     let (name, _) = named(input)?;
     group_mut(st, &name)?.retention_in_days = None;
+    st.note_group(&name);
     Ok(Reply::empty())
 }
 

@@ -42,17 +42,19 @@ pub fn create_log_stream(st: &mut RegionState, input: Map<String, Value>) -> Log
         ));
     }
     let created = LogStream::new(&stream, &group.arn, now);
-    group.streams.insert(stream, created);
+    group.streams.insert(stream.clone(), created);
+    st.note_stream(&group_name, &stream);
     Ok(Reply::empty())
 }
 
 pub fn delete_log_stream(st: &mut RegionState, input: Map<String, Value>) -> LogsResult<Reply> {
     let (group_name, stream) = names(input)?;
-    group_mut(st, &group_name)?
+    let gone = group_mut(st, &group_name)?
         .streams
         .remove(&stream)
-        .map(|_| Reply::empty())
-        .ok_or_else(LogsError::stream_not_found)
+        .ok_or_else(LogsError::stream_not_found)?;
+    st.note_stream_deleted(&group_name, &gone);
+    Ok(Reply::empty())
 }
 
 #[derive(Deserialize, Default)]

@@ -83,6 +83,7 @@ fn tag(st: &mut RegionState, input: Map<String, Value>, by_arn: bool) -> LogsRes
     merged.extend(new);
     check_tags(&merged)?;
     group.tags = merged;
+    st.note_group(&name);
     Ok(Reply::empty())
 }
 
@@ -104,6 +105,7 @@ fn untag(st: &mut RegionState, input: Map<String, Value>, by_arn: bool) -> LogsR
     for k in keys {
         group.tags.remove(&k);
     }
+    st.note_group(&name);
     Ok(Reply::empty())
 }
 

@@ -2,7 +2,8 @@
 //! arrival), as CloudWatch Logs returns them, and at most [`STREAM_EVENT_LIMIT`] of them: the
 //! oldest go first, so a chatty container cannot grow the emulator without bound.
 
-use std::collections::{BTreeMap, VecDeque};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The most events one stream keeps (AWS keeps everything within the retention period).
 pub const STREAM_EVENT_LIMIT: usize = 100_000;
@@ -10,7 +11,8 @@ pub const STREAM_EVENT_LIMIT: usize = 100_000;
 /// AWS counts 26 bytes of overhead for every event (PutLogEvents' batch size, storedBytes).
 pub const EVENT_OVERHEAD: usize = 26;
 
-#[derive(Debug, Clone)]
+/// Serialized, a group is its attributes (its streams are records of their own).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogGroup {
     pub name: String,
     /// `arn:aws:logs:REGION:ACCOUNT:log-group:NAME` (describe adds `:*` for `arn`).
@@ -20,6 +22,7 @@ pub struct LogGroup {
     pub kms_key_id: Option<String>,
     pub log_group_class: String,
     pub tags: BTreeMap<String, String>,
+    #[serde(skip)]
     pub streams: BTreeMap<String, LogStream>,
 }
 
@@ -29,15 +32,35 @@ impl LogGroup {
     }
 }
 
-#[derive(Debug, Clone)]
+/// Serialized, a stream is its attributes; its events are stored in chunks, one per append
+/// ([`crate::logs::persist`]), so that a put writes only what it added.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogStream {
     pub name: String,
     pub arn: String,
     pub creation_time: i64,
     pub last_ingestion_time: Option<i64>,
+    #[serde(skip)]
     pub stored_bytes: u64,
     /// Ordered by (timestamp, seq).
+    #[serde(skip)]
     pub events: VecDeque<Event>,
+    /// The appends whose events are still (partly) here, by first sequence number.
+    #[serde(skip)]
+    pub chunks: BTreeMap<u64, Chunk>,
+    /// Chunks that lost events since the last save (or all of them: gone from `chunks`).
+    #[serde(skip)]
+    pub trimmed: BTreeSet<u64>,
+}
+
+/// One append's events: how many, and how many of them (the oldest by key: removal is always
+/// from the front of the stream) are gone. Saved as a count, so expiry writes no events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk {
+    pub len: usize,
+    pub dropped: usize,
+    /// Its last sequence number (a chunk rewritten after a wipe has gaps).
+    pub last: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +91,24 @@ impl LogStream {
             last_ingestion_time: None,
             stored_bytes: 0,
             events: VecDeque::new(),
+            chunks: BTreeMap::new(),
+            trimmed: BTreeSet::new(),
+        }
+    }
+
+    /// Registers an append of `len` events from sequence number `first` (before they are
+    /// inserted, so the cap's drops are counted against it).
+    pub fn add_chunk(&mut self, first: u64, len: usize) {
+        if len > 0 {
+            let last = first + len as u64 - 1;
+            self.chunks.insert(
+                first,
+                Chunk {
+                    len,
+                    dropped: 0,
+                    last,
+                },
+            );
         }
     }
 
@@ -96,7 +137,23 @@ impl LogStream {
     fn drop_front(&mut self) {
         if let Some(e) = self.events.pop_front() {
             self.stored_bytes = self.stored_bytes.saturating_sub(e.size());
+            self.count_drop(e.seq);
         }
+    }
+
+    /// Counts a dropped event against its chunk; a chunk with none left is forgotten.
+    fn count_drop(&mut self, seq: u64) {
+        let Some((&first, chunk)) = self.chunks.range_mut(..=seq).next_back() else {
+            return;
+        };
+        if seq > chunk.last {
+            return;
+        }
+        chunk.dropped += 1;
+        if chunk.dropped >= chunk.len {
+            self.chunks.remove(&first);
+        }
+        self.trimmed.insert(first);
     }
 
     pub fn first_timestamp(&self) -> Option<i64> {

@@ -21,6 +21,8 @@ pub struct RegionState {
     pub groups: BTreeMap<String, LogGroup>,
     /// The sequence number of the last event stored (event ids and tokens are built from it).
     pub last_seq: u64,
+    /// What changed since the last save ([`crate::logs::persist`]).
+    pub journal: crate::logs::persist::Journal,
 }
 
 impl RegionState {
