@@ -13,6 +13,7 @@
 //! cannot read is refused with a message saying so, never misread ([`format`]).
 
 mod format;
+mod group;
 mod snapshots;
 mod store;
 mod tracked;

@@ -5,10 +5,10 @@
 //! the last committed transaction readable; and it locks the file against a second server.
 
 use super::format::{self, FORMAT, FORMAT_KEY, WRITER_KEY};
+use super::group::GroupCommit;
 use super::{Durable, Record};
 use redb::{Database, Durability, ReadableTable, TableDefinition, TableError};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,13 +26,9 @@ pub struct StateDir {
     db: Database,
     dir: String,
     parts: Vec<Arc<dyn Durable>>,
-    /// One commit at a time, so a later save of a record never lands before an earlier one.
-    gate: tokio::sync::Mutex<()>,
-    /// Group commit: a request takes a ticket once its change is made; a commit that starts
-    /// collecting after ticket N was issued makes everything up to N durable, so the requests
-    /// queued behind one fsync share the next instead of taking one each.
-    issued: AtomicU64,
-    durable: AtomicU64,
+    /// One commit at a time (so a later save of a record never lands before an earlier one),
+    /// shared by every request whose change it collected.
+    group: GroupCommit,
 }
 
 fn err(dir: &str, e: impl std::fmt::Display) -> String {
@@ -54,9 +50,7 @@ impl StateDir {
             db,
             dir: shown,
             parts,
-            gate: tokio::sync::Mutex::new(()),
-            issued: AtomicU64::new(0),
-            durable: AtomicU64::new(0),
+            group: GroupCommit::default(),
         };
         let (found, writer) = (state.meta(FORMAT_KEY)?, state.meta(WRITER_KEY)?);
         format::check_format(&state.dir, found.as_deref(), writer.as_deref())?;
@@ -128,21 +122,18 @@ impl StateDir {
 
     /// Writes every service's changes since the last commit, durably, before returning.
     pub async fn commit(self: &Arc<Self>) -> Result<(), String> {
-        let ticket = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
-        let _turn = self.gate.lock().await;
-        if self.durable.load(Ordering::SeqCst) >= ticket {
-            return Ok(()); // the commit ahead of us collected our change
-        }
-        let upto = self.issued.load(Ordering::SeqCst);
+        self.group.wait_durable(|| self.write_changes()).await
+    }
+
+    async fn write_changes(self: &Arc<Self>) -> Result<(), String> {
         let batch = self.collect();
-        if !batch.is_empty() {
-            let me = self.clone();
-            tokio::task::spawn_blocking(move || me.write(batch, false))
-                .await
-                .map_err(|e| err(&self.dir, e))??;
+        if batch.is_empty() {
+            return Ok(());
         }
-        self.durable.fetch_max(upto, Ordering::SeqCst);
-        Ok(())
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.write(batch, false))
+            .await
+            .map_err(|e| err(&self.dir, e))?
     }
 
     fn collect(&self) -> Vec<(&'static str, Vec<Record>)> {
@@ -200,11 +191,14 @@ impl StateDir {
 
     /// Drops every stored record (a reset), then lets the services save what they hold anew.
     pub async fn wipe(self: &Arc<Self>) -> Result<(), String> {
-        let _turn = self.gate.lock().await;
+        let turn = self.group.exclusive().await;
         let me = self.clone();
-        tokio::task::spawn_blocking(move || me.wipe_now())
+        let done = tokio::task::spawn_blocking(move || me.wipe_now())
             .await
-            .map_err(|e| err(&self.dir, e))?
+            .map_err(|e| err(&self.dir, e))?;
+        drop(turn);
+        self.group.wake();
+        done
     }
 
     fn wipe_now(&self) -> Result<(), String> {
