@@ -12,6 +12,9 @@ use std::sync::Arc;
 
 const TABLE: &str = "ecs";
 
+/// A record as the store hands it back: key and bytes.
+type Stored = (String, Vec<u8>);
+
 /// Runs `$apply!(name, field)` for every stored table of a region.
 macro_rules! for_each_table {
     ($st:expr, $apply:ident) => {{
@@ -118,7 +121,7 @@ impl Durable for EcsDurable {
     }
 
     fn restore(&self, records: Vec<(String, Vec<u8>)>) -> Result<(), String> {
-        let mut by_region: BTreeMap<(String, String), Vec<(String, Vec<u8>)>> = BTreeMap::new();
+        let mut by_region: BTreeMap<(String, String), Vec<Stored>> = BTreeMap::new();
         for (k, v) in records {
             let parts = split_key(&k);
             let [account, region, ..] = parts[..] else {
