@@ -170,6 +170,8 @@ echo "== EC2: RunInstances, DescribeInstances pages, RunTask and placement over 
 python3 "$ROOT/scripts/bench/ec2.py" "$BIN"
 echo "== CloudWatch: GetMetricData p99 over a day of 10 metrics, PutMetricData at 32 connections, RSS per 1M points"
 python3 "$ROOT/scripts/bench/cloudwatch.py" "$BIN"
+echo "== --state-dir: cold start with 10,000 task definitions and 1,000 tasks; write p99 with persistence on vs off"
+python3 "$ROOT/scripts/bench/persistence.py" "$BIN"
 echo
 echo "raw results: .bench/results.txt; wrk logs: .bench/wrk-*.log"
 

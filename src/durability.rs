@@ -34,7 +34,7 @@ impl App {
             self.ecs.controller().remove_owned_containers().await;
             return Ok(0);
         };
-        let state = StateDir::open(&dir, self.durables())?;
+        let state = StateDir::open(&dir, self.durables(), self.clock.clone())?;
         let loaded = state.restore()?;
         tracing::info!(dir = %state.dir(), records = loaded, "state loaded");
         self.ecs.adopt().await;

@@ -8,14 +8,18 @@
 //! What is not emulated is not scaled: a container's real run time, Docker's stop timeout and
 //! Docker health checks run at the engine's pace.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
-/// Emulated time: `origin + elapsed × scale`, in seconds since the Unix epoch.
+/// Emulated time: `origin + elapsed × scale`, in seconds since the Unix epoch. Clones share
+/// one clock.
 #[derive(Debug, Clone)]
 pub struct Clock {
-    /// Wall-clock seconds since the epoch when the clock was made.
-    origin: f64,
+    /// Wall-clock seconds since the epoch when the clock was made (an `f64`'s bits), moved on
+    /// once by [`Clock::resume_from`].
+    origin: Arc<AtomicU64>,
     /// Tokio's instant at the same moment.
     start: Instant,
     scale: f64,
@@ -36,7 +40,7 @@ impl Clock {
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0);
         Clock {
-            origin,
+            origin: Arc::new(AtomicU64::new(origin.to_bits())),
             start: Instant::now(),
             scale: if scale.is_finite() && scale > 0.0 {
                 scale
@@ -53,8 +57,20 @@ impl Clock {
     /// Now, in emulated seconds since the Unix epoch, to the millisecond (as AWS JSON timestamps
     /// travel).
     pub fn now(&self) -> f64 {
-        let secs = self.origin + self.start.elapsed().as_secs_f64() * self.scale;
+        let origin = f64::from_bits(self.origin.load(Ordering::Relaxed));
+        let secs = origin + self.start.elapsed().as_secs_f64() * self.scale;
         (secs * 1000.0).floor() / 1000.0
+    }
+
+    /// Goes on from `saved` (emulated seconds) if that is later than now: after a restart with
+    /// a state dir, emulated time that ran ahead of the wall clock (`--time-scale`) does not go
+    /// back, so stored deadlines and timestamps keep their meaning.
+    pub fn resume_from(&self, saved: f64) {
+        let behind = saved - self.now();
+        if behind.is_finite() && behind > 0.0 {
+            let origin = f64::from_bits(self.origin.load(Ordering::Relaxed)) + behind;
+            self.origin.store(origin.to_bits(), Ordering::Relaxed);
+        }
     }
 
     /// How long the wall clock takes for `emulated` to pass.

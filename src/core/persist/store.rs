@@ -7,6 +7,7 @@
 use super::format::{self, FORMAT, FORMAT_KEY, WRITER_KEY};
 use super::group::GroupCommit;
 use super::{Durable, Record};
+use crate::core::clock::Clock;
 use redb::{Database, Durability, ReadableTable, TableDefinition, TableError};
 use std::path::Path;
 use std::sync::Arc;
@@ -16,6 +17,8 @@ use std::time::Duration;
 pub const FLUSH_EVERY: Duration = Duration::from_millis(200);
 
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+/// The meta key of the emulated time of the last commit.
+const CLOCK_KEY: &str = "clock";
 
 fn records_table(name: &str) -> TableDefinition<'_, &'static str, &'static [u8]> {
     TableDefinition::new(name)
@@ -29,6 +32,8 @@ pub struct StateDir {
     /// One commit at a time (so a later save of a record never lands before an earlier one),
     /// shared by every request whose change it collected.
     group: GroupCommit,
+    /// Its time is saved with every commit and resumed at start.
+    clock: Clock,
 }
 
 fn err(dir: &str, e: impl std::fmt::Display) -> String {
@@ -37,7 +42,11 @@ fn err(dir: &str, e: impl std::fmt::Display) -> String {
 
 impl StateDir {
     /// Opens (creating it if need be) the state dir, refusing one this build cannot read.
-    pub fn open(dir: &Path, parts: Vec<Arc<dyn Durable>>) -> Result<Arc<StateDir>, String> {
+    pub fn open(
+        dir: &Path,
+        parts: Vec<Arc<dyn Durable>>,
+        clock: Clock,
+    ) -> Result<Arc<StateDir>, String> {
         let shown = dir.display().to_string();
         std::fs::create_dir_all(dir).map_err(|e| err(&shown, e))?;
         let db = Database::create(dir.join("state.redb")).map_err(|e| match e {
@@ -51,6 +60,7 @@ impl StateDir {
             dir: shown,
             parts,
             group: GroupCommit::default(),
+            clock,
         };
         let (found, writer) = (state.meta(FORMAT_KEY)?, state.meta(WRITER_KEY)?);
         format::check_format(&state.dir, found.as_deref(), writer.as_deref())?;
@@ -86,6 +96,9 @@ impl StateDir {
     /// Loads every service's records into it (migrating older ones), then stamps the store
     /// with this build's format and versions. Returns how many records were loaded.
     pub fn restore(&self) -> Result<usize, String> {
+        if let Some(saved) = self.meta(CLOCK_KEY)?.and_then(|v| v.parse::<f64>().ok()) {
+            self.clock.resume_from(saved);
+        }
         let mut loaded = 0;
         let mut rewritten: Vec<(&'static str, Vec<Record>)> = Vec::new();
         for part in &self.parts {
@@ -174,6 +187,12 @@ impl StateDir {
                 };
                 done.map_err(|e| err(&self.dir, e))?;
             }
+        }
+        {
+            let mut meta = tx.open_table(META).map_err(|e| err(&self.dir, e))?;
+            let now = self.clock.now().to_string();
+            meta.insert(CLOCK_KEY, now.as_str())
+                .map_err(|e| err(&self.dir, e))?;
         }
         if stamp {
             let mut meta = tx.open_table(META).map_err(|e| err(&self.dir, e))?;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::core::clock::Clock;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -60,7 +61,7 @@ async fn what_was_committed_is_there_after_reopening() {
     let dir = std::env::temp_dir().join(format!("local-ecs-persist-{}", rand::random::<u64>()));
     {
         let toy = Toy::new("toy", 1);
-        let state = StateDir::open(&dir, parts(&toy)).unwrap();
+        let state = StateDir::open(&dir, parts(&toy), Clock::default()).unwrap();
         assert_eq!(state.restore().unwrap(), 0);
         toy.set("a", Some("1"));
         toy.set("b", Some("2"));
@@ -72,7 +73,7 @@ async fn what_was_committed_is_there_after_reopening() {
         assert!(toy.changes().is_empty());
     }
     let toy = Toy::new("toy", 1);
-    let state = StateDir::open(&dir, parts(&toy)).unwrap();
+    let state = StateDir::open(&dir, parts(&toy), Clock::default()).unwrap();
     assert_eq!(state.restore().unwrap(), 1);
     assert_eq!(
         *toy.values.lock().unwrap(),
@@ -80,7 +81,9 @@ async fn what_was_committed_is_there_after_reopening() {
     );
     // A second server on the same dir is refused while the first holds it.
     let other = Toy::new("toy", 1);
-    let refused = StateDir::open(&dir, parts(&other)).err().unwrap();
+    let refused = StateDir::open(&dir, parts(&other), Clock::default())
+        .err()
+        .unwrap();
     assert!(refused.contains("in use by another local-ecs"), "{refused}");
     drop(state);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -91,13 +94,13 @@ async fn newer_or_unmigratable_records_are_refused_never_misread() {
     let dir = std::env::temp_dir().join(format!("local-ecs-persist-{}", rand::random::<u64>()));
     {
         let toy = Toy::new("toy", 2);
-        let state = StateDir::open(&dir, parts(&toy)).unwrap();
+        let state = StateDir::open(&dir, parts(&toy), Clock::default()).unwrap();
         state.restore().unwrap();
         toy.set("a", Some("1"));
         state.commit().await.unwrap();
     }
     let older = Toy::new("toy", 1);
-    let why = StateDir::open(&dir, parts(&older))
+    let why = StateDir::open(&dir, parts(&older), Clock::default())
         .unwrap()
         .restore()
         .unwrap_err();
@@ -106,7 +109,7 @@ async fn newer_or_unmigratable_records_are_refused_never_misread() {
         "{why}"
     );
     let newer = Toy::new("toy", 3);
-    let why = StateDir::open(&dir, parts(&newer))
+    let why = StateDir::open(&dir, parts(&newer), Clock::default())
         .unwrap()
         .restore()
         .unwrap_err();
@@ -144,4 +147,32 @@ fn bookkeeping_is_stored_but_not_answered() {
     assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"shown":1}"#);
     assert_eq!(encode(&s), br#"{"shown":1,"kept":2}"#.to_vec());
     assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"shown":1}"#);
+}
+
+#[tokio::test]
+async fn emulated_time_goes_on_from_where_the_last_commit_left_it() {
+    let dir = std::env::temp_dir().join(format!("local-ecs-persist-{}", rand::random::<u64>()));
+    let fast = Clock::new(1000.0);
+    let ahead = {
+        let toy = Toy::new("toy", 1);
+        let state = StateDir::open(&dir, parts(&toy), fast.clone()).unwrap();
+        state.restore().unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        toy.set("a", Some("1"));
+        state.commit().await.unwrap();
+        fast.now()
+    };
+    let wall = Clock::new(1.0);
+    assert!(wall.now() < ahead - 60.0, "the fast clock ran ahead");
+    let toy = Toy::new("toy", 1);
+    let state = StateDir::open(&dir, parts(&toy), wall.clone()).unwrap();
+    state.restore().unwrap();
+    // Within the time between the commit and reading `ahead` (milliseconds, ×1000).
+    assert!(
+        wall.now() >= ahead - 40.0,
+        "{} resumed from {ahead}",
+        wall.now()
+    );
+    drop(state);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
