@@ -51,9 +51,11 @@ impl GroupCommit {
             if seen.failed >= ticket {
                 return Err("the change could not be saved (see the log)".into());
             }
-            if let Ok(_leading) = self.lead.try_lock() {
+            if let Ok(leading) = self.lead.try_lock() {
                 let upto = self.issued.load(Ordering::SeqCst);
                 let done = write().await;
+                // Released before the waiters wake: one of them may have to lead the next.
+                drop(leading);
                 self.progress.send_modify(|p| {
                     match &done {
                         Ok(()) => p.durable = p.durable.max(upto),
@@ -79,5 +81,41 @@ impl GroupCommit {
     /// Wakes the waiters (one of them leads the next commit).
     pub fn wake(&self) {
         self.progress.send_modify(|p| p.commits += 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_waiter_is_released_and_commits_are_shared() {
+        let group = Arc::new(GroupCommit::default());
+        let writes = Arc::new(AtomicU64::new(0));
+        for _ in 0..20 {
+            // One change each, then nothing: a waiter left without a leader would hang.
+            let waiters = (0..64).map(|_| {
+                let (group, writes) = (group.clone(), writes.clone());
+                tokio::spawn(async move {
+                    let write = move || {
+                        let writes = writes.clone();
+                        async move {
+                            writes.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(2)).await;
+                            Ok(())
+                        }
+                    };
+                    group.wait_durable(write).await.expect("durable");
+                })
+            });
+            let all = futures_util::future::join_all(waiters);
+            tokio::time::timeout(Duration::from_secs(5), all)
+                .await
+                .expect("every waiter was released");
+        }
+        let writes = writes.load(Ordering::SeqCst);
+        assert!(writes < 64 * 20 / 2, "{writes} commits for 1,280 changes");
     }
 }
