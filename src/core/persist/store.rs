@@ -32,8 +32,10 @@ pub struct StateDir {
     /// One commit at a time (so a later save of a record never lands before an earlier one),
     /// shared by every request whose change it collected.
     group: GroupCommit,
-    /// Its time is saved with every commit and resumed at start.
+    /// Its time is saved with the commits (see `clock_due`) and resumed at start.
     clock: Clock,
+    /// The wall second the clock was last saved in.
+    clock_saved: std::sync::atomic::AtomicU64,
 }
 
 fn err(dir: &str, e: impl std::fmt::Display) -> String {
@@ -61,6 +63,7 @@ impl StateDir {
             parts,
             group: GroupCommit::default(),
             clock,
+            clock_saved: Default::default(),
         };
         let (found, writer) = (state.meta(FORMAT_KEY)?, state.meta(WRITER_KEY)?);
         format::check_format(&state.dir, found.as_deref(), writer.as_deref())?;
@@ -188,7 +191,7 @@ impl StateDir {
                 done.map_err(|e| err(&self.dir, e))?;
             }
         }
-        {
+        if stamp || self.clock_due() {
             let mut meta = tx.open_table(META).map_err(|e| err(&self.dir, e))?;
             let now = self.clock.now().to_string();
             meta.insert(CLOCK_KEY, now.as_str())
@@ -206,6 +209,16 @@ impl StateDir {
             }
         }
         tx.commit().map_err(|e| err(&self.dir, e))
+    }
+
+    /// Whether the clock is saved with this commit: at most once a wall second (a B-tree of its
+    /// own rewritten on every commit would cost each request), enough to keep emulated time from
+    /// going back by more than a second × the time scale.
+    fn clock_due(&self) -> bool {
+        let now = std::time::UNIX_EPOCH.elapsed().map_or(0, |d| d.as_secs());
+        self.clock_saved
+            .swap(now, std::sync::atomic::Ordering::Relaxed)
+            != now
     }
 
     /// Drops every stored record (a reset), then lets the services save what they hold anew.
