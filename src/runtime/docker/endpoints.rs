@@ -71,18 +71,27 @@ pub async fn connect(docker: &Docker, id: &str) -> Result<(), RuntimeError> {
 
 /// Removes the network when it is local-ecs' and no container is attached any more (the server
 /// that served the endpoints, on shutdown: nothing of local-ecs is left on the engine). Attached
-/// containers — another server's tasks — keep it; Docker would refuse anyway.
+/// containers still there after 3 s — another server's tasks — keep it; Docker would refuse
+/// anyway.
 pub async fn remove_if_unused(docker: &Docker) -> Result<(), RuntimeError> {
-    let Ok(existing) = docker.inspect_network(NETWORK, None).await else {
-        return Ok(());
-    };
-    let ours = existing
-        .labels
-        .as_ref()
-        .is_some_and(|l| l.contains_key(LABEL));
-    let attached = existing.containers.as_ref().is_some_and(|c| !c.is_empty());
-    if !ours || attached {
-        return Ok(());
+    // Containers removed just before may still show as attached for a moment: the engine
+    // detaches them after the removal returns. Up to 3 s is given for that.
+    for _ in 0..30 {
+        let Ok(existing) = docker.inspect_network(NETWORK, None).await else {
+            return Ok(());
+        };
+        let ours = existing
+            .labels
+            .as_ref()
+            .is_some_and(|l| l.contains_key(LABEL));
+        if !ours {
+            return Ok(());
+        }
+        let attached = existing.containers.as_ref().is_some_and(|c| !c.is_empty());
+        if !attached {
+            return docker.remove_network(NETWORK).await.map_err(map_err);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    docker.remove_network(NETWORK).await.map_err(map_err)
+    Ok(())
 }
