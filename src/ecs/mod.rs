@@ -143,14 +143,7 @@ impl Ecs {
             .await
             .map_err(|e| format!("no task endpoints network: {e}"))?;
         let api_url = api.as_ref().map(|_| format!("http://{}", endpoints::HOST));
-        let ep = Arc::new(endpoints::Endpoints {
-            api,
-            store: self.store.clone(),
-            runtime: self.runtime.clone(),
-            owner: self.owner.clone(),
-            issuer: crate::core::fleet::View::new(issuer),
-            credentials: dashmap::DashMap::new(),
-        });
+        let ep = self.endpoints(issuer, api);
         let addr: std::net::SocketAddr = format!("{}:80", endpoints::HOST)
             .parse()
             .map_err(|e| format!("{e}"))?;
@@ -162,6 +155,22 @@ impl Ecs {
         self.store.set_endpoints_served(true);
         self.store.set_task_api_url(api_url);
         Ok(bound)
+    }
+
+    /// What the endpoints answer from: this service's state and engine, STS's issuer.
+    fn endpoints(
+        &self,
+        issuer: Arc<dyn crate::core::identity::CredentialIssuer>,
+        api: Option<endpoints::Api>,
+    ) -> Arc<endpoints::Endpoints> {
+        Arc::new(endpoints::Endpoints {
+            api,
+            store: self.store.clone(),
+            runtime: self.runtime.clone(),
+            owner: self.owner.clone(),
+            issuer: crate::core::fleet::View::new(issuer),
+            credentials: dashmap::DashMap::new(),
+        })
     }
 
     /// Stops ECS in order: the service scheduler first (so nothing replaces what is being

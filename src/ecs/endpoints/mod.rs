@@ -155,6 +155,9 @@ impl Endpoints {
 }
 
 #[cfg(test)]
+mod renewal_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
