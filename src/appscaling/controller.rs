@@ -98,6 +98,11 @@ fn remember_alarm(policy: &mut ScalingPolicy, fact: &AlarmActionFact) {
 }
 
 /// One policy invoked by one alarm: the capacity it asks for, unless suspended or cooling down.
+///
+/// Cooldowns as Application Auto Scaling applies them: a scale-in waits out the scale-in
+/// cooldown; a scale-out in its cooldown counts the capacity the scale-out that started it
+/// added (the ask is made from the capacity before it, and only a larger one acts); a
+/// scale-out ends a scale-in cooldown.
 fn invoke(st: &mut RegionState, env: &Env, p: &ScalingPolicy, fact: &AlarmActionFact) {
     let key = target_key(&p.service_namespace, &p.resource_id, &p.scalable_dimension);
     let Some(t) = st.targets.get(&key) else {
@@ -106,26 +111,34 @@ fn invoke(st: &mut RegionState, env: &Env, p: &ScalingPolicy, fact: &AlarmAction
     let Some(current) = super::scale::current(st, env, &p.resource_id) else {
         return;
     };
-    let Some((wanted, direction, cooldown)) = plan(p, fact, current) else {
+    let Some((mut wanted, direction, cooldown)) = plan(p, fact, current) else {
         return;
     };
-    let suspended = match direction {
-        Direction::Out => t.suspended_state.dynamic_scaling_out_suspended,
-        Direction::In => t.suspended_state.dynamic_scaling_in_suspended,
-    };
-    let last = match direction {
-        Direction::Out => t.last_scale_out,
-        Direction::In => t.last_scale_in,
-    };
-    let cooling = last.is_some_and(|l| st.now() - l < cooldown);
-    if suspended || cooling {
-        return;
+    let now = st.now();
+    let cooling = |last: Option<f64>| last.is_some_and(|l| now - l < cooldown);
+    let mut base = current;
+    match direction {
+        Direction::In if t.suspended_state.dynamic_scaling_in_suspended => return,
+        Direction::In if cooling(t.last_scale_in) => return,
+        Direction::Out if t.suspended_state.dynamic_scaling_out_suspended => return,
+        Direction::Out if cooling(t.last_scale_out) => {
+            base = t.scale_out_base.unwrap_or(current);
+            match plan(p, fact, base) {
+                Some((from_base, Direction::Out, _)) if from_base > current => wanted = from_base,
+                _ => return,
+            }
+        }
+        _ => {}
     }
     let cause = format!(
         "monitor alarm {} in state {} triggered policy {}",
         fact.alarm_name, fact.state, p.policy_name
     );
-    set_capacity(st, env, &key, wanted, &cause, Some(direction));
+    let scaled = set_capacity(st, env, &key, wanted, &cause, Some(direction));
+    if let (true, Direction::Out, Some(t)) = (scaled, direction, st.targets.get_mut(&key)) {
+        t.scale_out_base = Some(base);
+        t.last_scale_in = None;
+    }
 }
 
 /// The capacity a policy asks for on this alarm, its direction and the cooldown that applies.
@@ -371,6 +384,69 @@ mod tests {
         assert!(desired_in(&mut st).is_empty(), "in cooldown");
         let listed = &st.policies.values().next().unwrap().alarms;
         assert_eq!(listed.len(), 1, "the invoking alarm is listed once");
+    }
+
+    #[test]
+    fn a_larger_scale_out_in_cooldown_adds_only_the_difference() {
+        let (mut st, env, svc) = setup(4);
+        st.targets.values_mut().next().unwrap().max_capacity = 20;
+        let put = json!({"PolicyName": "step", "ServiceNamespace": "ecs", "ResourceId": "service/c/s",
+            "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "StepScaling",
+            "StepScalingPolicyConfiguration": {"AdjustmentType": "ChangeInCapacity", "Cooldown": 600,
+                "StepAdjustments": [
+                    {"MetricIntervalLowerBound": 0.0, "MetricIntervalUpperBound": 10.0, "ScalingAdjustment": 2},
+                    {"MetricIntervalLowerBound": 10.0, "ScalingAdjustment": 3}]}});
+        policies::put_scaling_policy(&mut st, &env, obj(put)).unwrap();
+        let f = fact(&st, "mine", Some(75.0), 70.0);
+        on_alarm(&mut st, &env, &f);
+        assert_eq!(desired_in(&mut st), vec![6], "4 + 2");
+        svc.0.store(6, Ordering::SeqCst);
+        let f = fact(&st, "mine", Some(75.0), 70.0);
+        on_alarm(&mut st, &env, &f);
+        assert!(
+            desired_in(&mut st).is_empty(),
+            "the same step again: 4 + 2 is not above 6"
+        );
+        let f = fact(&st, "mine", Some(95.0), 70.0);
+        on_alarm(&mut st, &env, &f);
+        assert_eq!(
+            desired_in(&mut st),
+            vec![7],
+            "the larger step counts the 2 added: 4 + 3"
+        );
+        svc.0.store(7, Ordering::SeqCst);
+        let f = fact(&st, "mine", Some(95.0), 70.0);
+        on_alarm(&mut st, &env, &f);
+        assert!(desired_in(&mut st).is_empty(), "still from the base of 4");
+    }
+
+    #[test]
+    fn a_scale_out_ends_the_scale_in_cooldown() {
+        let (mut st, env, svc) = setup(4);
+        let put = json!({"PolicyName": "cpu", "ServiceNamespace": "ecs", "ResourceId": "service/c/s",
+            "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 50.0,
+                "PredefinedMetricSpecification":
+                    {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}});
+        policies::put_scaling_policy(&mut st, &env, obj(put)).unwrap();
+        let alarms = st.policies.values().next().unwrap().alarms.clone();
+        let named = |part: &str| {
+            let a = alarms.iter().find(|a| a.alarm_name.contains(part));
+            a.unwrap().alarm_name.clone()
+        };
+        let (high, low) = (named("-AlarmHigh-"), named("-AlarmLow-"));
+        let f = fact(&st, &low, Some(20.0), 45.0);
+        on_alarm(&mut st, &env, &f);
+        assert_eq!(desired_in(&mut st), vec![2], "scale in");
+        svc.0.store(2, Ordering::SeqCst);
+        let f = fact(&st, &low, Some(10.0), 45.0);
+        on_alarm(&mut st, &env, &f);
+        assert!(desired_in(&mut st).is_empty(), "scale-in cooldown (300 s)");
+        let f = fact(&st, &high, Some(90.0), 50.0);
+        on_alarm(&mut st, &env, &f);
+        assert_eq!(desired_in(&mut st), vec![4], "a scale-out acts at once");
+        let t = st.targets.values().next().unwrap();
+        assert_eq!((t.last_scale_in, t.scale_out_base), (None, Some(2)));
     }
 
     #[test]

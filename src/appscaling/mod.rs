@@ -12,9 +12,8 @@
 //!
 //! Missing: predictive scaling (PutScalingPolicy refuses it; GetPredictiveScalingForecast
 //! answers that no such policy exists), time zones other than UTC in schedules (stored, not
-//! applied), `L`/`W`/`#` in cron expressions, target tracking's metric-math evaluation beyond
-//! what CloudWatch alarms do, and scale-out cooldown's "capacity counts toward the next
-//! scale-out" refinement (a scale-out in cooldown is skipped).
+//! applied), `L`/`W`/`#` in cron expressions, and target tracking's metric-math evaluation
+//! beyond what CloudWatch alarms do.
 //!
 //! The rooms: `api/` (handlers, which change state and queue desired counts) → `state/`;
 //! `controller` (alarm actions, scheduled actions) → `scale` → `capacity`/`schedule` (pure);

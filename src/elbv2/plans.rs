@@ -68,6 +68,7 @@ fn routable(tg: &TargetGroup) -> Vec<PlanTarget> {
             key: t.key.clone(),
             addr: address(tg, t.reach, &t.key.id, t.key.port),
             healthy: t.state == TargetState::Healthy || !tg.health.enabled,
+            zone: t.availability_zone.as_deref().map(Arc::from),
         })
         .collect()
 }

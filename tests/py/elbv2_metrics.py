@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The AWS/ApplicationELB and AWS/NetworkELB metrics of real listeners, through boto3 against
 $AWS_ENDPOINT_URL: requests driven through an application load balancer to two Python servers
-(ip targets, one answering 200 and one 500), then GetMetricStatistics shows RequestCount, the
-target 2XX/5XX split, TargetResponseTime, RequestCountPerTarget, HTTPCode_ELB_5XX_Count (a path
+(ip targets in two zones, one answering 200 and one 500), then GetMetricStatistics shows
+RequestCount (also by AvailabilityZone), the target 2XX/5XX split, TargetResponseTime, RequestCountPerTarget, HTTPCode_ELB_5XX_Count (a path
 routed to a group without targets) and HealthyHostCount; and a network load balancer's
 NewFlowCount and ProcessedBytes.
 
@@ -72,8 +72,12 @@ def setup():
     ok, failing = e.Target("ok"), e.Target("failing", status=500, health_status=200)
     S["tg_m"] = e.create_tg("m", HealthCheckPath="/health", **e.QUICK)
     S["tg_empty"] = e.create_tg("empty")
-    elb.register_targets(TargetGroupArn=S["tg_m"], Targets=[e.ip(ok), e.ip(failing)])
-    S["lb"] = elb.create_load_balancer(Name=f"m-{RUN}", Subnets=S["subnets"])["LoadBalancers"][0]["LoadBalancerArn"]
+    lb = elb.create_load_balancer(Name=f"m-{RUN}", Subnets=S["subnets"])["LoadBalancers"][0]
+    S["lb"] = lb["LoadBalancerArn"]
+    # One target in each of the load balancer's zones: requests and hosts count by zone.
+    S["zones"] = sorted(z["ZoneName"] for z in lb["AvailabilityZones"])[:2]
+    elb.register_targets(TargetGroupArn=S["tg_m"], Targets=[
+        dict(e.ip(ok), AvailabilityZone=S["zones"][0]), dict(e.ip(failing), AvailabilityZone=S["zones"][1])])
     S["port"] = e.free_port()
     S["listener"] = elb.create_listener(LoadBalancerArn=S["lb"], Protocol="HTTP", Port=S["port"],
                                         DefaultActions=e.forward(S["tg_m"]))["Listeners"][0]["ListenerArn"]
@@ -101,6 +105,15 @@ def check_requests_are_counted_by_load_balancer_and_target_group():
     expect_eq(wait_total(ns, "HTTPCode_Target_5XX_Count", pair, half), half, "5XX")
     expect_eq(wait_total(ns, "HTTPCode_ELB_5XX_Count", lb, UNROUTED), UNROUTED, "the load balancer's 503s")
     expect_eq(stats(ns, "HTTPCode_Target_4XX_Count", pair, seconds=0), [], "no datapoint without requests")
+    ok_zone, failing_zone = S["zones"]
+    for zone in S["zones"]:
+        by_zone = {"AvailabilityZone": zone, "LoadBalancer": S["lb_dim"]}
+        expect_eq(wait_total(ns, "RequestCount", by_zone, half), half, f"RequestCount in {zone}")
+    triple = dict(pair, AvailabilityZone=ok_zone)
+    expect_eq(wait_total(ns, "HTTPCode_Target_2XX_Count", triple, half), half, f"2XX by target group in {ok_zone}")
+    triple = dict(pair, AvailabilityZone=failing_zone)
+    expect_eq(wait_total(ns, "HTTPCode_Target_5XX_Count", triple, half), half, f"5XX by target group in {failing_zone}")
+    expect_eq(stats(ns, "HTTPCode_Target_2XX_Count", triple, seconds=0), [], f"no 2XX in {failing_zone}")
 
 
 def check_target_response_time_is_per_request():
@@ -125,6 +138,9 @@ def check_healthy_host_count_every_minute():
     expect(points and max(p["Maximum"] for p in points) == 2, f"2 healthy: {points}")
     points = stats("AWS/ApplicationELB", "UnHealthyHostCount", pair, ("Maximum",))
     expect(points and all(p["Maximum"] == 0 for p in points), f"none unhealthy: {points}")
+    for zone in S["zones"]:
+        points = stats("AWS/ApplicationELB", "HealthyHostCount", dict(pair, AvailabilityZone=zone), ("Maximum",))
+        expect(points and max(p["Maximum"] for p in points) == 1, f"1 healthy in {zone}: {points}")
 
 
 def check_network_load_balancer_flows_and_bytes():

@@ -157,6 +157,7 @@ fn new_target(
         tags: req.tags.clone().unwrap_or_default(),
         last_scale_out: None,
         last_scale_in: None,
+        scale_out_base: None,
     }
 }
 

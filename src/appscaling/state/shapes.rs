@@ -37,6 +37,10 @@ pub struct ScalableTarget {
     pub last_scale_out: Option<f64>,
     #[serde(default, skip_serializing_if = "on_wire")]
     pub last_scale_in: Option<f64>,
+    /// The capacity before the scale-out that started the scale-out cooldown: a scale-out
+    /// asked for within the cooldown is computed from it.
+    #[serde(default, skip_serializing_if = "on_wire")]
+    pub scale_out_base: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

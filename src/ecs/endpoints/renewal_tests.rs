@@ -61,10 +61,9 @@ async fn credentials_are_renewed_before_they_expire_and_stay_the_tasks_role() {
     let first = read().await;
     let key = |d: &Value| d["AccessKeyId"].as_str().expect("a key").to_string();
     assert!(key(&first).starts_with("ASIA"), "{first}");
-    let expiration = crate::core::clock::parse_rfc3339_ms(
-        first["Expiration"].as_str().expect("an expiration"),
-    )
-    .expect("RFC 3339");
+    let expiration =
+        crate::core::clock::parse_rfc3339_ms(first["Expiration"].as_str().expect("an expiration"))
+            .expect("RFC 3339");
     let issued_at = app.clock.now();
     assert!(
         (expiration as f64 / 1000.0 - issued_at - 6.0 * 3600.0).abs() < 2.0,

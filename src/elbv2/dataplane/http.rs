@@ -107,7 +107,7 @@ async fn send_forward(
     let mut response = match target.addr {
         // A simulated task: nothing listens behind it.
         None => {
-            weighted.meter.unanswered();
+            weighted.meter.unanswered(target.zone.as_ref());
             generated(plan, StatusCode::BAD_GATEWAY)
         }
         Some(addr) => {
@@ -119,12 +119,13 @@ async fn send_forward(
             let sent = Instant::now();
             let response = proxy::forward(req, addr, inbound, &shared.pool).await;
             if answer::is_generated(&response) {
-                weighted.meter.unanswered();
+                weighted.meter.unanswered(target.zone.as_ref());
                 plan.meter.generated(response.status().as_u16());
             } else {
+                let status = response.status().as_u16();
                 weighted
                     .meter
-                    .answered(response.status().as_u16(), sent.elapsed());
+                    .answered(target.zone.as_ref(), status, sent.elapsed());
             }
             response
         }

@@ -1,11 +1,12 @@
 //! What the data plane counts for CloudWatch: relaxed atomics bumped per request (or per TCP
 //! flow), taken and zeroed once per emulated minute by the publisher (`elbv2::metrics`). A
 //! listener's plan holds its load balancer's [`LbMeter`], each forwarded group its
-//! [`GroupMeter`], so counting never takes a lock or touches the service's state.
+//! [`GroupMeter`], so counting never touches the service's state; the only lock is a group's
+//! map of zones, read per request and written once per zone.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 /// Sub-buckets per power of two of the response-time histogram: a value lands in a bucket at
@@ -61,18 +62,18 @@ impl Timing {
     }
 }
 
-/// Counts of one target group behind one load balancer.
+/// Requests, target answers by class and response times: of a target group behind a load
+/// balancer, and of each Availability Zone within it.
 #[derive(Default)]
-pub struct GroupMeter {
+struct Counts {
     requests: AtomicU64,
     /// Target answers by class: 2XX, 3XX, 4XX, 5XX.
     codes: [AtomicU64; 4],
     times: Timing,
 }
 
-impl GroupMeter {
-    /// A request the target answered with `status` after `elapsed`.
-    pub fn answered(&self, status: u16, elapsed: Duration) {
+impl Counts {
+    fn answered(&self, status: u16, elapsed: Duration) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         if (200..600).contains(&status) {
             self.codes[usize::from(status / 100 - 2)].fetch_add(1, Ordering::Relaxed);
@@ -80,10 +81,69 @@ impl GroupMeter {
         self.times.record(elapsed);
     }
 
-    /// A request routed to this group that the load balancer answered itself (no target
-    /// reachable): counted as a request of the group, not as a target's answer.
-    pub fn unanswered(&self) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
+    fn take(&self) -> GroupCounts {
+        GroupCounts {
+            requests: self.requests.swap(0, Ordering::Relaxed),
+            codes: std::array::from_fn(|i| self.codes[i].swap(0, Ordering::Relaxed)),
+            times: self.times.take(),
+            zones: Vec::new(),
+        }
+    }
+}
+
+/// Counts of one target group behind one load balancer, in all and by the Availability Zone of
+/// the target that took each request (the AvailabilityZone dimension: here one node serves
+/// every zone, so a request counts in its target's).
+#[derive(Default)]
+pub struct GroupMeter {
+    all: Counts,
+    /// Written once per zone seen; every request after that only reads.
+    zones: RwLock<HashMap<Arc<str>, Counts>>,
+}
+
+impl GroupMeter {
+    /// A request a target in `zone` (if known) answered with `status` after `elapsed`.
+    pub fn answered(&self, zone: Option<&Arc<str>>, status: u16, elapsed: Duration) {
+        self.all.answered(status, elapsed);
+        self.in_zone(zone, |c| c.answered(status, elapsed));
+    }
+
+    /// A request routed to a target in `zone` (if any was picked) that the load balancer
+    /// answered itself (no target reachable): counted as a request of the group, not as a
+    /// target's answer.
+    pub fn unanswered(&self, zone: Option<&Arc<str>>) {
+        self.all.requests.fetch_add(1, Ordering::Relaxed);
+        self.in_zone(zone, |c| {
+            c.requests.fetch_add(1, Ordering::Relaxed);
+        });
+    }
+
+    fn in_zone(&self, zone: Option<&Arc<str>>, count: impl Fn(&Counts)) {
+        let Some(zone) = zone else { return };
+        if let Some(c) = self
+            .zones
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(zone)
+        {
+            return count(c);
+        }
+        let mut zones = self.zones.write().unwrap_or_else(|e| e.into_inner());
+        count(zones.entry(zone.clone()).or_default());
+    }
+
+    fn take(&self) -> GroupCounts {
+        let zones = self.zones.read().unwrap_or_else(|e| e.into_inner());
+        let mut by_zone: Vec<(String, GroupCounts)> = zones
+            .iter()
+            .map(|(z, c)| (z.to_string(), c.take()))
+            .filter(|(_, c)| c.requests > 0)
+            .collect();
+        by_zone.sort_by(|a, b| a.0.cmp(&b.0));
+        GroupCounts {
+            zones: by_zone,
+            ..self.all.take()
+        }
     }
 }
 
@@ -94,6 +154,8 @@ pub struct GroupCounts {
     pub codes: [u64; 4],
     /// `(seconds, count)` pairs.
     pub times: Vec<(f64, f64)>,
+    /// The same by Availability Zone, for zones with requests (empty within a zone's counts).
+    pub zones: Vec<(String, GroupCounts)>,
 }
 
 /// The load balancer's own answers and, for a network load balancer, its flows.
@@ -165,14 +227,7 @@ impl LbMeter {
         let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
         let taken = groups
             .iter()
-            .map(|(arn, g)| {
-                let counts = GroupCounts {
-                    requests: g.requests.swap(0, Ordering::Relaxed),
-                    codes: std::array::from_fn(|i| g.codes[i].swap(0, Ordering::Relaxed)),
-                    times: g.times.take(),
-                };
-                (arn.clone(), counts)
-            })
+            .map(|(arn, g)| (arn.clone(), g.take()))
             .collect();
         // A group no plan forwards to any more is forgotten once its last counts are taken.
         groups.retain(|_, g| Arc::strong_count(g) > 1);
@@ -244,25 +299,40 @@ mod tests {
         let meters = Meters::default();
         let lb = meters.load_balancer("lb");
         let g = lb.group("tg");
-        g.answered(200, Duration::from_millis(10));
-        g.answered(503, Duration::from_millis(30));
-        g.unanswered();
+        let (a, b): (Arc<str>, Arc<str>) = ("us-east-1a".into(), "us-east-1b".into());
+        g.answered(Some(&a), 200, Duration::from_millis(10));
+        g.answered(Some(&b), 503, Duration::from_millis(30));
+        g.answered(None, 200, Duration::from_millis(20));
+        g.unanswered(Some(&a));
         lb.generated(502);
         let taken = meters.take();
         let counts = &taken[0].1;
         assert_eq!(counts.elb_5xx, 1);
         let group = &counts.groups[0].1;
-        assert_eq!(group.requests, 3);
-        assert_eq!(group.codes, [1, 0, 0, 1]);
+        assert_eq!(group.requests, 4);
+        assert_eq!(group.codes, [2, 0, 0, 1]);
         let sum: f64 = group.times.iter().map(|(v, n)| v * n).sum();
-        assert!((sum - 0.04).abs() < 1e-9, "{sum}");
+        assert!((sum - 0.06).abs() < 1e-9, "{sum}");
+        // By zone: a target of unknown zone counts in the group only.
+        let zones: Vec<(&str, u64, [u64; 4])> = group
+            .zones
+            .iter()
+            .map(|(z, c)| (z.as_str(), c.requests, c.codes))
+            .collect();
+        assert_eq!(
+            zones,
+            [
+                ("us-east-1a", 2, [1, 0, 0, 0]),
+                ("us-east-1b", 1, [0, 0, 0, 1])
+            ]
+        );
         assert_eq!(meters.take()[0].1.groups[0].1, GroupCounts::default());
     }
 
     #[test]
     fn meters_nobody_holds_are_forgotten_after_their_last_take() {
         let meters = Meters::default();
-        meters.load_balancer("lb").group("tg").unanswered();
+        meters.load_balancer("lb").group("tg").unanswered(None);
         assert_eq!(meters.take()[0].1.groups[0].1.requests, 1);
         assert!(meters.take().is_empty());
     }

@@ -90,6 +90,7 @@ mod tests {
             },
             addr: None,
             healthy,
+            zone: None,
         }
     }
 

@@ -114,4 +114,7 @@ pub struct PlanTarget {
     pub addr: Option<SocketAddr>,
     /// Healthy targets take the traffic; when none is, all take it (fail open).
     pub healthy: bool,
+    /// Its Availability Zone, when known (ECS's tasks, `AvailabilityZone` on registration):
+    /// where its requests count by zone.
+    pub zone: Option<Arc<str>>,
 }

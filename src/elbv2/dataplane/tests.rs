@@ -28,6 +28,7 @@ fn plan_target(id: &str, addr: Option<SocketAddr>) -> PlanTarget {
         },
         addr,
         healthy: true,
+        zone: None,
     }
 }
 
