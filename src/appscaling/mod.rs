@@ -11,9 +11,8 @@
 //! fire on the house clock.
 //!
 //! Missing: predictive scaling (PutScalingPolicy refuses it; GetPredictiveScalingForecast
-//! answers that no such policy exists), time zones other than UTC in schedules (stored, not
-//! applied), `L`/`W`/`#` in cron expressions, and target tracking's metric-math evaluation
-//! beyond what CloudWatch alarms do.
+//! answers that no such policy exists) and target tracking's metric-math evaluation beyond what
+//! CloudWatch alarms do.
 //!
 //! The rooms: `api/` (handlers, which change state and queue desired counts) → `state/`;
 //! `controller` (alarm actions, scheduled actions) → `scale` → `capacity`/`schedule` (pure);

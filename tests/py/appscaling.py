@@ -92,7 +92,7 @@ def activities(name, **extra):
 
 def setup():
     ecs.create_cluster(clusterName=CLUSTER)
-    for name in ("web", "tt", "step", "sched", "pages"):
+    for name in ("web", "tt", "step", "sched", "zoned", "pages"):
         make_service(name)
 
 
@@ -320,6 +320,29 @@ def check_scheduled_at_fires():
     code, _ = error_of(aas.delete_scheduled_action, ServiceNamespace="ecs", ScheduledActionName="nightly",
                        ResourceId=rid("sched"), ScalableDimension=DIM)
     expect_eq(code, "ObjectNotFoundException", "deleted twice")
+
+
+def check_scheduled_at_reads_its_time_zone():
+    register("zoned", 1, 3)
+    # Tokyo keeps +09:00 all year: two seconds from now on its wall clock. Read as UTC the action
+    # would be nine hours away and would not fire.
+    tokyo = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=9, seconds=2)
+    aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="tokyo", ResourceId=rid("zoned"),
+                             ScalableDimension=DIM, Schedule=f"at({tokyo:%Y-%m-%dT%H:%M:%S})",
+                             Timezone="Asia/Tokyo", ScalableTargetAction={"MinCapacity": 2})
+    a = aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=rid("zoned"))["ScheduledActions"][0]
+    expect_eq(a["Timezone"], "Asia/Tokyo", "the zone is answered back")
+    wait_desired("zoned", 2, seconds=20)
+    code, msg = error_of(aas.put_scheduled_action, ServiceNamespace="ecs", ScheduledActionName="mars",
+                         ResourceId=rid("zoned"), ScalableDimension=DIM, Schedule="cron(0 9 ? * MON#1 *)",
+                         Timezone="Mars/Olympus_Mons", ScalableTargetAction={"MinCapacity": 1})
+    expect_eq(code, "ValidationException", f"unknown zone: {msg}")
+    aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="month-end", ResourceId=rid("zoned"),
+                             ScalableDimension=DIM, Schedule="cron(0 18 LW * ? *)", Timezone="Europe/Paris",
+                             ScalableTargetAction={"MinCapacity": 1})
+    names = [a["ScheduledActionName"] for a in
+             aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=rid("zoned"))["ScheduledActions"]]
+    expect_eq(sorted(names), ["month-end", "tokyo"], "the LW cron is accepted")
 
 
 def check_tags_and_forecast():

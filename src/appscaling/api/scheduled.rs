@@ -45,9 +45,14 @@ pub fn put_scheduled_action(
     let pk = policy_key(&target_key(k.namespace, k.resource_id, k.dimension), &name);
     let existing = st.scheduled.get(&pk).cloned();
     let (text, parsed) = check_put(st, &req, existing.as_ref(), &pk, k.resource_id)?;
+    let timezone = req
+        .timezone
+        .clone()
+        .or(existing.as_ref().and_then(|e| e.timezone.clone()));
+    let zone = schedule::Zone::named(timezone.as_deref()).map_err(AasError::invalid)?;
     let now = st.now();
     let origin = req.start_time.unwrap_or(now);
-    let first = parsed.next_after(now.max(origin) - 0.001, origin);
+    let first = parsed.next_after(now.max(origin) - 0.001, origin, &zone);
     let action = ScheduledAction {
         scheduled_action_name: name.clone(),
         scheduled_action_arn: existing.as_ref().map_or_else(
@@ -56,9 +61,7 @@ pub fn put_scheduled_action(
         ),
         service_namespace: k.namespace.into(),
         schedule: text,
-        timezone: req
-            .timezone
-            .or(existing.as_ref().and_then(|e| e.timezone.clone())),
+        timezone,
         resource_id: k.resource_id.into(),
         scalable_dimension: k.dimension.into(),
         start_time: req.start_time,
