@@ -3,6 +3,7 @@
 //! values and their `Set-Cookie` lines with an HTTP date.
 
 use crate::core::balancing::TargetKey;
+use crate::core::clock::civil_from_days;
 use hyper::HeaderMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -73,20 +74,6 @@ pub(super) fn http_date(at: SystemTime) -> String {
         rest % 3_600 / 60,
         rest % 60
     )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

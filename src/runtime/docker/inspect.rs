@@ -2,6 +2,7 @@
 //! [`GET /containers/{id}/json`](https://docs.docker.com/engine/api/v1.41/#tag/Container/operation/ContainerInspect)
 //! → [`ContainerInfo`], with a small RFC 3339 parser for the engine's timestamps.
 
+use crate::core::clock::days_from_civil;
 use crate::runtime::{Binding, ContainerInfo, Health, Protocol};
 use bollard::models::{
     ContainerInspectResponse, ContainerState, ContainerStateStatusEnum, HealthStatusEnum, PortMap,
@@ -149,17 +150,6 @@ fn zone_offset_seconds(zone: &str) -> Option<i64> {
     let sign = if zone.starts_with('-') { -1 } else { 1 };
     let (h, m) = zone.get(1..)?.split_once(':')?;
     Some(sign * (h.parse::<i64>().ok()? * 3_600 + m.parse::<i64>().ok()? * 60))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
