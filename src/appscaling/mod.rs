@@ -24,7 +24,8 @@ pub mod controller;
 pub mod dispatch;
 pub mod error;
 mod facade;
-mod persist;
+#[cfg(test)]
+mod persist_tests;
 pub mod scale;
 pub mod schedule;
 pub mod state;
@@ -115,8 +116,6 @@ impl AppScaling {
 impl AppScaling {
     /// Its state in the state dir (`--state-dir`); `None` while it is kept in memory only.
     pub fn durable(&self) -> Option<std::sync::Arc<dyn crate::core::persist::Durable>> {
-        Some(Arc::new(persist::Persisted {
-            store: self.store.clone(),
-        }))
+        Some(self.store.clone())
     }
 }

@@ -132,6 +132,6 @@ impl AutoScaling {
     /// their desired capacity (EC2, restored first, still knows their instances) and launches
     /// nothing.
     pub fn durable(&self) -> Option<Arc<dyn crate::core::persist::Durable>> {
-        Some(Arc::new(state::Saved(self.store.clone())))
+        Some(self.store.clone())
     }
 }

@@ -18,7 +18,7 @@ impl TargetGroupsView {
 
 impl TargetGroups for TargetGroupsView {
     fn target_group(&self, account: &str, region: &str, arn: &str) -> Option<TargetGroupInfo> {
-        self.store.with_existing(account, region, |st| {
+        self.store.read(account, region, |st| {
             let tg = st.target_groups.get(arn)?;
             Some(TargetGroupInfo {
                 arn: tg.arn.clone(),
@@ -41,7 +41,7 @@ impl TargetGroups for TargetGroupsView {
         arn: &str,
         target: &TargetKey,
     ) -> Option<TargetHealth> {
-        self.store.with_existing(account, region, |st| {
+        self.store.read(account, region, |st| {
             let in_use = !st.load_balancers_of(arn).is_empty();
             let tg = st.target_groups.get(arn)?;
             let t = tg.targets.get(target)?;

@@ -191,7 +191,7 @@ impl Publisher {
     fn hosts(&self) -> HostsByPair {
         let mut out = HostsByPair::new();
         for (account, region) in self.store.keys() {
-            self.store.with_existing(&account, &region, |st| {
+            self.store.read(&account, &region, |st| {
                 for tg in st.target_groups.values() {
                     for lb in st.load_balancers_of(&tg.arn) {
                         let zones = st.load_balancers.get(&lb).map(|l| l.zones.as_slice());

@@ -5,9 +5,8 @@
 //! and its address and fails its load balancer (as at creation); the next reconcile retries it.
 
 use super::serving::Serving;
-use super::state::store::TABLE;
-use super::state::Store;
-use crate::core::persist::{Durable, Record};
+use super::state::{RegionState, Store};
+use crate::core::persist::{Durable, Record, Regional};
 use std::sync::Arc;
 
 pub struct Persisted {
@@ -17,7 +16,7 @@ pub struct Persisted {
 
 impl Durable for Persisted {
     fn table(&self) -> &'static str {
-        TABLE
+        RegionState::TABLE
     }
 
     fn changes(&self) -> Vec<Record> {
@@ -25,11 +24,7 @@ impl Durable for Persisted {
     }
 
     fn restore(&self, records: Vec<(String, Vec<u8>)>) -> Result<(), String> {
-        // All decoded first: a bad record leaves nothing half restored.
-        let regions = Store::decode_all(&records)?;
-        for (state, (_, bytes)) in regions.into_iter().zip(&records) {
-            self.store.install(state, bytes);
-        }
+        self.store.restore(&records)?;
         self.serving.sync(&self.store);
         for status in self.serving.status(&self.store) {
             if let Some(error) = status.error {

@@ -61,7 +61,7 @@ impl Serving {
         let mut wanted: HashSet<String> = HashSet::new();
         for (account, region) in store.keys() {
             let plans = store
-                .with_existing(&account, &region, |st| {
+                .read(&account, &region, |st| {
                     st.listeners
                         .values()
                         .map(|l| {
@@ -138,7 +138,7 @@ impl Serving {
     pub fn status(&self, store: &Store) -> Vec<ListenerStatus> {
         let mut out = Vec::new();
         for (account, region) in store.keys() {
-            store.with_existing(&account, &region, |st| {
+            store.read(&account, &region, |st| {
                 for l in st.listeners.values() {
                     out.push(ListenerStatus {
                         listener_arn: l.arn.clone(),

@@ -8,7 +8,7 @@
 pub mod group;
 mod saved;
 
-pub use saved::{Saved, Store};
+pub use saved::Store;
 
 use crate::core::clock::Clock;
 use group::{Activity, Group};

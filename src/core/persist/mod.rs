@@ -14,10 +14,12 @@
 
 mod format;
 mod group;
+mod regional;
 mod snapshots;
 mod store;
 mod tracked;
 
+pub use regional::{Regional, RegionalStore};
 pub use snapshots::Snapshots;
 pub use store::{StateDir, FLUSH_EVERY};
 pub use tracked::Tracked;
