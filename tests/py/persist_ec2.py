@@ -3,8 +3,9 @@
 
 `create(client)` makes a representative set of resources and returns what they described as
 (plain data: ids, states, tags, whole Describe answers); `check(client, created)`, after the
-restart, asserts that everything describes identically and that no Auto Scaling group launched
-an instance it already had. `client(name)` returns a boto3 client pointed at the server.
+restart, asserts that everything describes identically, that no Auto Scaling group launched
+an instance it already had, and that an instance waiting for its ECS cluster registers once the
+cluster is created. `client(name)` returns a boto3 client pointed at the server.
 
 Key pairs are not made: local-ecs's EC2 does not implement them (UnsupportedOperation).
 
@@ -135,6 +136,16 @@ def _group(asg, run, template, subnets):
     return name
 
 
+def _awaiting(ec2, subnet, run):
+    """An instance whose ecs.config names a cluster that does not exist yet: its agent keeps
+    trying to register, across the restart too."""
+    user_data = f"#!/bin/bash\necho ECS_CLUSTER=later-{run} >> /etc/ecs/ecs.config\n"
+    instance = ec2.run_instances(ImageId="ami-12345678", InstanceType="t3.small", MinCount=1, MaxCount=1,
+                                 SubnetId=subnet, UserData=user_data)["Instances"][0]["InstanceId"]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[instance], WaiterConfig={"Delay": 1})
+    return instance
+
+
 def _live_instance_ids(ec2):
     """Every instance of the region not terminated (an extra launch would show here)."""
     reservations = ec2.describe_instances()["Reservations"]
@@ -175,7 +186,10 @@ def create(client):
     template_name, template_id = _template(ec2, run, group)
     instances = _instances(ec2, subnets[0], group)
     group_name = _group(asg, run, template_name, subnets)
+    awaiting = _awaiting(ec2, subnets[1], run)
     ids = {
+        "awaiting": awaiting,
+        "run": run,
         "vpc": vpc,
         "subnets": subnets,
         "security_group": group,
@@ -213,6 +227,21 @@ def check(client, created):
     _same("the set of live instances (after the group controller's passes)", before["live_instance_ids"], again["live_instance_ids"])
     _same("the group (after the group controller's passes)", before["group"], again["group"])
     _same("the scaling activities (after the group controller's passes)", before["activities"], again["activities"])
+    # The instance waiting for its cluster registers once the cluster exists.
+    ecs = client("ecs")
+    cluster = f"later-{ids['run']}"
+    ecs.create_cluster(clusterName=cluster)
+
+    def registered():
+        arns = ecs.list_container_instances(cluster=cluster)["containerInstanceArns"]
+        if not arns:
+            return None
+        return ecs.describe_container_instances(cluster=cluster, containerInstances=arns)["containerInstances"]
+
+    joined = _wait(f"instance {ids['awaiting']} registering in {cluster}", registered, seconds=30)
+    assert [ci["ec2InstanceId"] for ci in joined] == [ids["awaiting"]], f"registered: {joined}"
+    ecs.deregister_container_instance(cluster=cluster, containerInstance=joined[0]["containerInstanceArn"], force=True)
+    ecs.delete_cluster(cluster=cluster)
 
 
 def _client_factory(endpoint):

@@ -37,8 +37,9 @@ pub fn spawn(store: Arc<Store>, inputs: Inputs, loops: &Loops) {
 struct Loop {
     store: Arc<Store>,
     inputs: Inputs,
-    /// Instances whose cluster did not exist yet, by instance id: the agent retries.
-    unregistered: BTreeMap<String, InstanceFact>,
+    /// The last fact of each instance waiting for its cluster, as received: a retry uses EC2's
+    /// view of the instance when EC2 has one, else this.
+    waiting: BTreeMap<String, InstanceFact>,
     lowering: capacity::Lowering,
 }
 
@@ -47,7 +48,7 @@ async fn run(store: Arc<Store>, inputs: Inputs, mut stopping: Stopping) {
     let mut me = Loop {
         store,
         inputs,
-        unregistered: BTreeMap::new(),
+        waiting: BTreeMap::new(),
         lowering: capacity::Lowering::new(),
     };
     loop {
@@ -71,28 +72,53 @@ impl Loop {
     fn on_instance(&mut self, fact: &InstanceFact) {
         let (outcome, queued, services) = self.store.with(&fact.account, &fact.region, |st| {
             let outcome = instances::on_instance(st, fact);
+            let id = &fact.instance_id;
+            if outcome == Outcome::NoCluster {
+                if !st.awaiting_cluster.contains_key(id) {
+                    let now = st.clock.now();
+                    st.awaiting_cluster.insert(id.clone(), now);
+                }
+            } else if st.awaiting_cluster.contains_key(id) {
+                st.awaiting_cluster.remove(id);
+            }
             let services = match &outcome {
                 Outcome::Joined(c) | Outcome::Left(c) => services_of(st, c),
                 _ => Vec::new(),
             };
             (outcome, std::mem::take(&mut st.outbox), services)
         });
-        match outcome {
-            Outcome::NoCluster => {
-                self.unregistered
-                    .insert(fact.instance_id.clone(), fact.clone());
-            }
-            _ => {
-                self.unregistered.remove(&fact.instance_id);
-            }
+        if outcome == Outcome::NoCluster {
+            self.waiting.insert(fact.instance_id.clone(), fact.clone());
+        } else {
+            self.waiting.remove(&fact.instance_id);
         }
         self.wake(&fact.account, &fact.region, queued, services);
     }
 
+    /// Instances whose agent waits for its cluster try again, as they are now in EC2 (the
+    /// stored list outlives a restart; the fact received is the fallback), or stop waiting when
+    /// neither knows them.
+    fn retry_waiting(&mut self, account: &str, region: &str) {
+        let (waiting, instances) = self.store.with(account, region, |st| {
+            let ids: Vec<String> = st.awaiting_cluster.keys().cloned().collect();
+            (ids, st.fleet.instances.clone())
+        });
+        for id in waiting {
+            let now = instances
+                .get()
+                .and_then(|i| i.instance(account, region, &id));
+            match now.or_else(|| self.waiting.get(&id).cloned()) {
+                Some(fact) => self.on_instance(&fact),
+                None => self.store.with(account, region, |st| {
+                    st.awaiting_cluster.remove(&id);
+                }),
+            }
+        }
+    }
+
     fn on_tick(&mut self) {
-        let retry: Vec<InstanceFact> = self.unregistered.values().cloned().collect();
-        for fact in retry {
-            self.on_instance(&fact);
+        for (account, region) in self.store.keys() {
+            self.retry_waiting(&account, &region);
         }
         for (account, region) in self.store.keys() {
             let facts = self.store.with(&account, &region, |st| {

@@ -37,6 +37,7 @@ macro_rules! for_each_table {
         $apply!("daemon-revisions", $st.daemons.revisions);
         $apply!("daemon-deployments", $st.daemons.deployments);
         $apply!("daemon-tasks", $st.daemons.tasks);
+        $apply!("awaiting-cluster", $st.awaiting_cluster);
     }};
 }
 

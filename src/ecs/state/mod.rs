@@ -74,6 +74,9 @@ pub struct RegionState {
     pub daemons: daemon::DaemonTables,
     /// Express gateway services by service ARN (their ECS services are in `services`).
     pub express: Tracked<String, express::ExpressRecord>,
+    /// EC2 instances whose agent waits for its cluster to exist (by instance id, since when):
+    /// the agent retries registering until it does, across restarts of local-ecs too.
+    pub awaiting_cluster: Tracked<String, f64>,
 }
 
 /// Bookkeeping for one task that AWS does not show.
