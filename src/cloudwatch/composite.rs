@@ -2,13 +2,14 @@
 //! [`rule::Rule`] holds over its children's states, OK otherwise, and INSUFFICIENT_DATA until
 //! first evaluated. The pass runs after the metric alarms' in the same controller tick, children
 //! before parents; composites that depend on each other in a cycle are not evaluated, as
-//! CloudWatch stops evaluating when it detects one. Actions are recorded in history only; while
-//! the ActionsSuppressor alarm is in ALARM they are not even recorded (ActionsSuppressedBy
-//! `Alarm`). The suppressor's wait and extension periods are stored and answered, not applied.
+//! CloudWatch stops evaluating when it detects one. Actions are recorded in history only (a
+//! composite's actions are SNS, Systems Manager and Lambda ARNs, none emulated); an
+//! ActionsSuppressor holds them back as [`super::suppress`] says.
 
 use super::alarm::{action_item, arn, item, HistoryItem};
 use super::rule::Rule;
 use super::state::RegionState;
+use super::suppress::{self, OnChange, SuppressedBy, Suppression};
 use crate::core::clock::iso8601;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +29,9 @@ pub struct Composite {
     pub state_updated: f64,
     pub config_updated: f64,
     pub tags: BTreeMap<String, String>,
+    /// What the suppressor's wait and extension periods leave to do.
+    #[serde(default)]
+    pub suppression: Suppression,
 }
 
 /// The rule of a composite just read, until its AlarmRule is parsed again.
@@ -36,7 +40,7 @@ fn unparsed() -> Rule {
 }
 
 impl Composite {
-    pub fn to_json(&self, arn: &str, suppressed: bool) -> Value {
+    pub fn to_json(&self, arn: &str, suppressed: SuppressedBy) -> Value {
         let mut out = super::alarm::Described {
             config: &self.config,
             actions_enabled: self.actions_enabled,
@@ -47,10 +51,8 @@ impl Composite {
             config_updated: self.config_updated,
         }
         .to_map(arn);
-        let by = if suppressed { "Alarm" } else { "None" };
-        out.insert("ActionsSuppressedBy".into(), json!(by));
-        if suppressed {
-            let reason = "Alarm is in ALARM state";
+        out.insert("ActionsSuppressedBy".into(), json!(suppressed.name()));
+        if let Some(reason) = suppressed.reason() {
             out.insert("ActionsSuppressedReason".into(), json!(reason));
         }
         Value::Object(out)
@@ -87,12 +89,6 @@ pub fn state_of(st: &RegionState, reference: &str) -> Option<String> {
         .get(&name)
         .map(|a| a.state.clone())
         .or_else(|| st.composites.get(&name).map(|c| c.state.clone()))
-}
-
-/// Whether `name`'s actions are suppressed now (its suppressor is in ALARM).
-pub fn suppressed(st: &RegionState, c: &Composite) -> bool {
-    c.suppressor()
-        .is_some_and(|s| state_of(st, s).as_deref() == Some("ALARM"))
 }
 
 /// The composites `name` depends on, directly.
@@ -150,7 +146,16 @@ pub fn parents_of(st: &RegionState, name: &str) -> Vec<String> {
 
 /// The controller's pass over composites (after the metric alarms').
 pub fn evaluate_composites(st: &mut RegionState) {
+    let now = st.now();
     for name in order(st) {
+        let (due, changed) = suppress::follow(st, &name, now);
+        if changed {
+            st.journal.note_alarm(&name);
+        }
+        for a in due {
+            let h = composite_item(action_item(&name, now, &a, false));
+            st.history.push(h);
+        }
         let c = &st.composites[&name];
         let holds = c.rule.eval(&|r| state_of(st, r));
         let state = if holds { "ALARM" } else { "OK" };
@@ -198,7 +203,10 @@ pub fn transition(
     if c.state == state {
         return;
     }
-    let quiet = !c.actions_enabled || suppressed(st, c);
+    let decision = match c.actions_enabled {
+        true => suppress::on_change(st, c, now),
+        false => OnChange::Suppressed,
+    };
     st.journal.note_alarm(name);
     let c = st.composites.get_mut(name).expect("looked up above");
     let old = json!({"stateValue": c.state, "stateReason": c.reason});
@@ -211,7 +219,14 @@ pub fn transition(
     if let Some(d) = data {
         new_state["stateReasonData"] = d;
     }
-    let actions = if quiet { Vec::new() } else { c.actions(state) };
+    c.suppression.waiting = match decision {
+        OnChange::Wait(until) => Some((state.to_string(), until)),
+        _ => None,
+    };
+    let actions = match decision {
+        OnChange::Run => c.actions(state),
+        _ => Vec::new(),
+    };
     let history = json!({"version": "1.0", "oldState": old, "newState": new_state});
     st.history.push(composite_item(item(
         name,

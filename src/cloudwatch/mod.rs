@@ -16,9 +16,8 @@
 //! 1-hour 455 days). Other services publish through [`CloudWatch::sink`]; Application Auto
 //! Scaling writes its target-tracking alarms through [`CloudWatch::alarms`].
 //!
-//! Missing: anomaly detection (its operators answer a ValidationError saying so), the actions
-//! suppressor's wait and extension periods (stored and answered; a suppressor in ALARM
-//! suppresses), SNS/EC2/Systems Manager actions, metric-math functions beyond those above
+//! Missing: anomaly detection (its operators answer a ValidationError saying so),
+//! SNS/EC2/Systems Manager actions (recorded), metric-math functions beyond those above
 //! (METRICS(), SEARCH, Metrics Insights…), dashboards, insight rules, metric streams. Those
 //! operations are routed and answer a modelled error (see the README's table). Percentiles use
 //! at most 1,000 raw values per bucket.
@@ -41,6 +40,7 @@ pub mod render;
 pub mod rule;
 pub mod state;
 pub mod stats;
+pub mod suppress;
 
 use crate::core::bus::Bus;
 use crate::core::clock::Clock;

@@ -329,8 +329,13 @@ def check_composite_alarms():
     cw.set_alarm_state(AlarmName=child_a, StateValue="ALARM", StateReason="test")
     c = wait_state(comp, "ALARM", composite=True)
     expect(c["StateReason"].startswith("arn:aws:cloudwatch:"), "reason names the child", c["StateReason"])
+    # The suppressor is not in ALARM: the actions wait up to ActionsSuppressorWaitPeriod for it.
+    expect_eq(c["ActionsSuppressedBy"], "WaitPeriod", "actions wait for the suppressor")
     cw.set_alarm_state(AlarmName=child_b, StateValue="ALARM", StateReason="test")
-    wait_state(comp, "OK", composite=True)
+    c = wait_state(comp, "OK", composite=True)
+    expect_eq(c["ActionsSuppressedBy"], "Alarm", "the suppressor in ALARM suppresses")
+    actions = cw.describe_alarm_history(AlarmName=comp, HistoryItemType="Action")["AlarmHistoryItems"]
+    expect_eq(actions, [], "the waiting actions were suppressed, not run")
     items = cw.describe_alarm_history(AlarmName=comp, HistoryItemType="StateUpdate",
                                       ScanBy="TimestampAscending")["AlarmHistoryItems"]
     expect_eq([(i["AlarmType"], i["HistorySummary"]) for i in items][-1],

@@ -7,6 +7,7 @@ use super::super::error::{CwError, CwResult};
 use super::super::read::{self, Doc};
 use super::super::rule;
 use super::super::state::RegionState;
+use super::super::suppress::SuppressedBy;
 use serde_json::{json, Map, Value};
 
 const CONFIG: &[&str] = &[
@@ -115,12 +116,13 @@ pub fn put_composite_alarm(st: &mut RegionState, input: Doc) -> CwResult<Value> 
         state_updated: prior.as_ref().map_or(now, |a| a.state_updated),
         config_updated: now,
         tags: prior.as_ref().map_or(new_tags, |a| a.tags.clone()),
+        suppression: Default::default(),
     };
     let (kind, verb) = match prior {
         Some(_) => ("Update", "updated"),
         None => ("Create", "created"),
     };
-    let created = alarm.to_json(&arn(st, &name), false);
+    let created = alarm.to_json(&arn(st, &name), SuppressedBy::None);
     let data = json!({"version": "1.0", "type": kind, "createdAlarm": created});
     let summary = format!("Alarm \"{name}\" {verb}");
     let h = item(&name, now, "ConfigurationUpdate", summary, data);

@@ -6,6 +6,7 @@ use super::super::composite::{self, local_name};
 use super::super::error::CwResult;
 use super::super::read::{self, Doc};
 use super::super::state::RegionState;
+use super::super::suppress;
 use super::alarms::int;
 use serde_json::{json, Value};
 
@@ -91,7 +92,7 @@ pub fn describe_alarms(st: &mut RegionState, input: Doc) -> CwResult<Value> {
             false => metric.push(st.alarms[&e.name].to_json(&a)),
             true => {
                 let c = &st.composites[&e.name];
-                composites.push(c.to_json(&a, composite::suppressed(st, c)));
+                composites.push(c.to_json(&a, suppress::suppressed_by(st, c, st.now())));
             }
         }
     }
