@@ -10,6 +10,7 @@
 
 use super::alarm::Alarm;
 use super::api::data::{evaluate, queries};
+use super::api::expr::Val;
 use super::error::{CwError, CwResult};
 use super::evaluate::Period;
 use super::read::{self, Doc};
@@ -103,7 +104,10 @@ pub fn periods(st: &RegionState, alarm: &Alarm, metrics: &[Value]) -> Vec<Period
     let series = queries(docs, "Metrics").and_then(|qs| {
         let values = evaluate(st, &qs, start as f64, end as f64)?;
         let id = qs.iter().find(|q| q.returned).map(|q| q.id.clone());
-        Ok(id.and_then(|id| values.get(&id).cloned()))
+        Ok(match id.and_then(|id| values.get(&id).cloned()) {
+            Some(Val::Series(s)) => Some(s),
+            _ => None,
+        })
     });
     let series = series.ok().flatten().unwrap_or_default();
     (0..alarm.evaluation_periods as i64)

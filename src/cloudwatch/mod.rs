@@ -18,7 +18,7 @@
 //!
 //! Missing: anomaly detection (its operators answer a ValidationError saying so),
 //! SNS/EC2/Systems Manager actions (recorded), metric-math functions beyond those above
-//! (METRICS(), SEARCH, Metrics Insights…), dashboards, insight rules, metric streams. Those
+//! (SEARCH, Metrics Insights…), dashboards, insight rules, metric streams. Those
 //! operations are routed and answer a modelled error (see the README's table). Percentiles use
 //! at most 1,000 raw values per bucket.
 //!

@@ -154,6 +154,15 @@ def check_get_metric_data_with_expressions():
     expect_eq(results["ratio"]["Values"], [50.0] * 3, "arithmetic")
     expect_eq(results["total"]["Values"], [9.0, 6.0, 3.0], "SUM over ids")
     expect_eq(results["a"]["StatusCode"], "Complete", "status")
+    out = cw.get_metric_data(StartTime=ago(10), EndTime=NOW, MetricDataQueries=[
+        stat_query("a", "A", ReturnData=False), stat_query("b", "B", ReturnData=False),
+        {"Id": "all", "Expression": "SUM(METRICS())"},
+        {"Id": "bs", "Expression": "MAX(METRICS(\"b\"))"},
+        {"Id": "each", "Expression": "METRICS() * 10", "Label": "x10"}])
+    got = [(r["Id"], r["Label"], r["Values"]) for r in out["MetricDataResults"]]
+    expect_eq(got, [("all", "all", [9.0, 6.0, 3.0]), ("bs", "bs", [6.0, 4.0, 2.0]),
+                    ("each", "x10 A", [30.0, 20.0, 10.0]), ("each", "x10 B", [60.0, 40.0, 20.0])],
+              "METRICS(): sums, a filter by id, and a list answered as one result per metric")
     asc = cw.get_metric_data(StartTime=ago(10), EndTime=NOW, ScanBy="TimestampAscending",
                              MetricDataQueries=[stat_query("a", "A")])
     expect_eq(asc["MetricDataResults"][0]["Values"], [1.0, 2.0, 3.0], "ascending")

@@ -95,21 +95,25 @@ pub fn queries<'a>(docs: Vec<&'a Doc>, member: &str) -> CwResult<Vec<Query<'a>>>
         .collect()
 }
 
-/// Every query's series: metric stats first, then expressions in as many passes as their
-/// references need (an expression naming an id never resolved is an error).
+/// Every query's value (a series, or a list of labelled series): metric stats first, then
+/// expressions in as many passes as their references need (an expression naming an id never
+/// resolved is an error).
 pub fn evaluate(
     st: &RegionState,
     queries: &[Query],
     start: f64,
     end: f64,
-) -> CwResult<HashMap<String, Series>> {
+) -> CwResult<HashMap<String, Val>> {
     let mut done = HashMap::new();
     let mut finest = i64::MAX;
+    let mut metrics = Vec::new();
     for (i, q) in queries.iter().enumerate() {
         if let Some(stat) = q.doc.get("MetricStat").and_then(Value::as_object) {
             let at = format!("MetricDataQueries.member.{}.MetricStat", i + 1);
             finest = finest.min(period(stat, &format!("{at}.Period"))?);
-            done.insert(q.id.clone(), metric_stat(st, stat, &at, start, end)?);
+            let series = metric_stat(st, stat, &at, start, end)?;
+            done.insert(q.id.clone(), Val::Series(series));
+            metrics.push((q.id.clone(), q.label.clone()));
         }
     }
     let grid = grid(start, end, if finest == i64::MAX { 60 } else { finest });
@@ -122,9 +126,15 @@ pub fn evaluate(
         let mut last_error = String::new();
         for q in &pending {
             let text = read::str(q.doc, "Expression").unwrap_or_default();
-            match expr::eval(text, &|id| done.get(id).cloned(), &grid) {
+            let inputs = expr::Inputs {
+                lookup: &|id| done.get(id).cloned(),
+                metrics: &metrics,
+                grid: &grid,
+            };
+            match expr::eval(text, &inputs) {
                 Ok(v) => {
-                    done.insert(q.id.clone(), as_series(v, &done, start));
+                    let v = as_value(v, &done, start);
+                    done.insert(q.id.clone(), v);
                 }
                 Err(e) => {
                     last_error = e;
@@ -152,21 +162,49 @@ fn grid(start: f64, end: f64, period: i64) -> Vec<i64> {
 }
 
 /// A scalar result drawn as a flat line over the timestamps the other series have.
-fn as_series(v: Val, done: &HashMap<String, Series>, start: f64) -> Series {
+/// An expression's value as a query's result: a number becomes a series at every timestamp
+/// the other results have.
+fn as_value(v: Val, done: &HashMap<String, Val>, start: f64) -> Val {
+    let Val::Scalar(x) = v else { return v };
+    let mut times: Vec<i64> = done
+        .values()
+        .flat_map(|v| match v {
+            Val::Series(s) => s.keys().copied().collect::<Vec<_>>(),
+            Val::List(l) => l.iter().flat_map(|(_, s)| s.keys().copied()).collect(),
+            Val::Scalar(_) => Vec::new(),
+        })
+        .collect();
+    if times.is_empty() {
+        times.push(start as i64);
+    }
+    Val::Series(
+        times
+            .into_iter()
+            .map(|t| (t, x))
+            .filter(|(_, x)| x.is_finite())
+            .collect(),
+    )
+}
+
+/// A query's results: one series, or one per member of a list (labelled with the query's
+/// label, if it has its own, and the member's).
+fn results_of<'a>(q: &'a Query, v: Option<&'a Val>) -> Vec<(String, &'a Series)> {
     match v {
-        Val::Series(s) => s,
-        Val::Scalar(x) => {
-            let mut times: Vec<i64> = done.values().flat_map(|s| s.keys().copied()).collect();
-            if times.is_empty() {
-                times.push(start as i64);
-            }
-            times
-                .into_iter()
-                .map(|t| (t, x))
-                .filter(|(_, x)| x.is_finite())
-                .collect()
-        }
-        Val::List(_) => Series::new(),
+        Some(Val::Series(s)) => vec![(q.label.clone(), s)],
+        Some(Val::List(members)) => members
+            .iter()
+            .map(|(label, s)| {
+                let own = read::str(q.doc, "Label");
+                let label = match (own, label.is_empty()) {
+                    (Some(own), false) => format!("{own} {label}"),
+                    (Some(own), true) => own.to_string(),
+                    (None, false) => label.clone(),
+                    (None, true) => q.id.clone(),
+                };
+                (label, s)
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -199,7 +237,7 @@ fn metric_stat(st: &RegionState, stat: &Doc, at: &str, start: f64, end: f64) -> 
 /// The answer: the returned queries' points from `offset`, at most `max` in all.
 fn page(
     queries: &[Query],
-    values: &HashMap<String, Series>,
+    values: &HashMap<String, Val>,
     descending: bool,
     offset: usize,
     max: usize,
@@ -208,11 +246,13 @@ fn page(
     let mut room = max;
     let mut more = false;
     let mut results = Vec::new();
-    for q in queries.iter().filter(|q| q.returned) {
-        let mut points: Vec<(i64, f64)> = values
-            .get(&q.id)
-            .map(|s| s.iter().map(|(t, v)| (*t, *v)).collect())
-            .unwrap_or_default();
+    let returned = queries.iter().filter(|q| q.returned);
+    for (q, (label, series)) in returned.flat_map(|q| {
+        results_of(q, values.get(&q.id))
+            .into_iter()
+            .map(move |r| (q, r))
+    }) {
+        let mut points: Vec<(i64, f64)> = series.iter().map(|(t, v)| (*t, *v)).collect();
         if descending {
             points.reverse();
         }
@@ -225,7 +265,7 @@ fn page(
         more |= partial;
         results.push(json!({
             "Id": q.id,
-            "Label": q.label,
+            "Label": label,
             "Timestamps": taken.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
             "Values": taken.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
             "StatusCode": if partial { "PartialData" } else { "Complete" },

@@ -1,10 +1,12 @@
 //! Metric math, the common part: arithmetic (`+ - * /`, parentheses, numbers) between query ids
-//! and the functions SUM, AVG, MIN and MAX, over a list of ids (`SUM([m1, m2])`, one value per
-//! timestamp) or one series (a scalar); RATE (per-second change between consecutive points, the
-//! first point dropped) and FILL(series, value | REPEAT | LINEAR) over the request's period grid
-//! (REPEAT and LINEAR leave the points before the first value, and LINEAR those after the last,
-//! missing). Series combine on the timestamps they share; a division by zero drops that point,
-//! as CloudWatch leaves it out. Other functions are refused.
+//! and the functions SUM, AVG, MIN and MAX, over a list (`SUM([m1, m2])`, one value per
+//! timestamp) or one series (a scalar); METRICS() (every metric of the request, as a list) and
+//! METRICS("text") (those whose id contains the text); RATE (per-second change between
+//! consecutive points, the first point dropped) and FILL(series, value | REPEAT | LINEAR) over
+//! the request's period grid (REPEAT and LINEAR leave the points before the first value, and
+//! LINEAR those after the last, missing). Series combine on the timestamps they share; a list
+//! combines with a number member by member; a division by zero drops that point, as CloudWatch
+//! leaves it out. Other functions are refused.
 
 use std::collections::BTreeMap;
 
@@ -14,22 +16,26 @@ pub type Series = BTreeMap<i64, f64>;
 pub enum Val {
     Scalar(f64),
     Series(Series),
-    List(Vec<Series>),
+    /// Labelled series (a metric's label, or empty for a member of `[…]`).
+    List(Vec<(String, Series)>),
 }
 
-/// Evaluates `text`, looking ids up with `lookup` (`None`: no such id, or not evaluated yet);
-/// `grid` is every period start of the request (what FILL fills).
-pub fn eval(
-    text: &str,
-    lookup: &dyn Fn(&str) -> Option<Series>,
-    grid: &[i64],
-) -> Result<Val, String> {
+/// What an expression reads: the value of an id evaluated before (`None`: no such id, or not
+/// evaluated yet), the request's metrics in order (id, label) for METRICS(), and every period
+/// start of the request (what FILL fills).
+pub struct Inputs<'a> {
+    pub lookup: &'a dyn Fn(&str) -> Option<Val>,
+    pub metrics: &'a [(String, String)],
+    pub grid: &'a [i64],
+}
+
+/// Evaluates `text` over `inputs`.
+pub fn eval(text: &str, inputs: &Inputs) -> Result<Val, String> {
     let tokens = tokenize(text)?;
     let mut p = Parser {
         tokens,
         at: 0,
-        lookup,
-        grid,
+        inputs,
     };
     let v = p.sum()?;
     if p.at != p.tokens.len() {
@@ -42,6 +48,7 @@ pub fn eval(
 enum Tok {
     Num(f64),
     Id(String),
+    Str(String),
     Op(char),
 }
 
@@ -65,6 +72,13 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
                 i += 1;
             }
             out.push(Tok::Id(chars[start..i].iter().collect()));
+        } else if c == '"' || c == '\'' {
+            let end = chars[i + 1..]
+                .iter()
+                .position(|x| *x == c)
+                .ok_or("Unterminated string in expression")?;
+            out.push(Tok::Str(chars[i + 1..i + 1 + end].iter().collect()));
+            i += end + 2;
         } else if "+-*/()[],".contains(c) {
             out.push(Tok::Op(c));
             i += 1;
@@ -78,8 +92,7 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
 struct Parser<'a> {
     tokens: Vec<Tok>,
     at: usize,
-    lookup: &'a dyn Fn(&str) -> Option<Series>,
-    grid: &'a [i64],
+    inputs: &'a Inputs<'a>,
 }
 
 impl Parser<'_> {
@@ -129,9 +142,9 @@ impl Parser<'_> {
             }
             Some(Tok::Op('[')) => self.list(),
             Some(Tok::Id(name)) if self.peek_op() == Some('(') => self.call(&name),
-            Some(Tok::Id(id)) => (self.lookup)(&id)
-                .map(Val::Series)
-                .ok_or_else(|| format!("Unknown id {id} in expression")),
+            Some(Tok::Id(id)) => {
+                (self.inputs.lookup)(&id).ok_or_else(|| format!("Unknown id {id} in expression"))
+            }
             _ => Err("Incomplete expression".into()),
         }
     }
@@ -140,7 +153,7 @@ impl Parser<'_> {
         let mut items = Vec::new();
         loop {
             match self.sum()? {
-                Val::Series(s) => items.push(s),
+                Val::Series(s) => items.push((String::new(), s)),
                 _ => return Err("A list holds time series only".into()),
             }
             if self.peek_op() == Some(',') {
@@ -154,12 +167,15 @@ impl Parser<'_> {
 
     fn call(&mut self, name: &str) -> Result<Val, String> {
         self.expect('(')?;
+        if name == "METRICS" {
+            return self.metrics();
+        }
         let arg = self.sum()?;
         if name == "FILL" {
             self.expect(',')?;
             let how = self.fill_how()?;
             self.expect(')')?;
-            return map_series(arg, &|s| fill(s, &how, self.grid));
+            return map_series(arg, &|s| fill(s, &how, self.inputs.grid));
         }
         self.expect(')')?;
         if name == "RATE" {
@@ -173,11 +189,32 @@ impl Parser<'_> {
             _ => return Err(format!("Unsupported function {name} in expression")),
         };
         Ok(match arg {
-            Val::List(series) => Val::Series(across(&series, f)),
+            Val::List(members) => Val::Series(across(&members, f)),
             Val::Series(s) if s.is_empty() => Val::Series(s),
             Val::Series(s) => Val::Scalar(f(&s.values().copied().collect::<Vec<_>>())),
             Val::Scalar(x) => Val::Scalar(x),
         })
+    }
+
+    /// METRICS() or METRICS("text") after its `(`: the request's metrics (those whose id
+    /// contains the text), in request order.
+    fn metrics(&mut self) -> Result<Val, String> {
+        let filter = match self.tokens.get(self.at) {
+            Some(Tok::Str(text)) => Some(text.clone()),
+            _ => None,
+        };
+        self.at += usize::from(filter.is_some());
+        self.expect(')')?;
+        let mut out = Vec::new();
+        for (id, label) in self.inputs.metrics {
+            if filter.as_ref().is_some_and(|f| !id.contains(f.as_str())) {
+                continue;
+            }
+            if let Some(Val::Series(s)) = (self.inputs.lookup)(id) {
+                out.push((label.clone(), s));
+            }
+        }
+        Ok(Val::List(out))
     }
 
     /// FILL's second argument: a number, REPEAT or LINEAR.
@@ -209,7 +246,11 @@ enum Fill {
 fn map_series(v: Val, f: &dyn Fn(&Series) -> Result<Series, String>) -> Result<Val, String> {
     match v {
         Val::Series(s) => Ok(Val::Series(f(&s)?)),
-        Val::List(l) => Ok(Val::List(l.iter().map(f).collect::<Result<_, _>>()?)),
+        Val::List(l) => Ok(Val::List(
+            l.iter()
+                .map(|(label, s)| Ok((label.clone(), f(s)?)))
+                .collect::<Result<_, String>>()?,
+        )),
         Val::Scalar(_) => Err("This function takes a time series".into()),
     }
 }
@@ -244,9 +285,9 @@ fn fill(s: &Series, how: &Fill, grid: &[i64]) -> Result<Series, String> {
 }
 
 /// One value per timestamp any series has, reduced over the series that have it.
-fn across(series: &[Series], f: fn(&[f64]) -> f64) -> Series {
+fn across(members: &[(String, Series)], f: fn(&[f64]) -> f64) -> Series {
     let mut at: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
-    for s in series {
+    for (_, s) in members {
         for (t, v) in s {
             at.entry(*t).or_default().push(*v);
         }
@@ -284,83 +325,25 @@ fn binary(op: char, left: Val, right: Val) -> Result<Val, String> {
                 .filter_map(|(t, x)| b.get(&t).and_then(|y| apply(op, x, *y)).map(|v| (t, v)))
                 .collect(),
         ),
-        _ => return Err("Arithmetic on a list of time series is not supported".into()),
+        (List(l), Scalar(b)) => List(each(l, |s| binary(op, Series(s), Scalar(b)))?),
+        (Scalar(a), List(l)) => List(each(l, |s| binary(op, Scalar(a), Series(s)))?),
+        _ => return Err("Arithmetic between two lists of time series is not supported".into()),
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn series(points: &[(i64, f64)]) -> Series {
-        points.iter().copied().collect()
-    }
-
-    fn run(text: &str) -> Result<Val, String> {
-        let lookup = |id: &str| match id {
-            "m1" => Some(series(&[(0, 2.0), (60, 4.0)])),
-            "m2" => Some(series(&[(0, 8.0), (60, 0.0), (120, 1.0)])),
-            _ => None,
-        };
-        eval(text, &lookup, &[0, 60, 120, 180])
-    }
-
-    #[test]
-    fn arithmetic_and_functions() {
-        assert_eq!(
-            run("m1 + m2").unwrap(),
-            Val::Series(series(&[(0, 10.0), (60, 4.0)]))
-        );
-        assert_eq!(
-            run("m1 / m2 * 100").unwrap(),
-            Val::Series(series(&[(0, 25.0)]))
-        );
-        assert_eq!(
-            run("(m1 + 2) * 2").unwrap(),
-            Val::Series(series(&[(0, 8.0), (60, 12.0)]))
-        );
-        assert_eq!(
-            run("-m1").unwrap(),
-            Val::Series(series(&[(0, -2.0), (60, -4.0)]))
-        );
-        assert_eq!(
-            run("SUM([m1, m2])").unwrap(),
-            Val::Series(series(&[(0, 10.0), (60, 4.0), (120, 1.0)]))
-        );
-        assert_eq!(
-            run("MAX([m1, m2])").unwrap(),
-            Val::Series(series(&[(0, 8.0), (60, 4.0), (120, 1.0)]))
-        );
-        assert_eq!(run("AVG(m1)").unwrap(), Val::Scalar(3.0));
-        assert!(run("m3 + 1").is_err());
-        assert!(run("LOG(m1)").is_err());
-        assert!(run("m1 +").is_err());
-    }
-
-    #[test]
-    fn rate_and_fill() {
-        assert_eq!(
-            run("RATE(m2)").unwrap(),
-            Val::Series(series(&[(60, -8.0 / 60.0), (120, 1.0 / 60.0)]))
-        );
-        assert_eq!(
-            run("FILL(m1, 0)").unwrap(),
-            Val::Series(series(&[(0, 2.0), (60, 4.0), (120, 0.0), (180, 0.0)]))
-        );
-        assert_eq!(
-            run("FILL(m1, REPEAT)").unwrap(),
-            Val::Series(series(&[(0, 2.0), (60, 4.0), (120, 4.0), (180, 4.0)]))
-        );
-        let gap = |id: &str| (id == "g").then(|| series(&[(0, 1.0), (180, 4.0)]));
-        assert_eq!(
-            eval("FILL(g, LINEAR)", &gap, &[0, 60, 120, 180]).unwrap(),
-            Val::Series(series(&[(0, 1.0), (60, 2.0), (120, 3.0), (180, 4.0)]))
-        );
-        assert_eq!(
-            run("SUM(FILL([m1, m2], 1))").unwrap(),
-            Val::Series(series(&[(0, 10.0), (60, 4.0), (120, 2.0), (180, 2.0)]))
-        );
-        assert!(run("FILL(m1, NEAREST)").is_err());
-        assert!(run("RATE(3)").is_err());
-    }
+/// A list with `f` applied to each member's series.
+fn each(
+    list: Vec<(String, Series)>,
+    f: impl Fn(Series) -> Result<Val, String>,
+) -> Result<Vec<(String, Series)>, String> {
+    list.into_iter()
+        .map(|(label, s)| match f(s)? {
+            Val::Series(out) => Ok((label, out)),
+            _ => Err("A list member must stay a time series".into()),
+        })
+        .collect()
 }
+
+#[cfg(test)]
+#[path = "expr_tests.rs"]
+mod tests;
