@@ -58,8 +58,8 @@ fn roll_up(series: &mut super::state::Series, before: i64, step: i64) -> BTreeSe
     changed
 }
 
-/// One pass over a region: rolls up and drops, then forgets metrics left with no data. The
-/// buckets it changed are noted for the next save.
+/// One pass over a region: rolls up and drops, then forgets metrics left with no data and
+/// alarm history past its 30 days. The buckets it changed are noted for the next save.
 pub fn sweep_region(st: &mut RegionState) {
     let now = st.now() as i64;
     for (metric, series) in st.metrics.iter_mut() {
@@ -93,6 +93,7 @@ pub fn sweep_region(st: &mut RegionState) {
         st.journal.note_buckets(metric, changed);
     }
     st.metrics.retain(|_, s| !s.buckets.is_empty());
+    st.expire_history();
 }
 
 pub fn spawn(hub: Hub, clock: &Clock, loops: &Loops) {

@@ -116,7 +116,11 @@ pub struct RegionState {
     pub region: String,
     pub alarms: BTreeMap<String, super::alarm::Alarm>,
     pub composites: BTreeMap<String, super::composite::Composite>,
+    /// Alarm history, oldest first; items older than [`HISTORY_KEPT`] are dropped.
     pub history: Vec<super::alarm::HistoryItem>,
+    /// The position of `history[0]` among every item the region ever had: positions stay
+    /// fixed as old items go (they key the stored items and DescribeAlarmHistory's pages).
+    pub history_base: usize,
     /// Alarm actions invoking Application Auto Scaling policies, published on the bus once the
     /// region's lock is released ([`super::actions::Hub::with`]).
     pub outbox: Vec<crate::core::scaling::AlarmActionFact>,
@@ -169,6 +173,21 @@ impl crate::core::regions::RegionScoped for RegionState {
             region: region.into(),
             clock: clock.clone(),
             ..Default::default()
+        }
+    }
+}
+
+/// How long alarm history is kept, as CloudWatch keeps it: 30 days.
+pub const HISTORY_KEPT: f64 = 30.0 * 86_400.0;
+
+impl RegionState {
+    /// Drops history items older than [`HISTORY_KEPT`] (items are appended in time order).
+    pub fn expire_history(&mut self) {
+        let oldest = self.now() - HISTORY_KEPT;
+        let gone = self.history.partition_point(|h| h.timestamp < oldest);
+        if gone > 0 {
+            self.history.drain(..gone);
+            self.history_base += gone;
         }
     }
 }

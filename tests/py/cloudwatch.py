@@ -269,6 +269,11 @@ def check_set_alarm_state_and_history():
     acts = cw.describe_alarm_history(AlarmName=name, HistoryItemType="Action")["AlarmHistoryItems"]
     expect_eq(len(acts), 1, "no action recorded while disabled")
     expect_eq(cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["ActionsEnabled"], False, "disabled")
+    whole = cw.describe_alarm_history(AlarmName=name)["AlarmHistoryItems"]
+    pages = cw.get_paginator("describe_alarm_history").paginate(AlarmName=name, PaginationConfig={"PageSize": 1})
+    paged = [i for p in pages for i in p["AlarmHistoryItems"]]
+    expect(len(whole) >= 4, "configuration, two state updates and an action", len(whole))
+    expect_eq(paged, whole, "the paginator walks the history a page of one at a time")
     cw.delete_alarms(AlarmNames=[name])
     expect_eq(cw.describe_alarms(AlarmNames=[name])["MetricAlarms"], [], "deleted")
 

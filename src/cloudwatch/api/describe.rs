@@ -2,12 +2,14 @@
 //! ParentsOfAlarmName) and DescribeAlarmHistory.
 
 use super::super::alarm::arn;
+use super::super::alarm::HistoryItem;
 use super::super::composite::{self, local_name};
-use super::super::error::CwResult;
+use super::super::error::{CwError, CwResult};
 use super::super::read::{self, Doc};
 use super::super::state::RegionState;
 use super::super::suppress;
 use super::alarms::int;
+use crate::core::pagination::{resume_after, token_after};
 use serde_json::{json, Value};
 
 /// One alarm of either type, as DescribeAlarms filters it.
@@ -110,17 +112,43 @@ pub fn describe_alarm_history(st: &mut RegionState, input: Doc) -> CwResult<Valu
     let start = read::timestamp(&input, "StartDate")?.unwrap_or(f64::MIN);
     let end = read::timestamp(&input, "EndDate")?.unwrap_or(f64::MAX);
     let max = int(&input, "MaxRecords")?.unwrap_or(100).clamp(1, 100) as usize;
-    let mut items: Vec<Value> = st
+    let ascending = read::str(&input, "ScanBy") == Some("TimestampAscending");
+    // Pages resume after an item's position, which stays fixed as old items expire.
+    let after: Option<usize> = match resume_after(read::str(&input, "NextToken")) {
+        Ok(None) => None,
+        Ok(Some(p)) => Some(p.parse().map_err(|_| bad_token())?),
+        Err(_) => return Err(bad_token()),
+    };
+    let base = st.history_base;
+    let positioned = st
         .history
         .iter()
-        .filter(|h| name.is_none_or(|n| h.alarm == n) && kind.is_none_or(|k| h.kind == k))
-        .filter(|h| types.is_empty() || types.iter().any(|t| t == h.alarm_type))
-        .filter(|h| h.timestamp >= start && h.timestamp <= end)
-        .map(|h| h.to_json())
+        .enumerate()
+        .map(move |(i, h)| (base + i, h));
+    let ordered: Box<dyn Iterator<Item = (usize, &HistoryItem)>> = if ascending {
+        Box::new(positioned.filter(move |(p, _)| after.is_none_or(|a| *p > a)))
+    } else {
+        let rev = positioned.rev();
+        Box::new(rev.filter(move |(p, _)| after.is_none_or(|a| *p < a)))
+    };
+    let mut page: Vec<(usize, &HistoryItem)> = ordered
+        .filter(|(_, h)| name.is_none_or(|n| h.alarm == n) && kind.is_none_or(|k| h.kind == k))
+        .filter(|(_, h)| types.is_empty() || types.iter().any(|t| t == h.alarm_type))
+        .filter(|(_, h)| h.timestamp >= start && h.timestamp <= end)
+        .take(max + 1)
         .collect();
-    if read::str(&input, "ScanBy") != Some("TimestampAscending") {
-        items.reverse();
+    let more = page.len() > max;
+    page.truncate(max);
+    let items: Vec<Value> = page.iter().map(|(_, h)| h.to_json()).collect();
+    let mut out = json!({ "AlarmHistoryItems": items });
+    if let (true, Some((p, _))) = (more, page.last()) {
+        out["NextToken"] = json!(token_after(&p.to_string()));
     }
-    items.truncate(max);
-    Ok(json!({ "AlarmHistoryItems": items }))
+    Ok(out)
+}
+
+fn bad_token() -> CwError {
+    CwError::InvalidNextToken(
+        "The service cannot process the request because the NextToken is invalid.".into(),
+    )
 }

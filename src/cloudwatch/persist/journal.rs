@@ -1,8 +1,8 @@
 //! What changed in one region since its last save, noted where it changes, and the records that
 //! makes. Metric data are saved per (series, bucket start): a put rewrites the one bucket it
 //! added to, a rollup the buckets it merged. Alarms are rendered at save time and written only
-//! when their bytes changed (an evaluation pass notes every alarm it moved). History is append
-//! only: the items past the last one saved.
+//! when their bytes changed (an evaluation pass notes every alarm it moved). History is saved
+//! by position: the items past the last one saved, and deletes for those expired.
 
 use super::keys;
 use crate::cloudwatch::state::{Bucket, MetricKey, RegionState, Series};
@@ -39,8 +39,10 @@ pub struct Journal {
     all_alarms: bool,
     /// Hash of each alarm record saved, by (kind, name).
     saved: HashMap<(&'static str, String), u64>,
-    /// How many history items are saved.
+    /// History positions saved: from `history_first_saved` up to (not including)
+    /// `history_saved`; those below the region's base are deleted at the next save.
     pub history_saved: usize,
+    pub history_first_saved: usize,
     /// Whether changes are noted at all: only with a state dir, else nothing would ever take
     /// them and they would pile up. Set on every entry by the [`crate::cloudwatch::actions::Hub`].
     pub enabled: bool,
@@ -93,7 +95,8 @@ impl RegionState {
             && (!j.buckets.is_empty()
                 || !j.alarms.is_empty()
                 || j.all_alarms
-                || self.history.len() > j.history_saved)
+                || self.history_base + self.history.len() > j.history_saved
+                || self.history_base > j.history_first_saved)
     }
 
     /// The records of what changed since the last call.
@@ -104,11 +107,16 @@ impl RegionState {
         }
         out.extend(self.alarm_records());
         let (a, r) = (&self.account, &self.region);
-        let first = self.journal.history_saved.min(self.history.len());
-        for (i, item) in self.history.iter().enumerate().skip(first) {
-            out.push(Record::put(keys::history(a, r, i), encode(item)));
+        let (base, j) = (self.history_base, &mut self.journal);
+        for gone in j.history_first_saved..base.min(j.history_saved) {
+            out.push(Record::delete(keys::history(a, r, gone)));
         }
-        self.journal.history_saved = self.history.len();
+        j.history_first_saved = j.history_first_saved.max(base);
+        let first = j.history_saved.max(base);
+        for (at, item) in (base..).zip(&self.history).skip(first - base) {
+            out.push(Record::put(keys::history(a, r, at), encode(item)));
+        }
+        j.history_saved = base + self.history.len();
         out
     }
 
@@ -173,7 +181,8 @@ impl RegionState {
     pub fn resave(&mut self) {
         let j = &mut self.journal;
         j.saved.clear();
-        j.history_saved = 0;
+        j.history_saved = self.history_base;
+        j.history_first_saved = self.history_base;
         j.all_alarms = true;
         for (key, series) in &self.metrics {
             j.note_buckets(key, series.buckets.keys().map(|(t, _)| *t));

@@ -115,18 +115,24 @@ fn load_alarms(store: &Store, alarms: Records, composites: Records) -> Result<()
     Ok(())
 }
 
-/// History items in key order (their position, zero-padded): each region's must be 0, 1, 2…
+/// History items in key order (their position, zero-padded): each region's are consecutive
+/// from its first kept position (older ones expired).
 fn load_history(store: &Store, records: Records) -> Result<(), String> {
     for (k, v) in records {
         let (a, r, index) = scope(k)?;
         let index: usize = index.parse().map_err(|_| broken(k, "no position"))?;
         let item: HistoryItem = decode(TABLE, k, v)?;
         store.with(a, r, |st| {
-            if st.history.len() != index {
-                return Err(broken(k, &format!("item {} is missing", st.history.len())));
+            if st.history.is_empty() {
+                st.history_base = index;
+                st.journal.history_first_saved = index;
+            }
+            let next = st.history_base + st.history.len();
+            if index != next {
+                return Err(broken(k, &format!("item {next} is missing")));
             }
             st.history.push(item);
-            st.journal.history_saved = st.history.len();
+            st.journal.history_saved = next + 1;
             Ok(())
         })?;
     }

@@ -279,3 +279,52 @@ async fn without_a_state_dir_nothing_is_noted() {
     save(&cw, &mut table);
     assert_eq!(answers(&restored(&table)), answers(&cw));
 }
+
+#[tokio::test]
+async fn history_past_thirty_days_expires_in_memory_and_in_the_store() {
+    let cw = fresh();
+    let mut table = Table::new();
+    alarms(&cw);
+    for state in ["ALARM", "OK", "ALARM"] {
+        let set = json!({"AlarmName": "high", "StateValue": state, "StateReason": "test"});
+        call(&cw, "SetAlarmState", set);
+    }
+    save(&cw, &mut table);
+    let history = |t: &Table| t.keys().filter(|k| k.starts_with("h\u{1f}")).count();
+    let held = history(&table);
+    assert!(held >= 4, "{held} items");
+    // The first two items are 31 days old: the sweep drops them and the save deletes them.
+    cw.hub.store.with("000000000000", "us-east-1", |st| {
+        let old = st.now() - 31.0 * 86_400.0;
+        st.history[0].timestamp = old;
+        st.history[1].timestamp = old;
+    });
+    cw.hub.each(crate::cloudwatch::controller::sweep_region);
+    let changes = save(&cw, &mut table);
+    assert_eq!(changes.iter().filter(|r| r.value.is_none()).count(), 2);
+    assert_eq!(history(&table), held - 2);
+    let again = restored(&table);
+    let base = |cw: &CloudWatch| {
+        cw.hub.store.with("000000000000", "us-east-1", |st| {
+            (st.history_base, st.history.len())
+        })
+    };
+    assert_eq!(base(&again), (2, held - 2));
+    assert_eq!(answers(&again), answers(&cw));
+    // Pages of one item each walk the rest, newest first.
+    let (mut token, mut seen) = (None::<String>, 0);
+    loop {
+        let mut ask = json!({"AlarmName": "high", "MaxRecords": 1});
+        if let Some(t) = &token {
+            ask["NextToken"] = json!(t);
+        }
+        let page = call(&again, "DescribeAlarmHistory", ask);
+        seen += page["AlarmHistoryItems"].as_array().unwrap().len();
+        match page["NextToken"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    let all = call(&again, "DescribeAlarmHistory", json!({"AlarmName": "high"}));
+    assert_eq!(seen, all["AlarmHistoryItems"].as_array().unwrap().len());
+}
