@@ -25,6 +25,8 @@ pub mod rules;
 pub mod scaling;
 pub mod scheduler;
 pub mod state;
+#[cfg(test)]
+pub(crate) mod test_calls;
 
 use crate::core::bus::Bus;
 use crate::core::clock::Clock;

@@ -1,25 +1,13 @@
 //! Task-role credentials over the agent's route, on a paused clock: the same credentials while
 //! most of their life is left, new ones (still the task's role) once less than a quarter is.
 
-use crate::core::context::RequestContext;
+use crate::ecs::test_calls::call;
 use crate::{App, Config};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 const ACCOUNT: &str = "000000000000";
 const ROLE: &str = "arn:aws:iam::000000000000:role/app-role";
-
-fn call(app: &App, op: &str, input: Value) -> Value {
-    let ctx = RequestContext::new(ACCOUNT, "us-east-1");
-    let Value::Object(map) = input else {
-        panic!("input must be an object")
-    };
-    let reply = app
-        .ecs
-        .dispatch(&ctx, op, map)
-        .unwrap_or_else(|e| panic!("{op}: {e:?}"));
-    serde_json::from_slice(&reply.into_json()).expect("a JSON answer")
-}
 
 /// Runs one Fargate task whose definition names a task role; answers its id.
 fn run_task_with_a_role(app: &App) -> String {

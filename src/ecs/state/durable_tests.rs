@@ -1,23 +1,11 @@
 //! `--state-dir` for ECS: state made through the dispatch is saved as per-entity records (only
 //! what a request changed), and a fresh App loaded from them answers as before.
 
-use crate::core::context::RequestContext;
 use crate::core::persist::Durable;
+use crate::ecs::test_calls::call;
 use crate::{App, Config};
 use serde_json::{json, Value};
 use std::sync::Arc;
-
-fn call(app: &App, op: &str, input: Value) -> Value {
-    let ctx = RequestContext::new("000000000000", "us-east-1");
-    let Value::Object(map) = input else {
-        panic!("input must be an object")
-    };
-    let reply = app
-        .ecs
-        .dispatch(&ctx, op, map)
-        .unwrap_or_else(|e| panic!("{op}: {e:?}"));
-    serde_json::from_slice(&reply.into_json()).expect("a JSON answer")
-}
 
 fn saved(d: &Arc<dyn Durable>) -> Vec<(String, Vec<u8>)> {
     d.changes()

@@ -22,17 +22,7 @@ pub(in crate::ecs::agent) async fn adopt(
     rx: mpsc::UnboundedReceiver<Signal>,
     found: Vec<ContainerInfo>,
 ) {
-    let rt = cx.engines.default_runtime().clone();
-    let mut d = Driver {
-        cx,
-        task,
-        rt,
-        rx,
-        sandbox: None,
-        created: Vec::new(),
-        shippers: Vec::new(),
-        endpoint_ips: Vec::new(),
-    };
+    let mut d = Driver::new(cx, task, rx);
     d.take_back(&found);
     let running = d
         .read(|t, _| t.last_status == TaskStatus::Running)

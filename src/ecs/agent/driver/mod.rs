@@ -57,18 +57,25 @@ struct Driver {
     endpoint_ips: Vec<String>,
 }
 
+impl Driver {
+    /// A driver for `task` on the default engine, with nothing created yet.
+    fn new(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedReceiver<Signal>) -> Driver {
+        let rt = cx.engines.default_runtime().clone();
+        Driver {
+            cx,
+            task,
+            rt,
+            rx,
+            sandbox: None,
+            created: Vec::new(),
+            shippers: Vec::new(),
+            endpoint_ips: Vec::new(),
+        }
+    }
+}
+
 pub(super) async fn drive(cx: Arc<Inner>, task: TaskRef, rx: mpsc::UnboundedReceiver<Signal>) {
-    let rt = cx.engines.default_runtime().clone();
-    let mut d = Driver {
-        cx,
-        task,
-        rt,
-        rx,
-        sandbox: None,
-        created: Vec::new(),
-        shippers: Vec::new(),
-        endpoint_ips: Vec::new(),
-    };
+    let mut d = Driver::new(cx, task, rx);
     if d.read(|t, _| t.is_stopped()).unwrap_or(true) {
         d.cx.drivers.remove(&d.task.task_arn);
         return;
