@@ -37,19 +37,23 @@ pub fn get_metric_data(st: &mut RegionState, input: Doc) -> CwResult<Value> {
         Some(n) if n >= 1.0 => n as usize,
         Some(n) => return Err(CwError::invalid_value("MaxDatapoints", n)),
     };
-    let offset = match resume_after(read::str(&input, "NextToken")) {
-        Ok(None) => 0,
-        Ok(Some(n)) => n.parse().map_err(|_| bad_token())?,
-        Err(_) => return Err(bad_token()),
-    };
+    let offset = position_token(&input)?.unwrap_or(0);
     let values = evaluate(st, &queries, start, end)?;
     Ok(page(&queries, &values, descending, offset, max))
 }
 
-fn bad_token() -> CwError {
-    CwError::InvalidNextToken(
-        "The service cannot process the request because the NextToken is invalid.".into(),
-    )
+/// The position a `NextToken` this service issued resumes from (a count or an index).
+pub(super) fn position_token(input: &Doc) -> CwResult<Option<usize>> {
+    let bad = || {
+        CwError::InvalidNextToken(
+            "The service cannot process the request because the NextToken is invalid.".into(),
+        )
+    };
+    match resume_after(read::str(input, "NextToken")) {
+        Ok(None) => Ok(None),
+        Ok(Some(n)) => n.parse().map(Some).map_err(|_| bad()),
+        Err(_) => Err(bad()),
+    }
 }
 
 /// The queries of `docs` (the list member `member`: MetricDataQueries, or an alarm's Metrics),

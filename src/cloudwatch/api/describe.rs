@@ -4,12 +4,13 @@
 use super::super::alarm::arn;
 use super::super::alarm::HistoryItem;
 use super::super::composite::{self, local_name};
-use super::super::error::{CwError, CwResult};
+use super::super::error::CwResult;
 use super::super::read::{self, Doc};
 use super::super::state::RegionState;
 use super::super::suppress;
 use super::alarms::int;
-use crate::core::pagination::{resume_after, token_after};
+use super::data::position_token;
+use crate::core::pagination::token_after;
 use serde_json::{json, Value};
 
 /// One alarm of either type, as DescribeAlarms filters it.
@@ -114,11 +115,7 @@ pub fn describe_alarm_history(st: &mut RegionState, input: Doc) -> CwResult<Valu
     let max = int(&input, "MaxRecords")?.unwrap_or(100).clamp(1, 100) as usize;
     let ascending = read::str(&input, "ScanBy") == Some("TimestampAscending");
     // Pages resume after an item's position, which stays fixed as old items expire.
-    let after: Option<usize> = match resume_after(read::str(&input, "NextToken")) {
-        Ok(None) => None,
-        Ok(Some(p)) => Some(p.parse().map_err(|_| bad_token())?),
-        Err(_) => return Err(bad_token()),
-    };
+    let after = position_token(&input)?;
     let base = st.history_base;
     let positioned = st
         .history
@@ -145,10 +142,4 @@ pub fn describe_alarm_history(st: &mut RegionState, input: Doc) -> CwResult<Valu
         out["NextToken"] = json!(token_after(&p.to_string()));
     }
     Ok(out)
-}
-
-fn bad_token() -> CwError {
-    CwError::InvalidNextToken(
-        "The service cannot process the request because the NextToken is invalid.".into(),
-    )
 }
